@@ -1,0 +1,108 @@
+"""Hidden checks for drill-1 (hashing). Five bcrypt operations: two hashes, three verifies."""
+
+from drilltutor.checking import Ctx, Failure, check
+
+# Not the prompt's password, and not ASCII: a context that only works for "hunter2pls" fails.
+PASSWORD = "Grüße, Sam! 🔑 9"
+WRONG = "Grüße, Sam! 🔑 8"
+PREFIXES = ("$2a$", "$2b$", "$2y$")
+
+
+def _lines(ctx: Ctx) -> list[str]:
+    return [line.strip() for line in ctx.output.splitlines() if line.strip()]
+
+
+@check("prints", "Running the file prints True, then False")
+def prints(ctx: Ctx) -> None:
+    lines = _lines(ctx)
+    if "True" in lines and "False" in lines[lines.index("True") + 1 :]:
+        return
+    raise Failure(
+        sent=f"python {ctx.file.name}",
+        got="it printed " + (" / ".join(lines[:6]) if lines else "nothing"),
+        expected="a line `True` (the right password), then a line `False` (a wrong one)",
+        fix="print(pwd.verify(\"hunter2pls\", hashed)) and then print(pwd.verify(\"wrong\", hashed))",
+    )
+
+
+@check("pwd", "`pwd` has hash() and verify()")
+def has_pwd(ctx: Ctx) -> None:
+    pwd = ctx.name("pwd", "a password context with .hash() and .verify()")
+    missing = [m for m in ("hash", "verify") if not callable(getattr(pwd, m, None))]
+    if missing:
+        raise Failure(
+            sent="looked at `pwd`",
+            got=f"a {type(pwd).__name__} without {' and '.join(missing)}()",
+            expected="an object with .hash(password) and .verify(password, hashed)",
+            fix='pwd = CryptContext(schemes=["bcrypt"], deprecated="auto")',
+        )
+
+
+def _two_hashes(ctx: Ctx) -> tuple[str, str]:
+    if "hashes" not in ctx.state:
+        pwd = ctx.namespace["pwd"]
+        call = (f"pwd.hash({PASSWORD!r})", pwd.hash, (PASSWORD,))
+        ctx.state["hashes"] = tuple(ctx.parallel(call, call))
+    return ctx.state["hashes"]
+
+
+@check("bcrypt-hash", "pwd.hash() gives a bcrypt hash", needs=("pwd",))
+def bcrypt_hash(ctx: Ctx) -> None:
+    first, _ = _two_hashes(ctx)
+    if not isinstance(first, str) or not first.startswith(PREFIXES):
+        raise Failure(
+            sent=f"pwd.hash({PASSWORD!r})",
+            got=repr(first)[:120],
+            expected="a bcrypt hash: a string starting with $2b$ (or $2a$/$2y$)",
+            fix='hash with bcrypt: CryptContext(schemes=["bcrypt"]) or PasswordHash((BcryptHasher(),)), not hashlib',
+        )
+
+
+@check("not-plain-text", "The hash never holds the password", needs=("bcrypt-hash",))
+def not_plain_text(ctx: Ctx) -> None:
+    first, _ = _two_hashes(ctx)
+    if PASSWORD in first:
+        raise Failure(
+            sent=f"pwd.hash({PASSWORD!r})",
+            got=first[:120],
+            expected="a hash that does not contain the password",
+            fix="return the library's hash, not the password with a prefix",
+        )
+
+
+@check("salted", "Two hashes of one password differ (salted)", needs=("bcrypt-hash",))
+def salted(ctx: Ctx) -> None:
+    first, second = _two_hashes(ctx)
+    if first == second:
+        raise Failure(
+            sent=f"pwd.hash({PASSWORD!r}) twice",
+            got=f"the same string twice: {first}",
+            expected="two different hashes: each gets a fresh random salt",
+            fix="let the library make the salt (bcrypt.gensalt() per call); never reuse a fixed salt",
+        )
+
+
+@check("verify-right", "verify() is True for the right password, against both hashes", needs=("salted",))
+def verify_right(ctx: Ctx) -> None:
+    pwd = ctx.namespace["pwd"]
+    hashes = _two_hashes(ctx)
+    calls = [(f"pwd.verify({PASSWORD!r}, {h!r})", pwd.verify, (PASSWORD, h)) for h in hashes]
+    answers = ctx.parallel(*calls)
+    for (sent, _, _), answer in zip(calls, answers):
+        if answer is not True:
+            raise Failure(
+                sent=sent,
+                got=repr(answer),
+                expected="True",
+                fix="verify with the library (pwd.verify(password, stored)); hashing again and comparing with == fails because of the salt",
+            )
+
+
+@check("verify-wrong", "verify() is False for a wrong password", needs=("verify-right",))
+def verify_wrong(ctx: Ctx) -> None:
+    pwd = ctx.namespace["pwd"]
+    stored = _two_hashes(ctx)[0]
+    sent = f"pwd.verify({WRONG!r}, {stored!r})"
+    answer = ctx.call(sent, pwd.verify, WRONG, stored)
+    if answer is not False:
+        raise Failure(sent=sent, got=repr(answer), expected="False", fix="return the library's verify() result as it is")

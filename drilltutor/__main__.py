@@ -1,0 +1,3 @@
+from drilltutor.cli import main
+
+main()

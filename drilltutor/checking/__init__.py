@@ -1,0 +1,20 @@
+"""What a drill's hidden `checks.py` imports to declare its checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drilltutor.checking import jwtcodec
+from drilltutor.checking.context import Ctx
+from drilltutor.checking.spec import Advice, CheckSpec, Failure, check
+
+__all__ = ["Advice", "AppHung", "CheckSpec", "Client", "Ctx", "Failure", "Response", "check", "jwtcodec"]
+
+
+def __getattr__(name: str) -> Any:
+    # The HTTP side pulls in httpx; script drills never need it, so it loads on first use.
+    if name in ("AppHung", "Client", "Response"):
+        from drilltutor.checking import http
+
+        return getattr(http, name)
+    raise AttributeError(name)

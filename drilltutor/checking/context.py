@@ -1,0 +1,106 @@
+"""`Ctx`: everything a check may use: the learner's names and output, tokens, HTTP clients."""
+
+from __future__ import annotations
+
+import contextlib
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterator
+
+from drilltutor.checking import jwtcodec
+from drilltutor.checking.spec import Failure
+from drilltutor.checking.trace import one_line, trimmed
+
+if TYPE_CHECKING:
+    from drilltutor.checking.http import Client, InProcess
+
+_MISSING = object()
+
+
+class Ctx:
+    def __init__(
+        self,
+        *,
+        file: Path,
+        namespace: dict[str, Any],
+        output: str,
+        secret: str,
+        request_timeout: float,
+        env: dict[str, str],
+    ) -> None:
+        self.file = file
+        self.source = file.read_text(encoding="utf-8", errors="replace")
+        self.namespace = namespace
+        self.output = output
+        self.secret = secret
+        self.request_timeout = request_timeout
+        self.env = env
+        self.jwt = jwtcodec
+        self.state: dict[str, Any] = {}  # shared between the checks of one run, e.g. tokens from a login
+        self._apps: dict[int, InProcess] = {}
+
+    # The learner's names -------------------------------------------------------------
+    def name(self, name: str, what: str) -> Any:
+        """A module-level name of the learner's file, or a failure saying it is missing."""
+        value = self.namespace.get(name, _MISSING)
+        if value is _MISSING:
+            raise Failure(
+                sent=f"looked for `{name}` in {self.file.name}",
+                got="no such module-level name",
+                expected=what,
+                fix=f"define `{name}` at the top level of the file (not inside a function or the __main__ block)",
+            )
+        return value
+
+    def call(self, description: str, func: Callable[..., Any], *args: Any, fix: str = "") -> Any:
+        """Call the learner's code; if it raises, fail with their traceback."""
+        try:
+            return func(*args)
+        except Exception as exc:
+            raise Failure(
+                sent=description,
+                got=f"it raised {one_line(exc)}",
+                expected="an answer, not an exception",
+                fix=fix or "read the traceback below; the last line of your file in it is where it broke",
+                detail=trimmed(exc, str(self.file)),
+            ) from None
+
+    def parallel(self, *calls: tuple[str, Callable[..., Any], tuple[Any, ...]]) -> list[Any]:
+        """Several learner calls at once; bcrypt releases the GIL, so two hashes cost one."""
+        with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+            futures = [pool.submit(self.call, description, func, *args) for description, func, args in calls]
+            return [future.result() for future in futures]
+
+    # Tokens ------------------------------------------------------------------------
+    def token(self, sub: str | None = "sam@uae.dev", *, minutes: float = 30, key: str | None = None, alg: str = "HS256", **claims: Any) -> str:
+        return jwtcodec.token(sub, self.secret if key is None else key, minutes=minutes, alg=alg, **claims)
+
+    # HTTP --------------------------------------------------------------------------
+    def app(self) -> Any:
+        return self.name("app", "a FastAPI application: app = FastAPI()")
+
+    def in_process(self, app: Any = None) -> InProcess:
+        from drilltutor.checking.http import InProcess
+
+        app = self.app() if app is None else app
+        if id(app) not in self._apps:
+            session = InProcess(app, str(self.file), self.request_timeout)
+            session.start()
+            self._apps[id(app)] = session
+        return self._apps[id(app)]
+
+    def client(self, app: Any = None) -> Client:
+        """A client for `app` (default: the learner's `app`) through httpx.ASGITransport."""
+        return self.in_process(app).client()
+
+    @contextlib.contextmanager
+    def live(self, app: Any = None) -> Iterator[Client]:
+        """A client for `app` served by a real uvicorn on a free loopback port."""
+        from drilltutor.checking.http import live_server
+
+        with live_server(self.in_process(app).app, self.request_timeout) as client:
+            yield client
+
+    def close(self) -> None:
+        for session in self._apps.values():
+            session.stop()

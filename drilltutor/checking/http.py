@@ -1,0 +1,209 @@
+"""HTTP clients the checks use against the learner's app: in process and on a real uvicorn server.
+
+Both answer with the same `Response`, so a flow is written once and can be run either way.
+Every request has a timeout; a handler that never answers raises `AppHung` instead of
+hanging the check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json as jsonlib
+import socket
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+import httpx
+
+from drilltutor.checking.trace import one_line, trimmed
+
+# Captured before any learner code runs, so a module that patches httpx cannot change them.
+_AsyncClient, _SyncClient, _ASGITransport = httpx.AsyncClient, httpx.Client, httpx.ASGITransport
+_async_request, _sync_request = httpx.AsyncClient.request, httpx.Client.request
+_TIMEOUT_ERRORS = (httpx.TimeoutException, TimeoutError)
+
+
+class AppHung(Exception):
+    """The app did not answer a request in time."""
+
+    def __init__(self, sent: str, seconds: float) -> None:
+        super().__init__(f"{sent} got no answer within {seconds:g} s")
+        self.sent, self.seconds = sent, seconds
+
+
+@dataclass
+class Response:
+    sent: str
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    text: str = ""
+    error: str = ""  # the learner's traceback when their code raised instead of answering
+
+    @property
+    def json(self) -> Any:
+        try:
+            return jsonlib.loads(self.text)
+        except ValueError:
+            return None
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+    def brief(self, limit: int = 300) -> str:
+        if self.error:
+            return f"{self.status}, because your code raised {self.error.strip().splitlines()[-1]}"
+        body = self.text if len(self.text) <= limit else self.text[:limit] + "…"
+        return f"{self.status} {body}".rstrip()
+
+
+def describe(method: str, path: str, label: str | None, json: Any, form: dict[str, str] | None) -> str:
+    sent = f"{method} {path}"
+    if label:
+        sent += f" with {label}"
+    if json is not None:
+        sent += f" and JSON {jsonlib.dumps(json)}"
+    if form is not None:
+        sent += f" and form {form}"
+    return sent
+
+
+class Client:
+    """Requests with a bearer token, a JSON body or an OAuth2 form, described for messages."""
+
+    def __init__(self, send: Callable[..., Response], timeout: float) -> None:
+        self._send = send
+        self.timeout = timeout
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None = None,
+        label: str | None = None,
+        headers: dict[str, str] | None = None,
+        json: Any = None,
+        form: dict[str, str] | None = None,
+    ) -> Response:
+        all_headers = dict(headers or {})
+        if token is not None:
+            all_headers["Authorization"] = f"Bearer {token}"
+            label = label or "a bearer token"
+        sent = describe(method, path, label, json, form)
+        return self._send(sent, method, path, all_headers, json, form)
+
+    def get(self, path: str, **kw: Any) -> Response:
+        return self.request("GET", path, **kw)
+
+    def post(self, path: str, **kw: Any) -> Response:
+        return self.request("POST", path, **kw)
+
+    def delete(self, path: str, **kw: Any) -> Response:
+        return self.request("DELETE", path, **kw)
+
+
+def _response(sent: str, raw: httpx.Response) -> Response:
+    return Response(sent, raw.status_code, {k.lower(): v for k, v in raw.headers.items()}, raw.text)
+
+
+class InProcess:
+    """The app called through httpx.ASGITransport on an event loop of its own thread.
+
+    The loop lives in its own thread so the check can give up on a request that never
+    returns, even when an async handler blocks the loop forever.
+    """
+
+    def __init__(self, app: Any, learner_file: str, timeout: float) -> None:
+        self.app, self.learner_file, self.timeout = app, learner_file, timeout
+        self.loop = asyncio.new_event_loop()
+        threading.Thread(target=self.loop.run_forever, name="drilltutor-app", daemon=True).start()
+        self._client = _AsyncClient(transport=_ASGITransport(app=app), base_url="http://testserver")
+        self._lifespan: Any = None
+
+    def _wait(self, coro: Any, what: str) -> Any:
+        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        try:
+            return future.result(self.timeout)
+        except _TIMEOUT_ERRORS:
+            future.cancel()
+            raise AppHung(what, self.timeout) from None
+
+    def start(self) -> None:
+        """Run the app's startup (lifespan or startup events), as a server would."""
+        router = getattr(self.app, "router", None)
+        context = getattr(router, "lifespan_context", None)
+        if context is None:
+            return
+        self._lifespan = context(self.app)
+        self._wait(self._lifespan.__aenter__(), "your app's startup")
+
+    def stop(self) -> None:
+        if self._lifespan is not None:
+            try:
+                self._wait(self._lifespan.__aexit__(None, None, None), "your app's shutdown")
+            except Exception:  # shutdown problems never change a verdict already given
+                pass
+
+    async def _send_async(self, sent: str, method: str, path: str, headers: dict[str, str], json: Any, form: Any) -> Response:
+        try:
+            raw = await _async_request(self._client, method, path, headers=headers, json=json, data=form)
+        except Exception as exc:  # the learner's handler raised: a real server would answer 500
+            return Response(sent, 500, {}, "Internal Server Error", trimmed(exc, self.learner_file))
+        return _response(sent, raw)
+
+    def send(self, sent: str, method: str, path: str, headers: dict[str, str], json: Any, form: Any) -> Response:
+        return self._wait(self._send_async(sent, method, path, headers, json, form), sent)
+
+    def client(self) -> Client:
+        return Client(self.send, self.timeout)
+
+
+def free_loopback_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    return sock
+
+
+@contextmanager
+def live_server(app: Any, timeout: float) -> Iterator[Client]:
+    """The app on a real uvicorn server on a free loopback port, always shut down afterwards.
+
+    The app has already started in this process, so uvicorn does not run its lifespan again.
+    """
+    import uvicorn
+
+    sock = free_loopback_socket()
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_config=None, log_level="critical", access_log=False))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="drilltutor-uvicorn", daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + timeout
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise AppHung(f"starting uvicorn on 127.0.0.1:{port}", timeout)
+            time.sleep(0.01)
+        with _SyncClient(base_url=f"http://127.0.0.1:{port}", timeout=timeout) as http:
+            yield Client(_live_sender(http, port, timeout), timeout)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=3)
+        sock.close()
+
+
+def _live_sender(http: httpx.Client, port: int, timeout: float) -> Callable[..., Response]:
+    def send(sent: str, method: str, path: str, headers: dict[str, str], json: Any, form: Any) -> Response:
+        sent = f"{sent} (real server on 127.0.0.1:{port})"
+        try:
+            return _response(sent, _sync_request(http, method, path, headers=headers, json=json, data=form))
+        except _TIMEOUT_ERRORS:
+            raise AppHung(sent, timeout) from None
+        except httpx.HTTPError as exc:
+            return Response(sent, 0, {}, f"no HTTP answer: {one_line(exc)}")
+
+    return send

@@ -1,0 +1,44 @@
+"""The `@check` decorator and the two ways a check ends other than passing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+
+class Failure(Exception):
+    """A failed check, told the way a learner can act on it."""
+
+    def __init__(self, *, sent: str = "", got: str = "", expected: str = "", fix: str = "", detail: str = "") -> None:
+        super().__init__(got or expected)
+        self.sent, self.got, self.expected, self.fix, self.detail = sent, got, expected, fix, detail
+
+
+class Advice(Exception):
+    """Not wrong, but worth changing; never fails the run."""
+
+    def __init__(self, got: str, fix: str) -> None:
+        super().__init__(got)
+        self.got, self.fix = got, fix
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    id: str
+    title: str
+    func: Callable[[Any], None]
+    needs: tuple[str, ...] = ()
+
+
+def check(check_id: str, title: str, *, needs: tuple[str, ...] = ()) -> Callable[[Callable[[Any], None]], Callable[[Any], None]]:
+    """Declare a hidden check. Checks run in the order their module defines them."""
+
+    def mark(func: Callable[[Any], None]) -> Callable[[Any], None]:
+        func.__check__ = CheckSpec(check_id, title, func, needs)  # type: ignore[attr-defined]
+        return func
+
+    return mark
+
+
+def collect(namespace: dict[str, Any]) -> list[CheckSpec]:
+    return [value.__check__ for value in namespace.values() if hasattr(value, "__check__")]

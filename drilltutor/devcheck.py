@@ -1,0 +1,82 @@
+"""`drilltutor dev check`: proves every drill folder is sound.
+
+For each drill: the reference solution and every file in `alternatives/` pass, the
+starter fails, and every file in `mistakes/` fails on the check its first line names
+(`# expect: check-id`), with the file itself running (a mistake that only crashes
+proves nothing about the check).
+"""
+
+from __future__ import annotations
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from drilltutor.catalogue import Catalogue, Drill
+from drilltutor.results import FAILED, RunReport
+from drilltutor.runner import RunOptions, run_drill
+
+_EXPECT = re.compile(r"#\s*expect:\s*([\w\-, ]+)")
+
+
+@dataclass(frozen=True)
+class Finding:
+    drill: str
+    subject: str  # "solution", "starter", "mistakes/plain_text.py", ...
+    ok: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class _Case:
+    drill: Drill
+    subject: str
+    path: Path
+    should_pass: bool
+    expect: tuple[str, ...] = ()
+
+
+def expected_failures(path: Path) -> tuple[str, ...]:
+    first = path.read_text(encoding="utf-8").splitlines()[0] if path.stat().st_size else ""
+    match = _EXPECT.match(first)
+    return tuple(c.strip() for c in match.group(1).split(",") if c.strip()) if match else ()
+
+
+def cases(drill: Drill) -> list[_Case]:
+    found = [_Case(drill, "solution", drill.solution_path, True), _Case(drill, "starter", drill.starter_path, False)]
+    for folder, should_pass in (("alternatives", True), ("mistakes", False)):
+        for path in sorted((drill.folder / folder).glob("*.py")):
+            expect = () if should_pass else expected_failures(path)
+            found.append(_Case(drill, f"{folder}/{path.name}", path, should_pass, expect))
+    return found
+
+
+def judge(case: _Case, report: RunReport) -> Finding:
+    def finding(ok: bool, message: str) -> Finding:
+        return Finding(case.drill.id, case.subject, ok, message)
+
+    if case.should_pass:
+        if report.passed:
+            return finding(True, "passes")
+        broken = report.problem.message if report.problem else ", ".join(c.id for c in report.checks if c.status != "passed" and c.status != "advice")
+        return finding(False, f"should pass but did not: {broken}")
+    if report.passed:
+        return finding(False, "should fail but passed every check")
+    if not case.expect:
+        return finding(case.subject == "starter", "fails" if case.subject == "starter" else "has no `# expect: check-id` first line")
+    if report.problem is not None:
+        return finding(False, f"should fail on {', '.join(case.expect)} but could not run: {report.problem.message}")
+    failed = {c.id for c in report.checks if c.status == FAILED}
+    missing = [c for c in case.expect if c not in failed]
+    if missing:
+        return finding(False, f"should fail on {', '.join(missing)}; failed on {', '.join(sorted(failed)) or 'nothing'}")
+    return finding(True, f"fails on {', '.join(case.expect)}")
+
+
+def verify(catalogue: Catalogue, drills: list[Drill], options: RunOptions = RunOptions(), workers: int = 2) -> list[Finding]:
+    """Every case of every drill, run `workers` at a time (each run is its own process)."""
+    todo = [case for drill in drills for case in cases(drill)]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        reports = list(pool.map(lambda case: run_drill(catalogue, case.drill, case.path, options), todo))
+    return [judge(case, report) for case, report in zip(todo, reports)]

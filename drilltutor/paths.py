@@ -1,0 +1,49 @@
+"""Every location drilltutor reads or writes is resolved here, and only here."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+HOME_ENV = "DRILLTUTOR_HOME"
+DRILLS_ENV = "DRILLTUTOR_DRILLS"
+PROGRESS_FILE = "progress.json"
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def home_dir() -> Path:
+    """Where progress lives: $DRILLTUTOR_HOME, else the platform's user data folder."""
+    override = os.environ.get(HOME_ENV)
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("drilltutor"))
+
+
+def progress_file() -> Path:
+    return home_dir() / PROGRESS_FILE
+
+
+def bundled_drills_dir() -> Path:
+    # Installed wheels carry the drills inside the package; a source checkout has them beside it.
+    installed = _PACKAGE_DIR / "_drills"
+    if installed.is_dir():
+        return installed
+    return _PACKAGE_DIR.parent / "drills"
+
+
+def drills_dir(override: Path | None = None) -> Path:
+    """The drill catalogue folder: --drills-dir, else $DRILLTUTOR_DRILLS, else the bundled drills."""
+    if override is not None:
+        return override.expanduser()
+    from_env = os.environ.get(DRILLS_ENV)
+    if from_env:
+        return Path(from_env).expanduser()
+    return bundled_drills_dir()
+
+
+def workspace_dir(override: Path | None = None) -> Path:
+    """Where the learner's files live: --dir, else the current folder."""
+    return (override or Path.cwd()).expanduser()

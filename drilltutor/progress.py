@@ -1,0 +1,179 @@
+"""The learner's progress: one JSON file, written atomically under a lock.
+
+A damaged file is moved aside (kept, never overwritten) and reported through
+`ProgressStore.notices`; the learner starts afresh without losing the old bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from drilltutor.errors import DrilltutorError
+
+SCHEMA_VERSION = 1
+
+NEW, ATTEMPTED, PASSED, REVEALED = "new", "attempted", "passed", "revealed"
+
+
+class ProgressError(DrilltutorError):
+    """Progress could not be read or saved."""
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def empty() -> dict[str, Any]:
+    return {"schema": SCHEMA_VERSION, "drills": {}, "checklist": {}}
+
+
+@dataclass(frozen=True)
+class DrillProgress:
+    status: str
+    attempts: int
+    passed_at: str | None
+    revealed_at: str | None
+    hints_used: int
+    last_attempt: str | None
+
+    @property
+    def revealed_before_pass(self) -> bool:
+        return bool(self.revealed_at and self.passed_at and self.revealed_at <= self.passed_at)
+
+
+def drill_progress(data: dict[str, Any], drill_id: str) -> DrillProgress:
+    entry = data["drills"].get(drill_id, {})
+    attempts = int(entry.get("attempts", 0))
+    passed_at, revealed_at = entry.get("passed_at"), entry.get("revealed_at")
+    if passed_at:
+        status = PASSED
+    elif revealed_at:
+        status = REVEALED
+    elif attempts:
+        status = ATTEMPTED
+    else:
+        status = NEW
+    return DrillProgress(status, attempts, passed_at, revealed_at, int(entry.get("hints_used", 0)), entry.get("last_attempt"))
+
+
+class ProgressStore:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.notices: list[str] = []
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            lock = open(self.path.with_name(self.path.name + ".lock"), "a")
+        except OSError as exc:
+            raise ProgressError(f"Cannot open the progress folder {self.path.parent}: {exc.strerror}.") from None
+        with lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
+
+    def _read_unlocked(self) -> dict[str, Any]:
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return empty()
+        except OSError as exc:
+            raise ProgressError(f"Cannot read {self.path}: {exc.strerror}.") from None
+        try:
+            data = json.loads(raw)
+            _validate(data)
+        except (ValueError, TypeError) as exc:
+            return self._set_aside(str(exc))
+        return data
+
+    def _set_aside(self, why: str) -> dict[str, Any]:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+        kept = self.path.with_name(f"progress.damaged-{stamp}.json")
+        os.replace(self.path, kept)
+        self.notices.append(f"Your progress file was damaged ({why}). It was moved to {kept} and a new one started.")
+        return empty()
+
+    def read(self) -> dict[str, Any]:
+        if not self.path.exists():
+            return empty()
+        with self._locked():
+            return self._read_unlocked()
+
+    def update(self, change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+        """Read, change and write back under the lock, so concurrent runs lose nothing."""
+        with self._locked():
+            data = self._read_unlocked()
+            change(data)
+            self._write_unlocked(data)
+            return data
+
+    def _write_unlocked(self, data: dict[str, Any]) -> None:
+        text = json.dumps(data, indent=2, sort_keys=True)
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=".progress-", suffix=".tmp", dir=self.path.parent)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as out:
+                    out.write(text)
+                    out.flush()
+                    os.fsync(out.fileno())
+                os.replace(tmp, self.path)
+            finally:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+        except OSError as exc:
+            raise ProgressError(f"Could not save progress to {self.path}: {exc.strerror or exc}.") from None
+
+
+def _validate(data: Any) -> None:
+    if not isinstance(data, dict):
+        raise ValueError("not a JSON object")
+    version = data.get("schema")
+    if version != SCHEMA_VERSION:
+        raise ValueError(f"schema version {version!r}, expected {SCHEMA_VERSION}")
+    if not isinstance(data.get("drills"), dict) or not isinstance(data.get("checklist"), dict):
+        raise ValueError("missing `drills` or `checklist`")
+
+
+# Changes -------------------------------------------------------------------------
+
+
+def _entry(data: dict[str, Any], drill_id: str) -> dict[str, Any]:
+    return data["drills"].setdefault(drill_id, {})
+
+
+def record_run(drill_id: str, passed: bool) -> Callable[[dict[str, Any]], None]:
+    def change(data: dict[str, Any]) -> None:
+        entry = _entry(data, drill_id)
+        stamp = now()
+        entry["attempts"] = int(entry.get("attempts", 0)) + 1
+        entry.setdefault("first_attempt", stamp)
+        entry["last_attempt"] = stamp
+        if passed and not entry.get("passed_at"):
+            entry["passed_at"] = stamp
+
+    return change
+
+
+def record_reveal(drill_id: str) -> Callable[[dict[str, Any]], None]:
+    def change(data: dict[str, Any]) -> None:
+        _entry(data, drill_id).setdefault("revealed_at", now())
+
+    return change
+
+
+def set_ticked(item_id: str, ticked: bool) -> Callable[[dict[str, Any]], None]:
+    def change(data: dict[str, Any]) -> None:
+        if ticked:
+            data["checklist"].setdefault(item_id, now())
+        else:
+            data["checklist"].pop(item_id, None)
+
+    return change
