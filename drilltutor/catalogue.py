@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 FORMAT_VERSION = 1
 METADATA_FILE = "drill.toml"
-DRILL_FILES = ("prompt.md", "starter.py", "solution.py", "hints.toml", "checks.py")
+DRILL_FILES = ("prompt.md", "solution.py", "hints.toml", "checks.py")
 MODES = ("script", "module")
 
 
@@ -50,6 +50,7 @@ class Drill:
     mode: str
     seed: str
     folder: Path
+    starter: Path  # the drill's own starter.py, or that of the drill named by `starter_from`
     extends: str | None = None
     opens_after: tuple[str, ...] = ()
     starter_from: str | None = None
@@ -61,10 +62,6 @@ class Drill:
     @property
     def prompt_path(self) -> Path:
         return self.folder / "prompt.md"
-
-    @property
-    def starter_path(self) -> Path:
-        return self.folder / "starter.py"
 
     @property
     def solution_path(self) -> Path:
@@ -155,6 +152,10 @@ def load_drill(folder: Path) -> Drill:
     )
     cards_path = folder / "cards.toml"
     cards = _cards(_read_toml(cards_path), cards_path) if cards_path.is_file() else ()
+    starter_from = meta.get("starter_from")
+    starter = folder / "starter.py"
+    if not starter.is_file() and starter_from is None:
+        raise DrilltutorError(f"Malformed drill: {starter} is missing (or set `starter_from` in {meta_path}).")
     number = meta.get("number")
     if number is not None and not isinstance(number, int):
         raise DrilltutorError(f"Malformed drill: {meta_path} has a `number` that is not a whole number.")
@@ -168,9 +169,10 @@ def load_drill(folder: Path) -> Drill:
         mode=mode,
         seed=str(meta.get("seed", "")),
         folder=folder,
+        starter=starter,
         extends=meta.get("extends"),
         opens_after=tuple(meta.get("opens_after", ())),
-        starter_from=meta.get("starter_from"),
+        starter_from=starter_from,
         env={str(k): str(v) for k, v in meta.get("env", {}).items()},
         self_check=str(meta.get("self_check", "")),
         hints=hints,
@@ -200,7 +202,14 @@ def load_catalogue(folder: Path) -> Catalogue:
         for other in (drill.extends, drill.starter_from, *drill.opens_after):
             if other is not None:
                 catalogue.find(other)
-    return catalogue
+    return replace(catalogue, drills=tuple(_with_starter(catalogue, d) for d in drills))
+
+
+def _with_starter(catalogue: Catalogue, drill: Drill) -> Drill:
+    """A drill without a starter.py of its own starts from its `starter_from` drill's starter."""
+    if drill.starter.is_file() or drill.starter_from is None:
+        return drill
+    return replace(drill, starter=_with_starter(catalogue, catalogue.find(drill.starter_from)).starter)
 
 
 def _check_unique(drills: list[Drill], folder: Path) -> None:

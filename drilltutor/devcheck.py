@@ -2,8 +2,9 @@
 
 For each drill: the reference solution and every file in `alternatives/` pass, the
 starter fails, and every file in `mistakes/` fails on the check its first line names
-(`# expect: check-id`), with the file itself running (a mistake that only crashes
-proves nothing about the check).
+(`# expect: check-id`), with the file itself running. A mistake whose whole point is
+that the file cannot finish (an uncaught exception) names the problem instead:
+`# expect: problem:crash`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from drilltutor.catalogue import Catalogue, Drill
 from drilltutor.results import FAILED, RunReport
 from drilltutor.runner import RunOptions, run_drill
 
-_EXPECT = re.compile(r"#\s*expect:\s*([\w\-, ]+)")
+_EXPECT = re.compile(r"#\s*expect:\s*([\w\-,: ]+)")
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ def expected_failures(path: Path) -> tuple[str, ...]:
 
 
 def cases(drill: Drill) -> list[_Case]:
-    found = [_Case(drill, "solution", drill.solution_path, True), _Case(drill, "starter", drill.starter_path, False)]
+    found = [_Case(drill, "solution", drill.solution_path, True), _Case(drill, "starter", drill.starter, False)]
     for folder, should_pass in (("alternatives", True), ("mistakes", False)):
         for path in sorted((drill.folder / folder).glob("*.py")):
             expect = () if should_pass else expected_failures(path)
@@ -65,6 +66,11 @@ def judge(case: _Case, report: RunReport) -> Finding:
         return finding(False, "should fail but passed every check")
     if not case.expect:
         return finding(case.subject == "starter", "fails" if case.subject == "starter" else "has no `# expect: check-id` first line")
+    problems = [e.removeprefix("problem:") for e in case.expect if e.startswith("problem:")]
+    if problems:
+        kind = report.problem.kind if report.problem else None
+        ok = kind in problems
+        return finding(ok, f"could not run ({kind})" if ok else f"should stop with {', '.join(problems)}; got {kind or 'a normal run'}")
     if report.problem is not None:
         return finding(False, f"should fail on {', '.join(case.expect)} but could not run: {report.problem.message}")
     failed = {c.id for c in report.checks if c.status == FAILED}

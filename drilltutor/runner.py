@@ -78,9 +78,14 @@ def check_file(path: Path) -> None:
 
 
 def child_env(drill: Drill, secret: str, scratch: Path) -> dict[str, str]:
-    """The learner's environment: theirs, minus drilltutor's own settings, plus a fresh SECRET_KEY."""
+    """The learner's environment: theirs, minus drilltutor's own settings, plus a fresh SECRET_KEY.
+
+    A drill's `[env]` values may use `{scratch}` (the run's own temporary folder) and
+    `{token}` (a random word per run, so a learner cannot hard-code the value).
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("DRILLTUTOR_")}
-    env.update({k: v.replace("{scratch}", str(scratch)) for k, v in drill.env.items()})
+    token = secrets.token_hex(4)
+    env.update({k: v.replace("{scratch}", str(scratch)).replace("{token}", token) for k, v in drill.env.items()})
     env.update(
         SECRET_KEY=secret,
         PYTHONDONTWRITEBYTECODE="1",
