@@ -1,0 +1,57 @@
+"""`drilltutor progress`, `tick`, `untick`: the drills and the self-check items as one checklist."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from drilltutor.commands.listing import DrillRow, list_drills
+from drilltutor.commands.session import Session
+from drilltutor.errors import DrilltutorError
+from drilltutor.progress import PASSED, set_ticked
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    text: str
+    ticked: bool
+
+
+@dataclass(frozen=True)
+class Checklist:
+    drills: list[DrillRow]
+    items: list[Item]
+    progress_file: str
+
+    @property
+    def done(self) -> int:
+        return sum(d.status == PASSED for d in self.drills) + sum(i.ticked for i in self.items)
+
+    @property
+    def total(self) -> int:
+        return len(self.drills) + len(self.items)
+
+
+def items(session: Session, ticked: dict[str, str]) -> list[Item]:
+    """The course's own self-check items, then one "without looking" item per drill."""
+    found = [Item(i.id, i.text, i.id in ticked) for i in session.catalogue.checklist]
+    found += [Item(d.id, d.self_check, d.id in ticked) for d in session.catalogue.drills if d.self_check]
+    return found
+
+
+def checklist(session: Session) -> Checklist:
+    data = session.store.read()
+    return Checklist(list_drills(session), items(session, data["checklist"]), str(session.store.path))
+
+
+def tick(session: Session, name: str, ticked: bool) -> Item:
+    known = items(session, {})
+    wanted = name.strip().lower()
+    match = next((i for i in known if i.id.lower() == wanted), None)
+    if match is None:
+        drill_ids = {n.lower(): d.id for d in session.catalogue.drills for n in d.names}
+        match = next((i for i in known if i.id == drill_ids.get(wanted)), None)
+    if match is None:
+        raise DrilltutorError(f"No checklist item is called {name!r}.", hint="See the items with: drilltutor progress")
+    session.store.update(set_ticked(match.id, ticked))
+    return Item(match.id, match.text, ticked)

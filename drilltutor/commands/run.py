@@ -1,0 +1,43 @@
+"""`drilltutor run DRILL [FILE]`: the hidden checks on the learner's file, recorded in progress."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from drilltutor.commands.session import Session
+from drilltutor.errors import DrilltutorError
+from drilltutor.progress import ProgressError, record_run
+from drilltutor.results import RunReport
+from drilltutor.runner import RunOptions, run_drill
+
+
+@dataclass
+class RunOutcome:
+    report: RunReport
+    alias: str
+    notices: list[str] = field(default_factory=list)  # e.g. progress could not be saved
+
+
+def resolve_file(session: Session, alias: str, file: Path | None, default: Path) -> Path:
+    if file is not None:
+        return file if file.is_absolute() else session.workspace / file
+    if not default.exists():
+        raise DrilltutorError(
+            f"There is no {default.name} in {session.workspace}; that is where `run` looked.",
+            hint=f"Create it with: drilltutor start {alias}" + (f" --dir {session.workspace}" if session.workspace != Path.cwd() else ""),
+        )
+    return default
+
+
+def run(session: Session, name: str, file: Path | None = None, options: RunOptions = RunOptions()) -> RunOutcome:
+    drill = session.catalogue.find(name)
+    path = resolve_file(session, drill.alias, file, session.file_of(drill))
+    report = run_drill(session.catalogue, drill, path, options)
+    outcome = RunOutcome(report, drill.alias)
+    try:
+        session.store.update(record_run(drill.id, report.passed))
+    except ProgressError as exc:  # the verdict still stands; only the record is lost
+        outcome.notices.append(exc.message)
+    outcome.notices.extend(session.store.notices)
+    return outcome

@@ -1,0 +1,45 @@
+"""Loading drills from folders of data: lookup, and clear errors for malformed folders."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from drilltutor.catalogue import load_catalogue
+from drilltutor.errors import DrilltutorError
+from tests.conftest import FIXTURES
+
+
+def test_find_by_id_alias_or_number() -> None:
+    catalogue = load_catalogue(FIXTURES / "drills")
+    assert {catalogue.find(n).id for n in ("fixture-answer", "ANSWER", "1")} == {"fixture-answer"}
+
+
+def test_the_bundled_catalogue_holds_the_contracts_drills(catalogue) -> None:
+    assert catalogue.find("hashing").file == "drill_1_hashing.py"
+    assert all(drill.hints for drill in catalogue.drills)
+
+
+def _copy(tmp_path: Path) -> Path:
+    target = tmp_path / "drills"
+    shutil.copytree(FIXTURES / "drills", target)
+    return target
+
+
+@pytest.mark.parametrize(
+    ("edit", "named"),
+    [
+        (lambda d: (d / "answer/checks.py").unlink(), "checks.py"),
+        (lambda d: (d / "answer/drill.toml").write_text("format = 1\nid = [\n"), "drill.toml"),
+        (lambda d: (d / "answer/drill.toml").write_text((d / "answer/drill.toml").read_text().replace("format = 1", "format = 9")), "drill.toml"),
+        (lambda d: (d / "webapp/drill.toml").write_text((d / "webapp/drill.toml").read_text().replace('alias = "webapp"', 'alias = "answer"')), "answer"),
+    ],
+    ids=["missing checks", "bad toml", "future format", "duplicate alias"],
+)
+def test_malformed_drill_is_a_clear_error_naming_the_file(tmp_path: Path, edit, named: str) -> None:
+    folder = _copy(tmp_path)
+    edit(folder)
+    with pytest.raises(DrilltutorError, match=named):
+        load_catalogue(folder)

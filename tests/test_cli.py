@@ -1,0 +1,121 @@
+"""The commands through Typer's CliRunner, on the fixture drills."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from drilltutor.cli import app
+from tests.conftest import FIXTURES
+
+DRILLS = str(FIXTURES / "drills")
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("DRILLTUTOR_DRILLS", DRILLS)
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    return lambda *args: runner.invoke(app, list(args))
+
+
+def test_list_shows_every_drill_with_status_and_file(cli) -> None:
+    result = cli("list", "--json")
+    assert result.exit_code == 0
+    rows = json.loads(result.output)["drills"]
+    assert [(r["id"], r["status"], r["file_exists"]) for r in rows] == [("fixture-answer", "new", False), ("fixture-webapp", "new", False)]
+    assert rows[1]["open"] is False
+
+
+def test_start_writes_the_starter_and_never_overwrites_without_force(cli, tmp_path: Path) -> None:
+    assert cli("start", "answer").exit_code == 0
+    target = tmp_path / "answer.py"
+    assert target.read_text() == (FIXTURES / "drills/answer/starter.py").read_text()
+    target.write_text("answer = 42\n")
+    result = cli("start", "1")
+    assert result.exit_code == 0 and "Kept" in result.output
+    assert target.read_text() == "answer = 42\n"
+    assert cli("start", "fixture-answer", "--force").exit_code == 0
+    assert target.read_text() != "answer = 42\n"
+
+
+def test_run_without_a_file_says_where_it_looked_and_how_to_create_it(cli, tmp_path: Path) -> None:
+    result = cli("run", "answer")
+    assert result.exit_code == 2
+    assert str(tmp_path) in result.output and "drilltutor start answer" in result.output
+
+
+@pytest.mark.parametrize("args", [("run", "nope"), ("start", "42"), ("reveal", "zzz", "--yes"), ("run", "answer", "missing.py")])
+def test_bad_input_exits_2_with_a_message(cli, args) -> None:
+    result = cli(*args)
+    assert result.exit_code == 2
+    assert "error:" in result.output
+
+
+def test_run_records_progress_and_exits_by_verdict(cli, tmp_path: Path) -> None:
+    (tmp_path / "answer.py").write_text("answer = 41\n")
+    failed = cli("run", "answer")
+    assert failed.exit_code == 1 and "answer = 42" in failed.output
+    (tmp_path / "answer.py").write_text("answer = 42\nprint(answer)\n")
+    passed = cli("run", "answer", "--json")
+    assert passed.exit_code == 0
+    assert json.loads(passed.output)["passed"] is True
+    rows = json.loads(cli("list", "--json").output)["drills"]
+    assert rows[0]["status"] == "passed" and rows[1]["open"] is True
+
+
+def test_run_with_an_explicit_file_and_dir(cli, tmp_path: Path) -> None:
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    (other / "mine.py").write_text("answer = 42\nprint(42)\n")
+    assert cli("run", "answer", "mine.py", "--dir", str(other)).exit_code == 0
+
+
+def test_reveal_refuses_without_a_terminal_then_records_with_yes(cli) -> None:
+    refused = cli("reveal", "answer")
+    assert refused.exit_code == 2 and "--yes" in refused.output
+    shown = cli("reveal", "answer", "--yes")
+    assert shown.exit_code == 0 and "answer = 42" in shown.output
+    rows = json.loads(cli("list", "--json").output)["drills"]
+    assert rows[0]["status"] == "revealed"
+
+
+def test_reveal_after_a_pass_shows_the_learners_file_beside_the_reference(cli, tmp_path: Path) -> None:
+    (tmp_path / "answer.py").write_text("answer = 6 * 7\nprint(answer)\n")
+    assert cli("run", "answer").exit_code == 0
+    result = cli("reveal", "answer")
+    assert result.exit_code == 0
+    assert "-answer = 6 * 7" in result.output and "+answer = 42" in result.output
+
+
+def test_progress_lists_drills_and_self_check_items_and_tick_untick(cli) -> None:
+    data = json.loads(cli("progress", "--json").output)
+    assert data["total"] == 3 and data["done"] == 0
+    assert [i["id"] for i in data["items"]] == ["fixture-answer"]
+    assert cli("tick", "answer").exit_code == 0
+    assert json.loads(cli("progress", "--json").output)["done"] == 1
+    assert cli("untick", "fixture-answer").exit_code == 0
+    assert json.loads(cli("progress", "--json").output)["done"] == 0
+    assert cli("tick", "no-such-item").exit_code == 2
+
+
+def test_home_screen_names_the_next_command(cli) -> None:
+    result = cli()
+    assert result.exit_code == 0
+    assert "drilltutor start answer" in result.output
+
+
+def test_dev_check_proves_the_fixture_drills(cli) -> None:
+    result = cli("dev", "check", "--json")
+    assert result.exit_code == 0, result.output
+    findings = json.loads(result.output)["findings"]
+    assert {(f["drill"], f["subject"]) for f in findings} >= {("fixture-answer", "solution"), ("fixture-answer", "starter")}
+
+
+def test_help_everywhere(cli) -> None:
+    for args in (["--help"], ["run", "--help"], ["dev", "check", "--help"]):
+        result = cli(*args)
+        assert result.exit_code == 0 and "Usage" in result.output
