@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterator
 
 from drilltutor.errors import DrilltutorError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 NEW, ATTEMPTED, PASSED, REVEALED = "new", "attempted", "passed", "revealed"
 
@@ -32,7 +32,20 @@ def now() -> str:
 
 
 def empty() -> dict[str, Any]:
-    return {"schema": SCHEMA_VERSION, "drills": {}, "checklist": {}}
+    return {"schema": SCHEMA_VERSION, "drills": {}, "checklist": {}, "cards": {}}
+
+
+def _v1_to_v2(data: dict[str, Any]) -> None:
+    """Schema 2 added flash-card review state."""
+    data.setdefault("cards", {})
+
+
+# Each step takes a file of schema N to N + 1, in place.
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], None]] = {1: _v1_to_v2}
+
+
+class NewerSchema(ProgressError):
+    """The file was written by a newer drilltutor; it is left exactly as it is."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +102,7 @@ class ProgressStore:
             raise ProgressError(f"Cannot read {self.path}: {exc.strerror}.") from None
         try:
             data = json.loads(raw)
+            _migrate(data, self.path)
             _validate(data)
         except (ValueError, TypeError) as exc:
             return self._set_aside(str(exc))
@@ -132,14 +146,26 @@ class ProgressStore:
             raise ProgressError(f"Could not save progress to {self.path}: {exc.strerror or exc}.") from None
 
 
-def _validate(data: Any) -> None:
-    if not isinstance(data, dict):
-        raise ValueError("not a JSON object")
-    version = data.get("schema")
-    if version != SCHEMA_VERSION:
-        raise ValueError(f"schema version {version!r}, expected {SCHEMA_VERSION}")
-    if not isinstance(data.get("drills"), dict) or not isinstance(data.get("checklist"), dict):
-        raise ValueError("missing `drills` or `checklist`")
+def _migrate(data: Any, path: Path) -> None:
+    if not isinstance(data, dict) or not isinstance(data.get("schema"), int):
+        raise ValueError("no schema version")
+    if data["schema"] > SCHEMA_VERSION:
+        raise NewerSchema(
+            f"{path} was written by a newer drilltutor (schema {data['schema']}; this one knows {SCHEMA_VERSION}).",
+            hint="Upgrade drilltutor; the file was left as it is.",
+        )
+    while data["schema"] < SCHEMA_VERSION:
+        step = MIGRATIONS.get(data["schema"])
+        if step is None:
+            raise ValueError(f"schema version {data['schema']} cannot be migrated")
+        step(data)
+        data["schema"] += 1
+
+
+def _validate(data: dict[str, Any]) -> None:
+    for key in ("drills", "checklist", "cards"):
+        if not isinstance(data.get(key), dict):
+            raise ValueError(f"`{key}` is missing or not an object")
 
 
 # Changes -------------------------------------------------------------------------

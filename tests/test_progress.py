@@ -6,7 +6,9 @@ import json
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from drilltutor.progress import ProgressStore, drill_progress, record_reveal, record_run
+import pytest
+
+from drilltutor.progress import NewerSchema, ProgressStore, drill_progress, record_reveal, record_run
 
 
 def test_status_moves_from_new_to_attempted_to_passed(tmp_path: Path) -> None:
@@ -30,16 +32,33 @@ def test_a_pass_after_a_reveal_is_shown_as_such(tmp_path: Path) -> None:
 def test_file_carries_a_schema_version(tmp_path: Path) -> None:
     store = ProgressStore(tmp_path / "progress.json")
     store.update(record_run("d", passed=False))
-    assert json.loads((tmp_path / "progress.json").read_text())["schema"] == 1
+    assert json.loads((tmp_path / "progress.json").read_text())["schema"] == 2
+
+
+def test_a_schema_1_file_is_migrated_and_keeps_its_drills(tmp_path: Path) -> None:
+    path = tmp_path / "progress.json"
+    path.write_text(json.dumps({"schema": 1, "drills": {"d": {"attempts": 3}}, "checklist": {"x": "2026-01-01"}}))
+    data = ProgressStore(path).update(record_run("d", passed=False))
+    assert (data["schema"], data["cards"], data["checklist"]) == (2, {}, {"x": "2026-01-01"})
+    assert drill_progress(data, "d").attempts == 4
+
+
+def test_a_file_from_a_newer_drilltutor_is_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "progress.json"
+    path.write_text(json.dumps({"schema": 99, "drills": {}}))
+    with pytest.raises(NewerSchema):
+        ProgressStore(path).read()
+    assert json.loads(path.read_text())["schema"] == 99
+    assert not list(tmp_path.glob("progress.damaged-*"))
 
 
 def test_damaged_file_is_moved_aside_kept_and_reported(tmp_path: Path) -> None:
     path = tmp_path / "progress.json"
-    path.write_text('{"schema": 1, "drills": {')
+    path.write_text('{"schema": 2, "drills": {')
     store = ProgressStore(path)
     assert store.read()["drills"] == {}
     kept = list(tmp_path.glob("progress.damaged-*.json"))
-    assert len(kept) == 1 and kept[0].read_text() == '{"schema": 1, "drills": {'
+    assert len(kept) == 1 and kept[0].read_text() == '{"schema": 2, "drills": {'
     assert "moved to" in store.notices[0]
 
 
