@@ -113,7 +113,7 @@ def drill_table(out: Console, rows: list[DrillRow]) -> None:
     for row in rows:
         status = row.status + (" (after reveal)" if row.revealed_before_pass else "")
         if not row.open and row.status == "new":
-            status = "new (opens after the project)" if row.number is None else status
+            status += f" (opens after {', '.join(row.opens_after)})"
         file = row.file if row.file_exists else f"{row.file} (not started)"
         table.add_row(
             "" if row.number is None else str(row.number),

@@ -17,6 +17,7 @@ class DrillRow:
     status: str
     file_exists: bool
     open: bool
+    opens_after: tuple[str, ...]
     revealed_before_pass: bool
 
 
@@ -35,6 +36,7 @@ def list_drills(session: Session) -> list[DrillRow]:
                 status=progress.status,
                 file_exists=session.file_of(drill).is_file(),
                 open=session.is_open(drill, data),
+                opens_after=drill.opens_after,
                 revealed_before_pass=progress.revealed_before_pass,
             )
         )
