@@ -1,0 +1,295 @@
+"""Hidden checks for drill-2 (jwt). Tokens are read with drilltutor's own codec (ctx.jwt),
+so python-jose and PyJWT files are judged alike."""
+
+import ast
+import time
+
+from drilltutor.checking import Ctx, Failure, check
+
+SUB = "sam@uae.dev"
+TTL = 30 * 60
+SLACK = 60  # the file ran a moment before the checks; a minute either way is still "30 minutes"
+SWITCHES = {"verify_signature": "signature", "verify_exp": "exp"}  # decode options that must never be False
+
+
+def _lines(ctx: Ctx) -> list[str]:
+    return [line.strip() for line in ctx.output.splitlines() if line.strip()]
+
+
+def _as_text(value: object) -> object:
+    # PyJWT 1.x returned bytes, and some learners keep the secret as bytes; both are fine.
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+
+
+def _span(seconds: float) -> str:
+    s = abs(seconds)
+    if s < 90:
+        return f"{s:.0f} seconds"
+    if s < 90 * 60:
+        return f"{s / 60:.1f}".rstrip("0").rstrip(".") + " minutes"
+    if s < 72 * 3600:
+        return f"{s / 3600:.1f}".rstrip("0").rstrip(".") + " hours"
+    return f"{s / 86400:.0f} days"
+
+
+def _token(ctx: Ctx) -> str:
+    return _as_text(ctx.namespace["token"])  # type: ignore[return-value]
+
+
+def _parts(ctx: Ctx) -> tuple[dict, dict]:
+    return ctx.jwt.parts(_token(ctx))
+
+
+def _literal_key(ctx: Ctx, token: str) -> str | None:
+    """A string written in the learner's file that the token verifies with: a hard-coded secret."""
+    try:
+        tree = ast.parse(ctx.source)
+    except SyntaxError:
+        return None
+    literals = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str) and 0 < len(n.value) <= 512}
+    return next((s for s in sorted(literals) if ctx.jwt.signed_with(token, s)), None)
+
+
+def _decode_calls(tree: ast.AST) -> list[ast.Call]:
+    """Calls to something named `decode` with a key or options: jwt.decode, not bytes.decode()."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+            if name == "decode" and len(node.args) + len(node.keywords) >= 2:
+                found.append(node)
+    return found
+
+
+def _switched_off(tree: ast.AST) -> str | None:
+    """An option that makes decode skip the signature or exp check, wherever the file writes it."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values):
+                if isinstance(key, ast.Constant) and key.value in SWITCHES and isinstance(value, ast.Constant) and value.value is False:
+                    return f'options={{"{key.value}": False}}, which turns the {SWITCHES[key.value]} check off'
+        if isinstance(node, ast.keyword) and node.arg == "verify" and isinstance(node.value, ast.Constant) and node.value.value is False:
+            return "verify=False, which turns the signature check off"
+    return None
+
+
+def _reads_around(tree: ast.AST) -> str | None:
+    """A way of reading the payload that never looks at the signature."""
+    for node in ast.walk(tree):
+        name = node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", None)
+        if name == "get_unverified_claims":
+            return "get_unverified_claims(), which never looks at the signature"
+        if name in ("b64decode", "urlsafe_b64decode"):
+            return "base64 decoding by hand, which never looks at the signature"
+    return None
+
+
+@check("secret", "`SECRET` is read from the SECRET_KEY environment variable")
+def secret(ctx: Ctx) -> None:
+    value = _as_text(ctx.name("SECRET", 'the signing secret, read with os.environ["SECRET_KEY"]'))
+    if value != ctx.secret:
+        raise Failure(
+            sent=f"compared `SECRET` with the SECRET_KEY this run set ({ctx.secret[:8]}…, new every run)",
+            got=f"SECRET = {value!r}"[:160],
+            expected="the value of the SECRET_KEY environment variable",
+            fix='the secret is hard-coded (or read from somewhere else): write SECRET = os.environ["SECRET_KEY"]',
+        )
+
+
+@check("token", "`token` is an encoded JWT")
+def token(ctx: Ctx) -> None:
+    value = _as_text(ctx.name("token", "the encoded JWT: the string jwt.encode(...) returns"))
+    if not isinstance(value, str):
+        raise Failure(
+            sent="looked at `token`",
+            got=f"a {type(value).__name__}: {value!r}"[:160],
+            expected="a string like eyJhbGciOi…: header.payload.signature",
+            fix="set token to what jwt.encode(payload, SECRET, algorithm=\"HS256\") returns, not to the payload",
+        )
+    try:
+        ctx.jwt.parts(value)
+    except ValueError as exc:
+        raise Failure(
+            sent="split `token` at its dots and read the header and payload",
+            got=f"{value[:80]!r}: {exc}",
+            expected="a compact JWT: three base64url parts separated by dots",
+            fix="keep the string jwt.encode(...) returns as it is; do not add a 'Bearer ' prefix or quotes",
+        ) from None
+
+
+@check("signature", "The signature verifies with this run's SECRET_KEY", needs=("token",))
+def signature(ctx: Ctx) -> None:
+    value = _token(ctx)
+    if ctx.jwt.signed_with(value, ctx.secret):
+        return
+    header, _ = ctx.jwt.parts(value)
+    sent = "checked `token`'s signature with this run's SECRET_KEY"
+    expected = "an HMAC signature made with SECRET_KEY, which drilltutor sets to a fresh random value each run"
+    alg = header.get("alg")
+    if alg not in ("HS256", "HS384", "HS512"):
+        raise Failure(
+            sent=sent,
+            got=f"the header says alg {alg!r}, which is not an HMAC signature with a shared secret",
+            expected=expected,
+            fix='sign with the secret: jwt.encode(payload, SECRET, algorithm="HS256")',
+        )
+    learner_secret = _as_text(ctx.namespace.get("SECRET"))
+    if isinstance(learner_secret, str) and learner_secret != ctx.secret:
+        signed = "; your token verifies with that instead" if ctx.jwt.signed_with(value, learner_secret) else ""
+        raise Failure(
+            sent=sent,
+            got=f"it does not verify: your SECRET is {learner_secret!r}"[:120] + f", not this run's key{signed}",
+            expected=expected,
+            fix='the secret is hard-coded: read it from the environment with SECRET = os.environ["SECRET_KEY"]',
+        )
+    literal = _literal_key(ctx, value)
+    if literal is not None:
+        raise Failure(
+            sent=sent,
+            got=f"it does not verify: the token was signed with the string {literal!r} written in your file",
+            expected=expected,
+            fix='the secret is hard-coded in the encode call: pass SECRET, read with os.environ["SECRET_KEY"]',
+        )
+    raise Failure(
+        sent=sent,
+        got="it does not verify with this run's key",
+        expected=expected,
+        fix="pass SECRET as the key to jwt.encode, and do not change `token` after encoding it",
+    )
+
+
+@check("alg", "The header says alg HS256", needs=("token",))
+def alg(ctx: Ctx) -> None:
+    header, _ = _parts(ctx)
+    if header.get("alg") != "HS256":
+        raise Failure(
+            sent="read `token`'s header",
+            got=f"header {header}",
+            expected='"alg": "HS256"',
+            fix='encode with algorithm="HS256" (and decode with algorithms=["HS256"])',
+        )
+
+
+@check("sub", f"`sub` is {SUB}", needs=("token",))
+def sub(ctx: Ctx) -> None:
+    _, payload = _parts(ctx)
+    if payload.get("sub") == SUB:
+        return
+    if "sub" not in payload:
+        raise Failure(
+            sent="read `token`'s payload",
+            got=f"a payload without sub: {payload}"[:200],
+            expected=f'"sub": "{SUB}" (sub, "subject", is the registered claim that names who the token is for)',
+            fix=f'put the email under the key "sub": {{"sub": "{SUB}", "exp": ...}}',
+        )
+    raise Failure(
+        sent="read `token`'s payload",
+        got=f"sub = {payload['sub']!r}",
+        expected=f'"sub": "{SUB}"',
+        fix=f'set "sub" to the string "{SUB}"',
+    )
+
+
+def _exp_fix(ahead: float) -> str:
+    good = "exp = datetime.now(timezone.utc) + timedelta(minutes=30)"
+    if abs(ahead - 30) <= 10:  # a few seconds pass between the run and this check
+        return f"30 was counted as seconds: add 30 * 60 seconds, or write {good}"
+    if abs(ahead - 30 * 3600) <= SLACK:
+        return f"that is timedelta(hours=30); use minutes: {good}"
+    if abs(ahead + TTL) <= SLACK:
+        return f"add the 30 minutes instead of subtracting them: {good}"
+    skew = ahead - TTL
+    if 3600 - SLACK <= abs(skew) <= 14 * 3600 and abs(skew - round(skew / 1800) * 1800) <= SLACK:
+        return f"that is off by whole hours, the mark of a local time: take the time in UTC, {good}"
+    return good
+
+
+@check("exp", "`exp` is 30 minutes after the run (within a minute)", needs=("token",))
+def exp(ctx: Ctx) -> None:
+    _, payload = _parts(ctx)
+    now = time.time()
+    sent = "read `token`'s payload and compared exp with the time now"
+    expected = f"exp within a minute of {int(now + TTL)} (now + 30 minutes, in seconds since 1970 UTC)"
+    if "exp" not in payload:
+        raise Failure(
+            sent=sent,
+            got=f"a payload without exp: {payload}"[:200],
+            expected=expected + "; without exp a stolen token works for ever",
+            fix='add "exp": datetime.now(timezone.utc) + timedelta(minutes=30) to the payload; encode turns it into seconds',
+        )
+    value = payload["exp"]
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise Failure(
+            sent=sent,
+            got=f"exp = {value!r} (a {type(value).__name__})",
+            expected=expected,
+            fix="put the datetime itself in the payload, not str() or .isoformat() of it: encode turns a datetime into a number",
+        )
+    if value > 1e11:
+        raise Failure(
+            sent=sent,
+            got=f"exp = {value}, which looks like milliseconds",
+            expected=expected,
+            fix="exp counts seconds: use int(time.time()) + 30 * 60, or a datetime, not time.time() * 1000",
+        )
+    ahead = value - now
+    if abs(ahead - TTL) <= SLACK:
+        return
+    when = f"{_span(ahead)} from now" if ahead > 0 else f"{_span(ahead)} ago, so the token is already expired"
+    raise Failure(sent=sent, got=f"exp = {value}, which is {when}", expected=expected, fix=_exp_fix(ahead))
+
+
+@check("decode", "The file decodes `token` with the key, checking the signature")
+def decode(ctx: Ctx) -> None:
+    try:
+        tree = ast.parse(ctx.source)
+    except SyntaxError:  # the file ran, so this is a source it could not re-read; nothing to judge
+        return
+    expected = 'jwt.decode(token, SECRET, algorithms=["HS256"]): the call that checks the signature and exp, then hands back the payload'
+    # Peeking at the payload by hand is fine next to a real decode; switching decode's check off never is.
+    skipped = _switched_off(tree) or (None if _decode_calls(tree) else _reads_around(tree))
+    if skipped is not None:
+        raise Failure(
+            sent=f"read how {ctx.file.name} gets the payload back",
+            got=f"it reads the payload with {skipped}",
+            expected=expected,
+            fix="decode with the key and the algorithm list and no options that switch checks off; a token you never verified is only a claim",
+        )
+    if not _decode_calls(tree):
+        raise Failure(
+            sent=f"read how {ctx.file.name} gets the payload back",
+            got="no call to decode(token, key, ...) in the file",
+            expected=expected,
+            fix='decode the token and print what it holds: print(jwt.decode(token, SECRET, algorithms=["HS256"])["sub"])',
+        )
+
+
+@check("prints", f"Running the file prints {SUB}")
+def prints(ctx: Ctx) -> None:
+    lines = _lines(ctx)
+    if SUB in lines:
+        return
+    sent = f"python {ctx.file.name} (with SECRET_KEY set)"
+    expected = f"a line that is exactly {SUB}: the sub read back from the decoded token"
+    jwt_like = next((line for line in lines if line.count(".") == 2 and line.startswith("eyJ")), None)
+    if jwt_like is not None:
+        raise Failure(
+            sent=sent,
+            got=f"it printed the token itself: {jwt_like[:60]}…",
+            expected=expected,
+            fix='decode the token first, then print one claim: print(claims["sub"])',
+        )
+    whole = next((line for line in lines if SUB in line), None)
+    if whole is not None:
+        raise Failure(
+            sent=sent,
+            got=f"it printed {whole[:160]}",
+            expected=expected,
+            fix='print only the sub: print(claims["sub"]), not the whole payload or a label with it',
+        )
+    raise Failure(
+        sent=sent,
+        got="it printed " + (" / ".join(lines[:6])[:200] if lines else "nothing"),
+        expected=expected,
+        fix='after decoding, print the sub: print(claims["sub"])',
+    )

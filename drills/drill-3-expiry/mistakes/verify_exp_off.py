@@ -1,0 +1,17 @@
+# expect: rejected
+"""Mistake: "fixing" the crash by turning the exp check off, so decode hands back the payload."""
+
+import os
+from datetime import datetime, timedelta, timezone
+
+from jose import JWTError, jwt
+
+SECRET = os.environ["SECRET_KEY"]
+
+past = datetime.now(timezone.utc) - timedelta(minutes=1)
+token = jwt.encode({"sub": "sam@uae.dev", "exp": past}, SECRET, algorithm="HS256")
+
+try:
+    print(jwt.decode(token, SECRET, algorithms=["HS256"], options={"verify_exp": False}))
+except JWTError as err:
+    print("rejected:", err)
