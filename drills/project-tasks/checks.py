@@ -1,0 +1,355 @@
+"""Hidden checks for the project (tasks): the auth-protected Tasks API, Stages 1-4 of seed 002.
+
+The checks walk the seed's Stage 4 sequence on the learner's app, in this order:
+
+    ada   registers with no role          -> role "user"     password flow.PASSWORDS["ada"]
+    grace registers with "role": "admin"  -> role "admin"    password flow.PASSWORDS["grace"]
+    ada again (400), good and bad logins, /tasks without and with a token, each creates a task,
+    ada tries to delete grace's task (403), grace deletes ada's (204), an unknown id (404),
+    an expired token from the learner's make_token (401), a garbage token on DELETE (401 not 403),
+    a short flow on a real uvicorn server with fresh usernames, then no-secrets over every answer.
+
+Exercises (`extends = "project"`) get these checks first; a check of theirs with the same id
+replaces the one here and keeps its place. Their checks.py loads tasksflow.py the same way
+this file does and may rely on ada and grace, their tokens and their tasks (see tasksflow.py).
+
+bcrypt at cost 12 is about 0.25 s a call: 2 registers, 4 logins and one more register and
+login on the live server, most of them two at a time.
+"""
+
+import importlib.util
+import sys
+import time
+from pathlib import Path
+
+from drilltutor.checking import Advice, Ctx, Failure, check
+
+
+def _tasksflow():
+    name = "drilltutor_tasksflow"
+    if name not in sys.modules:
+        path = Path(__file__).resolve().parent.parent / "project-tasks" / "tasksflow.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+flow = _tasksflow()
+USER, ADMIN = flow.USER, flow.ADMIN
+UNKNOWN_ID = 987654
+SLACK = 90  # seconds: the file ran a moment before this check
+
+
+def _text(value):
+    # PyJWT 1.x returned bytes; a token is a token either way.
+    return value.decode("ascii", "replace") if isinstance(value, bytes) else value
+
+
+def _make_token(ctx: Ctx, minutes: float | None) -> str:
+    make_token = ctx.namespace["make_token"]
+    if minutes is None:
+        return _text(ctx.call(f'make_token("{USER}")', make_token, USER))
+    sent = f'make_token("{USER}", minutes={minutes:g})'
+    return _text(ctx.call(sent, lambda: make_token(USER, minutes=minutes)))
+
+
+@check("make-token", "make_token(username, minutes=30) makes a JWT for that user")
+def make_token(ctx: Ctx) -> None:
+    func = ctx.name("make_token", "a function make_token(username, minutes=30) that returns a signed JWT")
+    if not callable(func):
+        raise Failure(sent="looked at `make_token`", got=f"a {type(func).__name__}", expected="a function", fix="def make_token(username, minutes=30): ...")
+    for minutes, offset in ((None, 30 * 60), (-1, -60)):
+        sent = f'make_token("{USER}")' if minutes is None else f'make_token("{USER}", minutes={minutes})'
+        token = _make_token(ctx, minutes)
+        try:
+            _, payload = ctx.jwt.parts(token)
+        except ValueError as exc:
+            raise Failure(sent=sent, got=f"{str(token)[:80]!r}, which is not a JWT ({exc})", expected="a JWT: header.payload.signature", fix="return jwt.encode({...}, SECRET, algorithm=ALGORITHM)") from None
+        if payload.get("sub") != USER:
+            raise Failure(sent=sent, got=f"a token whose payload is {payload}", expected=f'"sub": "{USER}"', fix='put the username in the "sub" claim: {"sub": username, "exp": ...}')
+        exp = payload.get("exp")
+        want = time.time() + offset
+        late = minutes is not None and isinstance(exp, (int, float)) and exp >= time.time()
+        if not isinstance(exp, (int, float)) or abs(exp - want) > SLACK or late:
+            when = "missing" if not isinstance(exp, (int, float)) else f"{(exp - time.time()) / 60:+.1f} minutes from now"
+            raise Failure(
+                sent=sent,
+                got=f'a token whose "exp" is {when}',
+                expected='"exp" 30 minutes from now' if minutes is None else '"exp" a minute ago (already expired)',
+                fix='"exp": datetime.now(timezone.utc) + timedelta(minutes=minutes), using the argument, with 30 as its default',
+            )
+
+
+@check("register", "POST /register answers 201 {username, role}; the role defaults to \"user\"")
+def register(ctx: Ctx) -> None:
+    flow.check_register(ctx)
+
+
+@check("register-duplicate", "Registering a taken username again is a 400", needs=("register",))
+def register_duplicate(ctx: Ctx) -> None:
+    response = flow.register(flow.api(ctx), USER, password="another-password-7")
+    if response.status != 400:
+        raise flow.fail(
+            response,
+            "400: ada is already registered (and her password must not change)",
+            "look the name up before anything else: if body.username in users: raise HTTPException(status_code=400, ...)",
+        )
+
+
+@check("login", "POST /token with the OAuth2 form returns a bearer token", needs=("register",))
+def login(ctx: Ctx) -> None:
+    client = flow.api(ctx)
+    tokens = ctx.state.setdefault("tokens", {})
+    for name, response in zip((USER, ADMIN), flow.together(lambda: flow.login(client, USER), lambda: flow.login(client, ADMIN))):
+        expected = f'200 with {{"access_token": <a JWT with "sub": "{name}">, "token_type": "bearer"}}'
+        if response.status != 200:
+            fix = {
+                422: "/token reads an OAuth2 form, not JSON: form: OAuth2PasswordRequestForm = Depends(), then form.username and form.password",
+                401: "the right password was refused: check it with pwd.verify(form.password, user[\"hashed_password\"]), and keep the first password when a duplicate /register comes in",
+            }.get(response.status, "look the user up, verify the password, answer the token")
+            raise flow.fail(response, expected, flow.route_fix(response, "POST /token", fix))
+        token = flow.access_token(response)
+        body = response.json
+        kind = body.get("token_type") if isinstance(body, dict) else None
+        if token is None or not isinstance(kind, str) or kind.lower() != "bearer":
+            raise flow.fail(response, expected, 'return {"access_token": make_token(form.username), "token_type": "bearer"}')
+        try:
+            _, payload = ctx.jwt.parts(token)
+        except ValueError as exc:
+            raise flow.fail(response, expected + f" (this access_token is not a JWT: {exc})", "answer the token make_token() returns") from None
+        if payload.get("sub") != name:
+            raise flow.fail(response, expected + f' (its payload is {payload})', "make the token for the user who logged in: make_token(form.username)")
+        tokens[name] = token
+
+
+@check("login-wrong", "A wrong password and an unknown username get the same 401", needs=("register",))
+def login_wrong(ctx: Ctx) -> None:
+    client = flow.api(ctx)
+    wrong, unknown = flow.together(
+        lambda: flow.login(client, USER, password="wrong-password"),
+        lambda: flow.login(client, flow.fresh("nobody"), password="wrong-password"),
+    )
+    for response in (wrong, unknown):
+        if response.status != 401:
+            raise flow.fail(
+                response,
+                "401",
+                flow.route_fix(
+                    response,
+                    "POST /token",
+                    "/token reads an OAuth2 form, not JSON: form: OAuth2PasswordRequestForm = Depends()"
+                    if response.status == 422
+                    else "one test for both cases: if not user or not pwd.verify(...): raise HTTPException(status_code=401, ...)",
+                ),
+            )
+    if wrong.text != unknown.text:
+        raise Failure(
+            sent=f"{wrong.sent}, then {unknown.sent}",
+            got=f"{wrong.brief()}, then {unknown.brief()}",
+            expected="the same 401 body for both, so a caller cannot learn which usernames exist",
+            fix="raise one HTTPException for `not user or not pwd.verify(...)`, with one detail text",
+        )
+
+
+def _literal_key(ctx: Ctx, token: str) -> str | None:
+    """A string written in the learner's file that the token verifies with: a hard-coded secret."""
+    import ast
+
+    try:
+        tree = ast.parse(ctx.source)
+    except SyntaxError:
+        return None
+    literals = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str) and 0 < len(n.value) <= 512}
+    return next((s for s in sorted(literals) if ctx.jwt.signed_with(token, s)), None)
+
+
+@check("secret-from-env", "Tokens are signed with the secret from SECRET_KEY", needs=("login",))
+def secret_from_env(ctx: Ctx) -> None:
+    token = flow.bearer(ctx, USER)
+    if ctx.jwt.signed_with(token, ctx.secret):
+        return
+    literal = _literal_key(ctx, token)
+    where = f"the string {literal!r} written in {ctx.file.name}" if literal else "a key that is not SECRET_KEY"
+    # Advice, not a failure: the app works; the seed's own production notes name this as the step to take.
+    raise Advice(
+        got=f"your tokens are signed with {where}",
+        fix='read the key from the environment: SECRET = os.environ["SECRET_KEY"]; a key in the code ends up in git, and anyone who reads it can mint tokens',
+    )
+
+
+@check("tasks-need-token", "/tasks without a valid token is a 401", needs=("register",))
+def tasks_need_token(ctx: Ctx) -> None:
+    client = flow.api(ctx)
+    forged = ctx.token(USER, key="not-your-key-" + flow.fresh("k"))
+    attempts = (
+        (lambda: client.get("/tasks"), "add user: dict = Depends(get_current_user) to the route, so FastAPI demands a token before your code runs"),
+        (lambda: client.post("/tasks", json={"title": "sneaky"}), "add user: dict = Depends(get_current_user) to POST /tasks too"),
+        (lambda: client.get("/tasks", token="garbage", label='the token "garbage"'), "decode inside try/except and turn the library's error (jwt.InvalidTokenError or jose's JWTError) into HTTPException(401)"),
+        (
+            lambda: client.get("/tasks", token=forged, label="a token for ada signed with some other key"),
+            "decode with your SECRET and let the library check the signature; never skip it (no verify_signature=False, no get_unverified_claims)",
+        ),
+    )
+    for send, fix in attempts:
+        response = send()
+        if response.status != 401:
+            raise flow.fail(response, "401", fix)
+
+
+@check("tasks-list", "GET /tasks with a token is 200 and a list", needs=("login",))
+def tasks_list(ctx: Ctx) -> None:
+    flow.tasks_of(ctx, USER)
+
+
+@check("tasks-create", "POST /tasks is 201 {id, title, owner} and the task is listed", needs=("tasks-list",))
+def tasks_create(ctx: Ctx) -> None:
+    mine = flow.create_task(ctx, USER, "Write tests")
+    theirs = flow.create_task(ctx, ADMIN, "Review the release")
+    if mine["id"] == theirs["id"]:
+        raise Failure(
+            sent="POST /tasks as ada, then as grace",
+            got=f"both tasks have id {mine['id']!r}",
+            expected="a new id for every task",
+            fix="count up a module-level next_id (global next_id; next_id += 1) after storing each task",
+        )
+    ctx.state["task"] = {USER: mine, ADMIN: theirs}
+    for name, task in ((USER, mine), (ADMIN, theirs)):
+        if task["id"] not in flow.task_ids(flow.tasks_of(ctx, name)):
+            raise Failure(
+                sent=f"POST /tasks as {name}, then GET /tasks as {name}",
+                got=f"the list does not hold id {task['id']!r}",
+                expected="the new task in the list",
+                fix="store the task (tasks[task_id] = task) before answering it, and list tasks.values()",
+            )
+
+
+def _still_there(ctx: Ctx, owner: str, task: dict, after: str) -> None:
+    if task["id"] not in flow.task_ids(flow.tasks_of(ctx, owner)):
+        raise Failure(
+            sent=f"{after}, then GET /tasks as {owner}",
+            got=f"task {task['id']!r} is gone",
+            expected="the task still there: a refused delete deletes nothing",
+            fix="refuse before touching the store: the role check runs in a dependency, before `del tasks[task_id]`",
+        )
+
+
+@check("delete-as-user", "A user deleting someone else's task gets 403, and it stays", needs=("tasks-create",))
+def delete_as_user(ctx: Ctx) -> None:
+    task = ctx.state["task"][ADMIN]
+    response = flow.api(ctx).delete(f"/tasks/{task['id']}", token=flow.bearer(ctx, USER), label="ada's token (role user)")
+    if response.status != 403:
+        fix = {
+            401: "401 means \"who are you?\"; ada's token is valid, so she is known. Being known but not allowed is 403: raise HTTPException(status_code=403) in require_admin",
+            204: "guard DELETE with require_admin: a dependency that takes the current user and raises 403 unless user[\"role\"] == \"admin\"",
+            200: "guard DELETE with require_admin: a dependency that takes the current user and raises 403 unless user[\"role\"] == \"admin\"",
+            404: "the task exists; in this project a non-admin is refused with 403 before the task is looked up",
+        }.get(response.status, "raise HTTPException(status_code=403) when the current user is not an admin")
+        raise flow.fail(response, "403: ada is logged in but is not an admin", flow.route_fix(response, "DELETE /tasks/{task_id}", fix))
+    _still_there(ctx, ADMIN, task, response.sent)
+
+
+@check("delete-as-admin", "An admin's DELETE is 204 and the task is gone", needs=("tasks-create",))
+def delete_as_admin(ctx: Ctx) -> None:
+    task = ctx.state["task"][USER]
+    response = flow.api(ctx).delete(f"/tasks/{task['id']}", token=flow.bearer(ctx, ADMIN), label="grace's token (role admin)")
+    if response.status != 204:
+        fix = {
+            200: "declare @app.delete(\"/tasks/{task_id}\", status_code=204) and return nothing",
+            403: "grace's role is \"admin\": compare user[\"role\"] == \"admin\" against the stored user",
+            401: "grace's token is valid: the delete route must accept it exactly as GET /tasks does",
+        }.get(response.status, "delete the task and answer 204 No Content")
+        raise flow.fail(response, "204 with no body", flow.route_fix(response, "DELETE /tasks/{task_id}", fix))
+    if task["id"] in flow.task_ids(flow.tasks_of(ctx, USER)):
+        raise Failure(
+            sent=f"{response.sent}, then GET /tasks as ada",
+            got=f"task {task['id']!r} is still listed",
+            expected="the task gone",
+            fix="del tasks[task_id] before answering",
+        )
+    ctx.state["deleted"] = task["id"]
+
+
+@check("delete-unknown", "An admin deleting an id that does not exist gets 404", needs=("login",))
+def delete_unknown(ctx: Ctx) -> None:
+    ids = [UNKNOWN_ID] + ([ctx.state["deleted"]] if "deleted" in ctx.state else [])
+    for task_id in ids:
+        label = "grace's token (admin)" + (", for the task she just deleted" if task_id != UNKNOWN_ID else "")
+        response = flow.api(ctx).delete(f"/tasks/{task_id}", token=flow.bearer(ctx, ADMIN), label=label)
+        if response.status != 404:
+            fix = (
+                "look before you delete: if task_id not in tasks: raise HTTPException(status_code=404, detail=\"Task not found\")"
+                if response.status in (500, 204, 200)
+                else "an admin asking for a missing task is told it is not there: 404"
+            )
+            raise flow.fail(response, "404: there is no such task", fix)
+
+
+@check("expired-token", "An expired token is a 401", needs=("make-token", "register"))
+def expired_token(ctx: Ctx) -> None:
+    token = _make_token(ctx, -1)
+    response = flow.api(ctx).get("/tasks", token=token, label=f'make_token("{USER}", minutes=-1), expired a minute ago')
+    if response.status != 401:
+        raise flow.fail(
+            response,
+            "401: the token's exp has passed",
+            "let the library check exp: decode with algorithms=[ALGORITHM] and no options that switch verify_exp off; its ExpiredSignatureError is an InvalidTokenError (jose: a JWTError) and becomes the 401",
+        )
+
+
+@check("401-before-403", "DELETE without a valid token is 401, not 403", needs=("login",))
+def auth_before_role(ctx: Ctx) -> None:
+    task_id = ctx.state.get("task", {}).get(ADMIN, {}).get("id", 1)
+    client = flow.api(ctx)
+    for response in (
+        client.delete(f"/tasks/{task_id}", token="garbage", label='the token "garbage"'),
+        client.delete(f"/tasks/{task_id}"),
+    ):
+        if response.status != 401:
+            raise flow.fail(
+                response,
+                "401: nobody is logged in, so there is no role to check yet",
+                "build require_admin on get_current_user: def require_admin(user: dict = Depends(get_current_user)); authentication (401) runs first, then the role (403)",
+            )
+
+
+@check("live-server", "The flow works on a real uvicorn server", needs=("tasks-create",))
+def live_server(ctx: Ctx) -> None:
+    name = flow.fresh("lin")
+    with ctx.live() as raw:
+        client = flow.api(ctx, raw)
+        response = flow.register(client, name)
+        if response.status != 201:
+            raise flow.fail(response, "201, as in process", "the same code must work when served; see the traceback or the answer above")
+        response = flow.login(client, name)
+        token = flow.access_token(response)
+        if response.status != 200 or token is None:
+            raise flow.fail(response, '200 with {"access_token": ...}', "the same code must work when served")
+        response = client.get("/tasks")
+        if response.status != 401:
+            raise flow.fail(response, "401 without a token", "guard GET /tasks with Depends(get_current_user)")
+        response = client.post("/tasks", token=token, json={"title": "Ship it"})
+        body = response.json
+        if response.status != 201 or not isinstance(body, dict) or body.get("owner") != name:
+            raise flow.fail(response, f'201 with "owner": "{name}"', "the same code must work when served")
+        listed = client.get("/tasks", token=token)
+        if listed.status != 200 or body.get("id") not in flow.task_ids(listed.json if isinstance(listed.json, list) else []):
+            raise flow.fail(listed, f"200 with a list holding task {body.get('id')!r}", "the same code must work when served")
+
+
+@check("no-secrets", "No answer holds a password or a password hash", needs=("register",))
+def no_secrets(ctx: Ctx) -> None:
+    passwords = ctx.state.get("passwords", set())
+    for response in ctx.state.get("responses", []):
+        if response.status == 422:  # FastAPI's own validation errors echo the input; the contract allows it
+            continue
+        leaked = next((p for p in sorted(passwords) if p in response.text), None)
+        found = f"the password {leaked!r}" if leaked else "a bcrypt hash" if flow.BCRYPT_HASH.search(response.text) else None
+        if found:
+            raise Failure(
+                sent=response.sent,
+                got=f"{response.brief()}: it holds {found}",
+                expected="answers without passwords or hashes",
+                fix='answer only what the client needs, e.g. {"username": ..., "role": ...}; never the stored user dict',
+            )

@@ -1,0 +1,189 @@
+"""The Tasks API flow, shared by the project's checks and by every exercise that extends it.
+
+Not a drill file: the checks.py of the project and of each exercise load it by path
+(see `_tasksflow()` at the top of project-tasks/checks.py) under one module name, so
+all of them share one copy.
+
+The accounts every flow relies on (the project's checks register and log them in, in
+this order, and an extending drill's checks may use them once `login` has passed):
+
+    ada    role "user"   ctx.state["tokens"]["ada"]     her task:   ctx.state["task"]["ada"]
+    grace  role "admin"  ctx.state["tokens"]["grace"]   her task:   ctx.state["task"]["grace"]
+
+ada's task is deleted by grace in `delete-as-admin`; grace's task stays for the whole run.
+Every response sent through `api(ctx)` is kept in ctx.state["responses"], every password
+sent to /register through `register()` in ctx.state["passwords"], and the project's
+`no-secrets` check (the last one) looks for those passwords and for bcrypt hashes in
+all of them. An exercise's own requests made through `api(ctx)` before that check runs
+are covered too; checks an exercise adds run after it (they are appended).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable
+
+from drilltutor.checking import Ctx, Failure
+
+USER = "ada"
+ADMIN = "grace"
+# Not the seed's passwords, so a file that special-cases "s3cret" gains nothing.
+PASSWORDS = {USER: "s3cret-ada-1815", ADMIN: "pw-grace-1906"}
+BCRYPT_HASH = re.compile(r"\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}")
+
+
+class Api:
+    """A check client whose responses are all kept for the no-secrets check."""
+
+    def __init__(self, ctx: Ctx, client: Any) -> None:
+        self.ctx, self.client = ctx, client
+
+    def _keep(self, response: Any) -> Any:
+        self.ctx.state.setdefault("responses", []).append(response)
+        return response
+
+    def get(self, path: str, **kw: Any) -> Any:
+        return self._keep(self.client.get(path, **kw))
+
+    def post(self, path: str, **kw: Any) -> Any:
+        return self._keep(self.client.post(path, **kw))
+
+    def delete(self, path: str, **kw: Any) -> Any:
+        return self._keep(self.client.delete(path, **kw))
+
+
+def api(ctx: Ctx, client: Any = None) -> Api:
+    """The in-process client (or `client`, e.g. from `ctx.live()`), recording responses."""
+    if client is not None:
+        return Api(ctx, client)
+    if "api" not in ctx.state:
+        ctx.state["api"] = Api(ctx, ctx.client())
+    return ctx.state["api"]
+
+
+def fresh(prefix: str) -> str:
+    """A username no earlier check has used."""
+    return f"{prefix}-{secrets.token_hex(3)}"
+
+
+def together(*calls: Callable[[], Any]) -> list[Any]:
+    """Independent requests at once: bcrypt releases the GIL, so two logins cost one."""
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        futures = [pool.submit(call) for call in calls]
+        return [future.result() for future in futures]
+
+
+# Requests ------------------------------------------------------------------------------
+def register(client: Api, username: str, password: str | None = None, role: str | None = None) -> Any:
+    body = {"username": username, "password": password or PASSWORDS.get(username, "pw-" + username)}
+    client.ctx.state.setdefault("passwords", set()).add(body["password"])
+    if role is not None:
+        body["role"] = role
+    return client.post("/register", json=body)
+
+
+def login(client: Api, username: str, password: str | None = None) -> Any:
+    form = {"username": username, "password": password or PASSWORDS.get(username, "pw-" + username)}
+    return client.post("/token", form=form)
+
+
+def access_token(response: Any) -> str | None:
+    body = response.json
+    token = body.get("access_token") if isinstance(body, dict) else None
+    return token if isinstance(token, str) and token else None
+
+
+def bearer(ctx: Ctx, username: str) -> str:
+    """The access token the `login` check (or an exercise) kept for `username`."""
+    return ctx.state["tokens"][username]
+
+
+# Failures ------------------------------------------------------------------------------
+def fail(response: Any, expected: str, fix: str) -> Failure:
+    return Failure(sent=response.sent, got=response.brief(), expected=expected, fix=fix, detail=response.error)
+
+
+def route_fix(response: Any, route: str, fix: str) -> str:
+    """`fix`, unless the status says the route itself is missing or crashed."""
+    if response.error:
+        return "your handler raised; the traceback below shows the line. Then: " + fix
+    if response.status == 404 and response.json == {"detail": "Not Found"}:
+        return f"there is no {route} route yet: add it with @app.{route.split()[0].lower()}(\"{route.split()[1]}\")"
+    if response.status == 405:
+        return f"the path exists but not with this method: declare {route} with @app.{route.split()[0].lower()}(...)"
+    return fix
+
+
+# Tasks ---------------------------------------------------------------------------------
+def task_ids(tasks: list[Any]) -> set[Any]:
+    return {t.get("id") for t in tasks if isinstance(t, dict)}
+
+
+def tasks_of(ctx: Ctx, username: str, client: Api | None = None) -> list[Any]:
+    """GET /tasks as `username`; a failure unless it is 200 with a JSON list."""
+    response = (client or api(ctx)).get("/tasks", token=bearer(ctx, username), label=f"{username}'s token")
+    if response.status != 200 or not isinstance(response.json, list):
+        raise fail(
+            response,
+            "200 with a JSON list of tasks",
+            route_fix(response, "GET /tasks", "return list(tasks.values()) (a list, even when it is empty)"),
+        )
+    return response.json
+
+
+def create_task(ctx: Ctx, username: str, title: str, client: Api | None = None) -> dict[str, Any]:
+    """POST /tasks as `username`; a failure unless it is 201 {"id", "title", "owner": username}."""
+    response = (client or api(ctx)).post("/tasks", token=bearer(ctx, username), label=f"{username}'s token", json={"title": title})
+    expected = f'201 with {{"id": ..., "title": "{title}", "owner": "{username}"}}'
+    if response.status != 201:
+        fix = "add status_code=201 to @app.post(\"/tasks\")" if response.status == 200 else (
+            "take the body as a model with one field, title: class TaskIn(BaseModel): title: str"
+            if response.status == 422
+            else "any logged-in user may create a task: guard the route with Depends(get_current_user), not the admin check"
+            if response.status in (401, 403)
+            else "create the task and answer it"
+        )
+        raise fail(response, expected, route_fix(response, "POST /tasks", fix))
+    body = response.json
+    if not isinstance(body, dict) or "id" not in body or body.get("title") != title:
+        raise fail(response, expected, 'answer the stored task: {"id": next_id, "title": body.title, "owner": ...}')
+    if body.get("owner") != username:
+        raise fail(
+            response,
+            expected,
+            'the owner is the current user\'s name, a string: "owner": user["username"] (not the whole user dict, not the body)',
+        )
+    return body
+
+
+# The register check, shared so an exercise can say why grace is an admin in its own words.
+def check_register(
+    ctx: Ctx,
+    *,
+    admin_role_sent: str | None = "admin",
+    admin_why: str = 'grace sent "role": "admin"',
+    admin_fix: str = 'store and answer the role from the body: role: str = "user" in the model, then body.role',
+) -> None:
+    client = api(ctx)
+    ada, grace = together(lambda: register(client, USER), lambda: register(client, ADMIN, role=admin_role_sent))
+    for response, name, role, why, fix in (
+        (ada, USER, "user", 'ada sent no "role", so the default applies', 'give the model a default: role: str = "user"'),
+        (grace, ADMIN, "admin", admin_why, admin_fix),
+    ):
+        expected = f'201 with {{"username": "{name}", "role": "{role}"}} ({why})'
+        if response.status != 201:
+            status_fix = (
+                "add status_code=201 to @app.post(\"/register\")"
+                if response.status == 200
+                else "read the JSON body with a pydantic model: class RegisterIn(BaseModel): username: str; password: str; role: str = \"user\""
+                if response.status == 422
+                else "a new username is created, hashed and answered with 201"
+            )
+            raise fail(response, expected, route_fix(response, "POST /register", status_fix))
+        body = response.json
+        if not isinstance(body, dict) or body.get("username") != name:
+            raise fail(response, expected, 'answer {"username": body.username, "role": ...}')
+        if body.get("role") != role:
+            raise fail(response, expected, fix)
