@@ -220,19 +220,9 @@ def tasks_create(ctx: Ctx) -> None:
             raise Failure(
                 sent=f"POST /tasks as {name}, then GET /tasks as {name}",
                 got=f"the list does not hold id {task['id']!r}",
-                expected="the new task in the list",
-                fix="store the task (tasks[task_id] = task) before answering it, and list tasks.values()",
+                expected="the new task in its owner's list",
+                fix='store the task (tasks[task_id] = task) before answering it; if GET /tasks filters, keep what t["owner"] == user["username"] (the name, not the user dict)',
             )
-
-
-def _still_there(ctx: Ctx, owner: str, task: dict, after: str) -> None:
-    if task["id"] not in flow.task_ids(flow.tasks_of(ctx, owner)):
-        raise Failure(
-            sent=f"{after}, then GET /tasks as {owner}",
-            got=f"task {task['id']!r} is gone",
-            expected="the task still there: a refused delete deletes nothing",
-            fix="refuse before touching the store: the role check runs in a dependency, before `del tasks[task_id]`",
-        )
 
 
 @check("delete-as-user", "A user deleting someone else's task gets 403, and it stays", needs=("tasks-create",))
@@ -247,7 +237,7 @@ def delete_as_user(ctx: Ctx) -> None:
             404: "the task exists; in this project a non-admin is refused with 403 before the task is looked up",
         }.get(response.status, "raise HTTPException(status_code=403) when the current user is not an admin")
         raise flow.fail(response, "403: ada is logged in but is not an admin", flow.route_fix(response, "DELETE /tasks/{task_id}", fix))
-    _still_there(ctx, ADMIN, task, response.sent)
+    flow.still_there(ctx, ADMIN, task, response.sent, "refuse before touching the store: the role check runs in a dependency, before `del tasks[task_id]`")
 
 
 @check("delete-as-admin", "An admin's DELETE is 204 and the task is gone", needs=("tasks-create",))
@@ -257,7 +247,7 @@ def delete_as_admin(ctx: Ctx) -> None:
     if response.status != 204:
         fix = {
             200: "declare @app.delete(\"/tasks/{task_id}\", status_code=204) and return nothing",
-            403: "grace's role is \"admin\": compare user[\"role\"] == \"admin\" against the stored user",
+            403: "grace is an admin and may delete any task: let user[\"role\"] == \"admin\" through on its own, whatever else you test (an owner test is not also required of her)",
             401: "grace's token is valid: the delete route must accept it exactly as GET /tasks does",
         }.get(response.status, "delete the task and answer 204 No Content")
         raise flow.fail(response, "204 with no body", flow.route_fix(response, "DELETE /tasks/{task_id}", fix))

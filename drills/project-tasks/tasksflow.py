@@ -158,6 +158,17 @@ def create_task(ctx: Ctx, username: str, title: str, client: Api | None = None) 
     return body
 
 
+def still_there(ctx: Ctx, owner: str, task: dict[str, Any], after: str, fix: str) -> None:
+    """A failure unless `task` is still in its owner's list after a refused delete."""
+    if task["id"] not in task_ids(tasks_of(ctx, owner)):
+        raise Failure(
+            sent=f"{after}, then GET /tasks as {owner}",
+            got=f"task {task['id']!r} is gone",
+            expected="the task still there: a refused delete deletes nothing",
+            fix=fix,
+        )
+
+
 # The register check, shared so an exercise can say why grace is an admin in its own words.
 def check_register(
     ctx: Ctx,

@@ -1,0 +1,104 @@
+# expect: list-own-only
+"""Mistake: the list filters on an ?owner= query parameter the client chooses, not on the token's user."""
+
+import os
+from datetime import datetime, timedelta, timezone
+
+import jwt
+from fastapi import Depends, FastAPI, HTTPException
+from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
+from pwdlib import PasswordHash
+from pwdlib.hashers.bcrypt import BcryptHasher
+from pydantic import BaseModel
+
+pwd = PasswordHash((BcryptHasher(),))
+SECRET = os.environ["SECRET_KEY"]
+ALGORITHM = "HS256"
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token")
+
+users: dict[str, dict] = {}
+tasks: dict[int, dict] = {}
+next_id = 1
+
+
+def make_token(username: str, minutes: float = 30) -> str:
+    expires = datetime.now(timezone.utc) + timedelta(minutes=minutes)
+    return jwt.encode({"sub": username, "exp": expires}, SECRET, algorithm=ALGORITHM)
+
+
+def get_current_user(token: str = Depends(oauth2_scheme)) -> dict:
+    unauthorized = HTTPException(
+        status_code=401, detail="Could not validate credentials", headers={"WWW-Authenticate": "Bearer"}
+    )
+    try:
+        username = jwt.decode(token, SECRET, algorithms=[ALGORITHM]).get("sub")
+    except jwt.InvalidTokenError:
+        raise unauthorized
+    user = users.get(username)
+    if user is None:
+        raise unauthorized
+    return user
+
+
+def may_change(user: dict, task: dict) -> bool:
+    # The one rule for touching a task, so delete (and any later update) cannot drift apart.
+    return task["owner"] == user["username"] or user["role"] == "admin"
+
+
+app = FastAPI()
+
+
+class RegisterIn(BaseModel):
+    username: str
+    password: str
+    role: str = "user"
+
+
+class TaskIn(BaseModel):
+    title: str
+
+
+@app.post("/register", status_code=201)
+def register(body: RegisterIn) -> dict:
+    if body.username in users:
+        raise HTTPException(status_code=400, detail="Username already registered")
+    users[body.username] = {
+        "username": body.username,
+        "hashed_password": pwd.hash(body.password),
+        "role": body.role,
+    }
+    return {"username": body.username, "role": body.role}
+
+
+@app.post("/token")
+def login(form: OAuth2PasswordRequestForm = Depends()) -> dict:
+    user = users.get(form.username)
+    if user is None or not pwd.verify(form.password, user["hashed_password"]):
+        raise HTTPException(status_code=401, detail="Incorrect username or password")
+    return {"access_token": make_token(form.username), "token_type": "bearer"}
+
+
+@app.get("/tasks")
+def list_tasks(owner: str | None = None, user: dict = Depends(get_current_user)) -> list[dict]:
+    if owner is None:
+        return list(tasks.values())
+    return [task for task in tasks.values() if task["owner"] == owner]
+
+
+@app.post("/tasks", status_code=201)
+def create_task(body: TaskIn, user: dict = Depends(get_current_user)) -> dict:
+    global next_id
+    task = {"id": next_id, "title": body.title, "owner": user["username"]}
+    tasks[next_id] = task
+    next_id += 1
+    return task
+
+
+@app.delete("/tasks/{task_id}", status_code=204)
+def delete_task(task_id: int, user: dict = Depends(get_current_user)) -> None:
+    task = tasks.get(task_id)
+    if task is None:
+        raise HTTPException(status_code=404, detail="Task not found")
+    if not may_change(user, task):
+        raise HTTPException(status_code=403, detail="Not your task")
+    del tasks[task_id]
