@@ -1,0 +1,487 @@
+"""Hidden checks for the build (auth). They walk the flow of the course's step 5 in
+process (register, the duplicate, login good, bad and unknown, /me with the token,
+without one, with garbage, expired, forged), then a short flow on a real uvicorn
+server. Tokens are read and minted with drilltutor's own codec (ctx.jwt, ctx.token), so
+python-jose and PyJWT files are judged alike.
+
+bcrypt at cost 12 takes about a quarter of a second a call, so the checks register and
+log in no more often than the properties need: one register and three logins (sent at
+once) in process, one register and one login on the live server."""
+
+import ast
+import re
+import secrets
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from drilltutor.checking import Ctx, Failure, check
+
+# Fresh per run: a file that hard-codes the course's sam@uae.dev / hunter2pls cannot pass by luck.
+EMAIL = f"sam-{secrets.token_hex(3)}@uae.dev"
+PASSWORD = f"hunter2pls-{secrets.token_hex(4)}"
+WRONG = PASSWORD + "x"
+UNKNOWN = f"nobody-{secrets.token_hex(3)}@uae.dev"
+LIVE_EMAIL = f"live-{secrets.token_hex(3)}@uae.dev"
+LIVE_PASSWORD = f"live-pw-{secrets.token_hex(4)}"
+OTHER_KEY = "not-this-runs-secret-" + secrets.token_hex(8)
+TTL, SLACK = 30 * 60, 60
+BCRYPT = re.compile(r"\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}")
+BCRYPT_PREFIXES = ("$2a$", "$2b$", "$2y$")
+
+FORM_FIX = "login takes the OAuth2 password form, not JSON: form: OAuth2PasswordRequestForm = Depends(), then form.username (the email) and form.password"
+JSON_FIX = "register takes a JSON body: a Pydantic model with email: str and password: str as the route's one parameter"
+
+
+class _Recorded:
+    """A client that keeps every answer, so no-secrets can read them all at the end."""
+
+    def __init__(self, client, seen: list) -> None:
+        self._client, self._seen = client, seen
+
+    def _keep(self, resp):
+        self._seen.append(resp)
+        return resp
+
+    def get(self, path: str, **kw):
+        return self._keep(self._client.get(path, **kw))
+
+    def post(self, path: str, **kw):
+        return self._keep(self._client.post(path, **kw))
+
+
+def _client(ctx: Ctx) -> _Recorded:
+    if "client" not in ctx.state:
+        ctx.state["client"] = _Recorded(ctx.client(), ctx.state.setdefault("seen", []))
+    return ctx.state["client"]
+
+
+def _fail(resp, expected: str, fix: str) -> Failure:
+    return Failure(sent=resp.sent, got=resp.brief(), expected=expected, fix=fix, detail=resp.error)
+
+
+def _common_fix(resp, route: str) -> str | None:
+    """The fix for answers that mean the same thing whichever route gave them."""
+    if resp.status == 404:
+        method, path = route.split()
+        return f'there is no {route} route: add @app.{method.lower()}("{path}") on the app the file ends with'
+    if resp.status == 405:
+        return f"the path exists but not for {route.split()[0]}: use @app.{route.split()[0].lower()}(...)"
+    if resp.error:
+        return "your code raised instead of answering; the traceback below shows where"
+    return None
+
+
+def _register(client, email: str, password: str, label: str = ""):
+    return client.post("/register", json={"email": email, "password": password}, label=label or None)
+
+
+def _login(client, email: str, password: str, label: str = ""):
+    return client.post("/login", form={"username": email, "password": password}, label=label or None)
+
+
+def _bearer(resp) -> str | None:
+    body = resp.json
+    token = body.get("access_token") if isinstance(body, dict) else None
+    return token if isinstance(token, str) else None
+
+
+def _hash_matches(hashed: str | None, password: str) -> bool:
+    """Only asked once a login has already failed, so the extra bcrypt call costs nothing on a pass."""
+    if not hashed:
+        return False
+    try:
+        import bcrypt
+
+        return bcrypt.checkpw(password.encode(), hashed.encode())
+    except Exception:  # no bcrypt, or a hash it cannot read: no diagnosis, not a verdict
+        return False
+
+
+def _validation_error(resp) -> bool:
+    """FastAPI's own 422: a list of {"loc", "msg", ...}; a 422 the app raises itself still counts."""
+    detail = resp.json.get("detail") if resp.status == 422 and isinstance(resp.json, dict) else None
+    return isinstance(detail, list) and all(isinstance(d, dict) and "loc" in d for d in detail)
+
+
+def _same(a, b) -> bool:
+    return a.status == b.status and (a.json == b.json if a.json is not None else a.text == b.text)
+
+
+@check("users", "`users` is a dict: email -> user dict")
+def users_store(ctx: Ctx) -> None:
+    users = ctx.name("users", "the user store: a dict keyed by email, users: dict = {}")
+    if not isinstance(users, dict):
+        raise Failure(
+            sent="looked at `users`",
+            got=f"a {type(users).__name__}: {users!r}"[:160],
+            expected='a dict keyed by email: {"sam@uae.dev": {"email": "sam@uae.dev", "hashed_password": "$2b$..."}}',
+            fix="users: dict = {} at the top level; register adds users[email] = {...}",
+        )
+
+
+@check("register", "POST /register with JSON gets 200 or 201 and the email")
+def register(ctx: Ctx) -> None:
+    resp = _register(_client(ctx), EMAIL, PASSWORD, label="a new account")
+    expected = f'200 or 201 and {{"email": "{EMAIL}"}}'
+    if resp.status not in (200, 201):
+        fix = _common_fix(resp, "POST /register")
+        if fix is None:
+            fix = JSON_FIX if resp.status == 422 else "answer a new email with 200 or 201 (status_code=201 on the decorator); 400 is for an email already taken"
+        raise _fail(resp, expected, fix)
+    body = resp.json
+    if not isinstance(body, dict) or body.get("email") != EMAIL:
+        raise _fail(resp, expected, 'answer the new account\'s email: return {"email": body.email}')
+
+
+@check("stored-hash", "users holds a bcrypt hash under hashed_password, never the password", needs=("users", "register"))
+def stored_hash(ctx: Ctx) -> None:
+    users = ctx.namespace["users"]
+    sent = f"read users[{EMAIL!r}] after registering it with the password {PASSWORD!r}"
+    expected = f'{{"email": "{EMAIL}", "hashed_password": "$2b$12$..."}}: a bcrypt hash, and the password nowhere'
+    user = users.get(EMAIL)
+    if not isinstance(user, dict):
+        raise Failure(
+            sent=sent,
+            got=f"users[{EMAIL!r}] is {user!r}"[:160] if EMAIL in users else f"no such key; users has {list(users)[:5]}"[:200],
+            expected=expected,
+            fix="register stores the new user in the module-level `users` dict, keyed by email: users[body.email] = {...}",
+        )
+    if PASSWORD in repr(user):
+        raise Failure(
+            sent=sent,
+            got=f"{user}"[:240],
+            expected=expected,
+            fix='the password itself is stored; anyone who reads the store can log in as anyone. Store pwd.hash(body.password) under "hashed_password" and keep nothing else of the password',
+        )
+    hashed = user.get("hashed_password")
+    if hashed is None:
+        raise Failure(
+            sent=sent,
+            got=f"{user}"[:240],
+            expected=expected,
+            fix='store the hash under the key "hashed_password": users[body.email] = {"email": body.email, "hashed_password": pwd.hash(body.password)}',
+        )
+    if isinstance(hashed, bytes):
+        hashed = hashed.decode("ascii", "replace")
+    if not isinstance(hashed, str) or not hashed.startswith(BCRYPT_PREFIXES):
+        raise Failure(
+            sent=sent,
+            got=f"hashed_password = {hashed!r}"[:200],
+            expected=expected,
+            fix='hash with bcrypt: CryptContext(schemes=["bcrypt"]) or PasswordHash((BcryptHasher(),)), not hashlib or your own scheme',
+        )
+    ctx.state["hash"] = hashed
+
+
+@check("register-duplicate", "Registering a taken email again gets 400 and changes nothing", needs=("register",))
+def register_duplicate(ctx: Ctx) -> None:
+    before = ctx.state.get("hash")
+    # The same password as the first time: an overwrite then fails here alone instead of
+    # also breaking every login after it. The new salt still shows in the stored hash.
+    resp = _register(_client(ctx), EMAIL, PASSWORD, label="the same email a second time")
+    users = ctx.namespace.get("users")
+    stored = users.get(EMAIL) if isinstance(users, dict) else None
+    after = stored.get("hashed_password") if isinstance(stored, dict) else None
+    replaced = before is not None and after != before
+    expected = "400: the email is already registered"
+    if resp.status != 400:
+        if replaced or resp.status in (200, 201):
+            fix = (
+                "the second register replaced the first account" if replaced else "the second register was answered as a success"
+            ) + ", so anyone could take over an account by registering its email with a password of their own: check `if body.email in users` first and raise HTTPException(400)"
+        elif resp.status == 409:
+            fix = "409 is a fair choice elsewhere, but this course's API (and its clients) expect 400 for a taken email"
+        else:
+            fix = _common_fix(resp, "POST /register") or "raise HTTPException(status.HTTP_400_BAD_REQUEST, ...) when body.email is already in users"
+        raise _fail(resp, expected, fix)
+    if replaced:
+        raise _fail(
+            resp,
+            expected + ", and the first account left as it was",
+            "the 400 came after the stored hash was replaced: check for the email before hashing and storing",
+        )
+
+
+def _logins(ctx: Ctx) -> tuple:
+    """The right password, a wrong one and an unknown email, sent at once: two bcrypt verifies cost one."""
+    if "logins" not in ctx.state:
+        client = _client(ctx)
+        # A pool of its own rather than ctx.parallel: a login that hangs must reach the
+        # harness as AppHung, which stops the run, not as an ordinary failure.
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            futures = [
+                pool.submit(_login, client, EMAIL, PASSWORD, "the right password"),
+                pool.submit(_login, client, EMAIL, WRONG, "a wrong password"),
+                pool.submit(_login, client, UNKNOWN, PASSWORD, "an email nobody registered"),
+            ]
+            ctx.state["logins"] = tuple(future.result() for future in futures)
+    return ctx.state["logins"]
+
+
+@check("login", "POST /login with the OAuth2 form gets an access token", needs=("register",))
+def login(ctx: Ctx) -> None:
+    resp = _logins(ctx)[0]
+    expected = '200 and {"access_token": "<a JWT>", "token_type": "bearer"}'
+    if resp.status == 422:
+        raise _fail(resp, expected, FORM_FIX)
+    if resp.status in (401, 403):
+        fix = "login turned away the password register was given: find the user with users.get(form.username) and check with pwd.verify(form.password, user[\"hashed_password\"])"
+        if _hash_matches(ctx.state.get("hash"), PASSWORD):
+            fix = "the stored hash does match the password, so the comparison in login is what fails: hashing the candidate again gives a new salt and a different string; ask pwd.verify(form.password, user[\"hashed_password\"]) instead of =="
+        raise _fail(resp, expected, fix)
+    if resp.status != 200:
+        raise _fail(resp, expected, _common_fix(resp, "POST /login") or "answer a good login with 200 and the token")
+    body = resp.json
+    if _bearer(resp) is None:
+        raise _fail(resp, expected, 'answer {"access_token": token, "token_type": "bearer"}, with the encoded token as a string under access_token')
+    if str(body.get("token_type", "")).lower() != "bearer":
+        raise _fail(resp, expected, 'add "token_type": "bearer" next to access_token: it tells the client to send Authorization: Bearer <token>')
+    ctx.state["token"] = _bearer(resp)
+
+
+def _module_strings(ctx: Ctx) -> set[str]:
+    found = {v for v in ctx.namespace.values() if isinstance(v, str) and 0 < len(v) <= 512}
+    try:
+        tree = ast.parse(ctx.source)
+    except SyntaxError:
+        return found
+    return found | {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str) and 0 < len(n.value) <= 512}
+
+
+@check("token-signed", "The token is HS256, signed with this run's SECRET_KEY", needs=("login",))
+def token_signed(ctx: Ctx) -> None:
+    token = ctx.state["token"]
+    sent = "read the access_token from the login and checked its signature with this run's SECRET_KEY"
+    expected = "an HS256 token whose signature verifies with SECRET_KEY, which drilltutor sets to a fresh random value each run"
+    try:
+        header, _ = ctx.jwt.parts(token)
+    except ValueError as exc:
+        raise Failure(
+            sent=sent,
+            got=f"{token[:60]!r}: {exc}",
+            expected=expected,
+            fix="put the string jwt.encode(...) returns under access_token, as it is",
+        ) from None
+    if header.get("alg") != "HS256":
+        raise Failure(sent=sent, got=f"header {header}", expected=expected, fix='encode with algorithm="HS256"')
+    if ctx.jwt.signed_with(token, ctx.secret):
+        return
+    literal = next((s for s in sorted(_module_strings(ctx)) if ctx.jwt.signed_with(token, s)), None)
+    if literal is not None:
+        got = f"it does not verify; it was signed with {literal!r}, a string written in your file"
+        fix = 'the secret is hard-coded, so anyone who reads the code can mint tokens: SECRET = os.environ["SECRET_KEY"]'
+    else:
+        got = "it does not verify with this run's key"
+        fix = 'sign with the secret read from the environment: jwt.encode(claims, os.environ["SECRET_KEY"], algorithm="HS256")'
+    raise Failure(sent=sent, got=got, expected=expected, fix=fix)
+
+
+@check("token-sub", "The token's sub is the email that logged in", needs=("login",))
+def token_sub(ctx: Ctx) -> None:
+    try:
+        _, payload = ctx.jwt.parts(ctx.state["token"])
+    except ValueError:
+        return  # token-signed has already said the token is not a JWT
+    if payload.get("sub") != EMAIL:
+        raise Failure(
+            sent=f"read the payload of the token from logging in as {EMAIL}",
+            got=f"payload {payload}"[:240],
+            expected=f'"sub": "{EMAIL}"',
+            fix='put the user\'s email under "sub": {"sub": user["email"], "exp": ...}; get_current_user reads it back from there',
+        )
+
+
+@check("token-exp", "The token's exp is 30 minutes after the login", needs=("login",))
+def token_exp(ctx: Ctx) -> None:
+    try:
+        _, payload = ctx.jwt.parts(ctx.state["token"])
+    except ValueError:
+        return  # token-signed has already said the token is not a JWT
+    now = time.time()
+    sent = "read the login token's payload and compared exp with the time now"
+    expected = f"exp within a minute of {int(now + TTL)} (now + 30 minutes, in seconds since 1970 UTC)"
+    value = payload.get("exp")
+    if value is None:
+        raise Failure(
+            sent=sent,
+            got=f"a payload without exp: {payload}"[:200],
+            expected=expected + "; without exp a stolen token works for ever",
+            fix='add "exp": datetime.now(timezone.utc) + timedelta(minutes=30) to what you encode',
+        )
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise Failure(
+            sent=sent,
+            got=f"exp = {value!r}",
+            expected=expected,
+            fix="put the datetime itself in the claims, not str() of it: encode turns a datetime into seconds",
+        )
+    ahead = value - now
+    if abs(ahead - TTL) > SLACK:
+        raise Failure(
+            sent=sent,
+            got=f"exp = {value}, which is {ahead / 60:+.1f} minutes from now",
+            expected=expected,
+            fix="exp = datetime.now(timezone.utc) + timedelta(minutes=30): UTC, and minutes (not seconds or hours)",
+        )
+
+
+@check("login-wrong-password", "A wrong password gets 401", needs=("login",))
+def login_wrong_password(ctx: Ctx) -> None:
+    resp = _logins(ctx)[1]
+    if resp.status == 401:
+        return
+    if resp.status == 200:
+        fix = "login let a wrong password in: the answer of pwd.verify(form.password, user[\"hashed_password\"]) has to decide, and a False ends in HTTPException(401)"
+    else:
+        fix = _common_fix(resp, "POST /login") or "answer a wrong password with HTTPException(status.HTTP_401_UNAUTHORIZED, ...)"
+    raise _fail(resp, "401", fix)
+
+
+@check("login-unknown-email", "An unknown email gets the same 401 as a wrong password", needs=("login",))
+def login_unknown_email(ctx: Ctx) -> None:
+    wrong, unknown = _logins(ctx)[1:]
+    expected = "401, the very answer a wrong password gets" + (f": {wrong.brief()}" if wrong.status == 401 else "")
+    if unknown.status != 401:
+        if unknown.status == 404:
+            fix = "a 404 here tells anyone which emails have accounts: raise the same HTTPException(401, ...) for an unknown email as for a wrong password"
+        else:
+            fix = _common_fix(unknown, "POST /login") or "raise the same HTTPException(401, ...) for an unknown email as for a wrong password"
+        raise _fail(unknown, expected, fix)
+    if wrong.status == 401 and not _same(wrong, unknown):
+        raise Failure(
+            sent=f"{wrong.sent}, then {unknown.sent}",
+            got=f"{wrong.brief()}, then {unknown.brief()}",
+            expected=expected,
+            fix="two different answers tell an attacker which emails are registered: check `user is None or not pwd.verify(...)` in one if and raise one HTTPException",
+        )
+
+
+@check("me-token", "GET /me with the login's token gets 200 and the email", needs=("login",))
+def me_token(ctx: Ctx) -> None:
+    resp = _client(ctx).get("/me", token=ctx.state["token"], label="the access_token from the login")
+    expected = f'200 and {{"email": "{EMAIL}"}}'
+    if resp.status in (401, 403):
+        raise _fail(
+            resp,
+            expected,
+            "the guard turned away the token your own login made: decode with the same SECRET and algorithm you encoded with, read sub, and look it up in `users`",
+        )
+    if resp.status != 200:
+        fix = _common_fix(resp, "GET /me")
+        if fix is None:
+            fix = "/me's only parameter should be user = Depends(get_current_user)" if resp.status == 422 else "answer the user with 200"
+        raise _fail(resp, expected, fix)
+    body = resp.json
+    if not isinstance(body, dict) or body.get("email") != EMAIL:
+        raise _fail(resp, expected, 'answer the email of the user the dependency returned: return {"email": user["email"]}')
+
+
+def _must_be_401(ctx: Ctx, check_id: str, resp, expected: str, on_200: str, on_500: str) -> None:
+    if resp.status == 401:
+        return
+    ctx.state.setdefault("failed", set()).add(check_id)
+    if resp.status == 200:
+        fix = on_200
+    elif resp.status == 500:
+        fix = on_500
+    else:
+        fix = "let get_current_user decide: any token it cannot turn into a user ends in HTTPException(status.HTTP_401_UNAUTHORIZED, ...)"
+    raise _fail(resp, expected, fix)
+
+
+@check("me-no-token", "GET /me without a token gets 401", needs=("me-token",))
+def me_no_token(ctx: Ctx) -> None:
+    resp = _client(ctx).get("/me", label="no Authorization header")
+    _must_be_401(
+        ctx,
+        "me-no-token",
+        resp,
+        "401: no token, no answer",
+        on_200="/me answered someone who sent no token: guard it with user = Depends(get_current_user), whose OAuth2PasswordBearer turns away a missing header",
+        on_500="your route ran without a user and crashed: the guard belongs in its parameters, user = Depends(get_current_user)",
+    )
+
+
+@check("me-garbage", "GET /me with a token that is not a JWT gets 401, not a 500", needs=("me-token",))
+def me_garbage(ctx: Ctx) -> None:
+    resp = _client(ctx).get("/me", token="garbage", label="Authorization: Bearer garbage")
+    _must_be_401(
+        ctx,
+        "me-garbage",
+        resp,
+        "401, the same as any other bad token",
+        on_200="the guard let a token that is not even a JWT through: decode it with the library and raise 401 when decode fails",
+        on_500="decode raised on a token that is not a JWT and nothing caught it: wrap it in try/except JWTError (PyJWT: jwt.InvalidTokenError) and raise the 401",
+    )
+
+
+@check("me-expired", "GET /me with an expired token gets 401", needs=("me-token",))
+def me_expired(ctx: Ctx) -> None:
+    token = ctx.token(EMAIL, minutes=-5)
+    resp = _client(ctx).get("/me", token=token, label=f"a token for {EMAIL}, signed with SECRET_KEY, that expired 5 minutes ago")
+    _must_be_401(
+        ctx,
+        "me-expired",
+        resp,
+        "401: an expired token is a bad token",
+        on_200='the token\'s exp was never checked: get the payload from jwt.decode(token, SECRET, algorithms=["HS256"]), which refuses an expired token',
+        on_500="the expired error escaped: catch JWTError (it covers ExpiredSignatureError; PyJWT: jwt.InvalidTokenError) and raise the 401",
+    )
+
+
+@check("me-forged", "GET /me with a token signed with another key gets 401", needs=("me-token",))
+def me_forged(ctx: Ctx) -> None:
+    token = ctx.token(EMAIL, key=OTHER_KEY)
+    resp = _client(ctx).get("/me", token=token, label=f"a token for {EMAIL} signed with a key that is not SECRET_KEY")
+    _must_be_401(
+        ctx,
+        "me-forged",
+        resp,
+        "401: only tokens signed with SECRET_KEY count",
+        on_200='the guard read the payload without checking the signature, so anyone can write a token for any email: jwt.decode(token, SECRET, algorithms=["HS256"])',
+        on_500="the signature error escaped: catch JWTError (PyJWT: jwt.InvalidTokenError) around decode and raise the 401",
+    )
+
+
+@check("live", "On a real uvicorn server: register, login, /me with the token, /me with garbage", needs=("me-token",))
+def live(ctx: Ctx) -> None:
+    # Register, login and /me already passed in process, so a difference here is the server's.
+    differs = "the app answered differently on a real server than in process: look for code that depends on how it is called (the host name, the client address) or on state left from an earlier request"
+    with ctx.live() as plain:
+        client = _Recorded(plain, ctx.state.setdefault("seen", []))
+        resp = _register(client, LIVE_EMAIL, LIVE_PASSWORD, label="a new account")
+        if resp.status not in (200, 201):
+            raise _fail(resp, "200 or 201, as in process", differs)
+        resp = _login(client, LIVE_EMAIL, LIVE_PASSWORD)
+        token = _bearer(resp) if resp.status == 200 else None
+        if token is None:
+            raise _fail(resp, '200 and {"access_token": ..., "token_type": "bearer"}, as in process', differs)
+        resp = client.get("/me", token=token, label="the access_token from that login")
+        body = resp.json
+        if resp.status != 200 or not isinstance(body, dict) or body.get("email") != LIVE_EMAIL:
+            raise _fail(resp, f'200 and {{"email": "{LIVE_EMAIL}"}}, as in process', differs)
+        resp = client.get("/me", token="garbage", label="Authorization: Bearer garbage")
+        if resp.status != 401:
+            if "me-garbage" in ctx.state.get("failed", ()):
+                fix = "the same answer as in check me-garbage above: fix that one and this follows"
+            else:
+                fix = differs
+            raise _fail(resp, "401", fix)
+
+
+@check("no-secrets", "No answer holds a password or a password hash", needs=("register",))
+def no_secrets(ctx: Ctx) -> None:
+    passwords = (PASSWORD, WRONG, LIVE_PASSWORD)
+    for resp in ctx.state.get("seen", []):
+        if _validation_error(resp):
+            continue  # FastAPI's own 422s echo the input back; that is not the app's doing
+        found = next((p for p in passwords if p in resp.text), None)
+        what = f"the password {found!r}" if found else "a bcrypt hash" if BCRYPT.search(resp.text) else None
+        if what is None:
+            continue
+        raise Failure(
+            sent=resp.sent,
+            got=f"{resp.brief()}: that holds {what}",
+            expected="answers that name the account (the email) and nothing of its password",
+            fix='answer with the fields you mean to show, by name: return {"email": ...}, never the stored user dict',
+        )

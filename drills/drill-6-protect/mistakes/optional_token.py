@@ -1,0 +1,38 @@
+# expect: me-no-token
+"""Mistake: auto_error=False "so visitors can see the page too"; no token now gets a 200."""
+
+import os
+
+from fastapi import Depends, FastAPI, HTTPException, status
+from fastapi.security import OAuth2PasswordBearer
+from jose import JWTError, jwt
+
+SECRET = os.environ["SECRET_KEY"]
+users: dict = {}
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="login")
+
+
+def get_current_user(token: str = Depends(oauth2_scheme)):
+    unauthorized = HTTPException(
+        status.HTTP_401_UNAUTHORIZED, "Could not validate credentials", headers={"WWW-Authenticate": "Bearer"}
+    )
+    try:
+        email = jwt.decode(token, SECRET, algorithms=["HS256"]).get("sub")
+    except JWTError:
+        raise unauthorized
+    user = users.get(email)
+    if user is None:
+        raise unauthorized
+    return user
+
+
+app = FastAPI()
+
+optional_scheme = OAuth2PasswordBearer(tokenUrl="login", auto_error=False)
+
+
+@app.get("/me")
+def read_me(token: str | None = Depends(optional_scheme)):
+    if token is None:
+        return {"email": None}
+    return {"email": get_current_user(token)["email"]}

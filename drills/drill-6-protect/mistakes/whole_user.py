@@ -1,0 +1,34 @@
+# expect: no-hash
+"""Mistake: returning the stored user dict as it is, hashed_password and all."""
+
+import os
+
+from fastapi import Depends, FastAPI, HTTPException, status
+from fastapi.security import OAuth2PasswordBearer
+from jose import JWTError, jwt
+
+SECRET = os.environ["SECRET_KEY"]
+users: dict = {}
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="login")
+
+
+def get_current_user(token: str = Depends(oauth2_scheme)):
+    unauthorized = HTTPException(
+        status.HTTP_401_UNAUTHORIZED, "Could not validate credentials", headers={"WWW-Authenticate": "Bearer"}
+    )
+    try:
+        email = jwt.decode(token, SECRET, algorithms=["HS256"]).get("sub")
+    except JWTError:
+        raise unauthorized
+    user = users.get(email)
+    if user is None:
+        raise unauthorized
+    return user
+
+
+app = FastAPI()
+
+
+@app.get("/me")
+def read_me(user: dict = Depends(get_current_user)):
+    return user
