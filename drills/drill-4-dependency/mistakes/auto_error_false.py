@@ -1,0 +1,24 @@
+# expect: no-header
+"""Mistake: auto_error=False, so a request with no token reaches decode with None and crashes."""
+
+import os
+
+from fastapi import Depends, HTTPException, status
+from fastapi.security import OAuth2PasswordBearer
+from jose import JWTError, jwt
+
+SECRET = os.environ["SECRET_KEY"]
+users: dict = {}
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="login", auto_error=False)
+
+
+def get_current_user(token: str = Depends(oauth2_scheme)):
+    err = HTTPException(status.HTTP_401_UNAUTHORIZED, "Could not validate credentials", headers={"WWW-Authenticate": "Bearer"})
+    try:
+        email = jwt.decode(token, SECRET, algorithms=["HS256"]).get("sub")
+    except JWTError:
+        raise err
+    user = users.get(email)
+    if user is None:
+        raise err
+    return user

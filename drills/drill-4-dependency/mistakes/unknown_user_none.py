@@ -1,0 +1,20 @@
+# expect: no-user
+"""Mistake: returning users.get(email) as it is, so a token for nobody hands the route None."""
+
+import os
+
+from fastapi import Depends, HTTPException, status
+from fastapi.security import OAuth2PasswordBearer
+from jose import JWTError, jwt
+
+SECRET = os.environ["SECRET_KEY"]
+users: dict = {}
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="login")
+
+
+def get_current_user(token: str = Depends(oauth2_scheme)):
+    try:
+        email = jwt.decode(token, SECRET, algorithms=["HS256"]).get("sub")
+    except JWTError:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Could not validate credentials", headers={"WWW-Authenticate": "Bearer"})
+    return users.get(email)

@@ -1,0 +1,24 @@
+# expect: no-500
+"""Mistake: PyJWT's DecodeError caught, but a token with another alg raises InvalidAlgorithmError (500)."""
+
+import os
+
+import jwt
+from fastapi import Depends, HTTPException, status
+from fastapi.security import OAuth2PasswordBearer
+
+SECRET = os.environ["SECRET_KEY"]
+users: dict = {}
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="login")
+
+
+def get_current_user(token: str = Depends(oauth2_scheme)):
+    err = HTTPException(status.HTTP_401_UNAUTHORIZED, "Could not validate credentials", headers={"WWW-Authenticate": "Bearer"})
+    try:
+        payload = jwt.decode(token, SECRET, algorithms=["HS256"])
+    except jwt.DecodeError:
+        raise err
+    user = users.get(payload.get("sub"))
+    if user is None:
+        raise err
+    return user

@@ -1,0 +1,24 @@
+# expect: algorithms
+"""Mistake: every HMAC algorithm allowed "to be safe", so decode trusts what the token's header claims."""
+
+import os
+
+from fastapi import Depends, HTTPException, status
+from fastapi.security import OAuth2PasswordBearer
+from jose import JWTError, jwt
+
+SECRET = os.environ["SECRET_KEY"]
+users: dict = {}
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="login")
+
+
+def get_current_user(token: str = Depends(oauth2_scheme)):
+    err = HTTPException(status.HTTP_401_UNAUTHORIZED, "Could not validate credentials", headers={"WWW-Authenticate": "Bearer"})
+    try:
+        payload = jwt.decode(token, SECRET, algorithms=["HS256", "HS384", "HS512"])
+    except JWTError:
+        raise err
+    user = users.get(payload.get("sub"))
+    if user is None:
+        raise err
+    return user
