@@ -6,6 +6,7 @@ import json
 import os
 import sys
 from dataclasses import asdict
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -169,6 +170,166 @@ def untick_command(item: Annotated[str, typer.Argument(help="A self-check item i
     _tick(item, False, drills_dir)
 
 
+def _is_terminal() -> bool:
+    """Whether a person is there to answer: prompts and key presses need both ends to be a terminal."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _confirm(question: str, without_terminal: DrilltutorError) -> bool:
+    if not _is_terminal():
+        raise without_terminal
+    return typer.confirm(question, default=False)
+
+
+@app.command()
+def hint(
+    drill: Annotated[Optional[str], typer.Argument(help="The drill (default: the one you are on).")] = None,
+    number: Annotated[Optional[int], typer.Argument(help="A hint by number, as a failing check names it.")] = None,
+    again: Annotated[bool, typer.Option("--all", help="Re-read every hint you have opened so far (opens no new one).")] = False,
+    drills_dir: DrillsDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """The next hint for a drill: a nudge first, then the idea, then the shape of the code. Never the answer."""
+    from drilltutor.commands.hint import choose
+    from drilltutor.commands.hint import hint as open_hint
+
+    session = _session(None, drills_dir)
+    result = open_hint(session, choose(session, drill), number, again)
+    if as_json:
+        _emit_json(asdict(result))
+        return
+    render.hints(render.console(), result)
+
+
+@app.command()
+def watch(
+    drill: Annotated[Optional[str], typer.Argument(help="The drill (default: the one you are on).")] = None,
+    manual: Annotated[
+        bool,
+        typer.Option(
+            "--manual",
+            help="Check again when you press Enter instead of on save, for folders that send no change events "
+            "(network drives, some containers). WATCHFILES_FORCE_POLLING=1 is the other way out.",
+        ),
+    ] = False,
+    timeout: Annotated[float, typer.Option("--timeout", min=1, help="Seconds each run may take.")] = 10.0,
+    workspace: Workspace = None,
+    drills_dir: DrillsDir = None,
+) -> None:
+    """Check your file each time you save it; after a pass, move on to the next drill. Ctrl-C stops.
+
+    Without a terminal it checks once (or once per line read, with --manual). Exit: 0 when the
+    last run passed, 1 when it failed, 130 after Ctrl-C.
+    """
+    from drilltutor.commands import watch as watching
+    from drilltutor.commands.home import next_drill
+    from drilltutor.runner import RunOptions
+
+    session = _session(workspace, drills_dir)
+    chosen = session.catalogue.find(drill) if drill else next_drill(session, session.store.read())
+    if manual:
+        mode, triggers = "enter", watching.enter_presses(sys.stdin)
+    elif sys.stdin.isatty():
+        mode, triggers = "save", watching.saves(session.workspace)
+    else:
+        mode, triggers = "once", iter(())
+    out = render.console()
+    try:
+        last = watching.watch(session, chosen, triggers, lambda frame: render.watch_frame(out, frame, mode), options=RunOptions(timeout=timeout))
+    except KeyboardInterrupt:
+        out.print("\nStopped watching.")
+        raise typer.Exit(130) from None
+    raise typer.Exit(ExitCode.CHECK_FAILED if last.failed else ExitCode.OK)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _read_key() -> str:
+    """One key press; Ctrl-C and Ctrl-D mean stop, like q."""
+    try:
+        return typer.getchar()
+    except (KeyboardInterrupt, EOFError):
+        return "q"
+
+
+@app.command()
+def cards(drills_dir: DrillsDir = None, as_json: AsJson = False) -> None:
+    """Flash cards: answer out loud, press space to flip, rate yourself. Due cards come first.
+
+    Without a terminal it says how many cards are due and exits 0.
+    """
+    from drilltutor.commands import cards as flash
+
+    session = _session(None, drills_dir)
+    now = _utc_now()
+    deck = flash.deck(session, session.store.read(), now)
+    if as_json:
+        listed = [{"id": c.id, "source": c.source, "due": c.due, "reviews": c.reviews} for c in deck.due + deck.later]
+        _emit_json({"due": len(deck.due), "new": deck.new, "total": deck.total, "next_due": deck.next_due, "cards": listed})
+        return
+    out = render.console()
+    if not deck.due or not _is_terminal():
+        render.cards_due(out, deck, now, _is_terminal())
+        return
+    try:
+        sitting = flash.study(session, deck.due, _read_key, lambda screen: render.card_screen(out, screen), _utc_now)
+    except KeyboardInterrupt:
+        out.print("\nStopped. Your ratings so far are saved.")
+        raise typer.Exit(130) from None
+    now = _utc_now()
+    render.cards_after(out, sitting, flash.deck(session, session.store.read(), now), now)
+
+
+@app.command()
+def reset(
+    drill: Annotated[Optional[str], typer.Argument(help="The drill to start afresh.")] = None,
+    everything: Annotated[bool, typer.Option("--all", help="Clear all progress instead: drills, ticks and cards.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask first.")] = False,
+    workspace: Workspace = None,
+    drills_dir: DrillsDir = None,
+) -> None:
+    """Put a drill's starter back (your file is kept as a .bak copy) and clear its status; --all clears all progress."""
+    from drilltutor.commands import reset as resetting
+
+    if (drill is None) == (not everything):
+        raise DrilltutorError("Name one drill to reset, or use --all (not both).", hint="drilltutor reset hashing   or   drilltutor reset --all")
+    session = _session(workspace, drills_dir)
+    out = render.console()
+    if everything:
+        question = "Clear all progress: drills, self-check ticks and card reviews? (A copy is kept.)"
+        refusal = DrilltutorError("reset --all asks before it clears anything, and there is no terminal to ask in.", hint="To clear anyway: drilltutor reset --all --yes")
+        if yes or _confirm(question, refusal):
+            render.all_reset(out, resetting.reset_all(session, datetime.now()))
+        else:
+            out.print("Nothing changed.")
+        return
+    chosen = session.catalogue.find(drill or "")
+    question = f"Put the starter back in {chosen.file} (yours is kept as a .bak copy) and clear {chosen.id}'s status?"
+    refusal = DrilltutorError(f"reset asks before it replaces {chosen.file}, and there is no terminal to ask in.", hint=f"To reset anyway: drilltutor reset {chosen.alias} --yes")
+    if yes or _confirm(question, refusal):
+        render.drill_reset(out, resetting.reset_drill(session, chosen.id, datetime.now()))
+    else:
+        out.print("Nothing changed.")
+
+
+@app.command()
+def doctor(workspace: Workspace = None, drills_dir: DrillsDir = None, as_json: AsJson = False) -> None:
+    """Check this environment: Python, the hashing and JWT libraries (it hashes and signs once), settings, progress, your files.
+
+    Exit 1 when something is broken.
+    """
+    from drilltutor.commands.doctor import doctor as diagnose
+
+    report = diagnose(workspace, drills_dir)
+    if as_json:
+        _emit_json({"findings": [asdict(f) for f in report.findings], "broken": report.broken})
+    else:
+        render.doctor(render.console(), report)
+    raise typer.Exit(ExitCode.BROKEN if report.broken else ExitCode.OK)
+
+
 @dev_app.command("check")
 def dev_check(
     drills: Annotated[Optional[list[str]], typer.Argument(help="Drills to check (default: all).")] = None,
@@ -191,23 +352,14 @@ def dev_check(
 
 @app.callback(invoke_without_command=True)
 def home(ctx: typer.Context) -> None:
-    """With no command: where you are, and what to type next."""
+    """With no command: how far along you are, and what to type next."""
     if ctx.invoked_subcommand is not None:
         return
-    from drilltutor.commands.listing import list_drills
+    from drilltutor.commands.home import home as where_am_i
 
     session = _session(None, None)
-    rows = list_drills(session)
     out = render.console()
-    done = sum(r.status == "passed" for r in rows)
-    out.print(f"[bold]drilltutor[/] {render.bar(done, len(rows))}")
-    upcoming = next((r for r in rows if r.status != "passed"), None)
-    if upcoming is None:
-        out.print("Every drill passed. Keep it fresh with: drilltutor cards")
-    elif upcoming.file_exists:
-        out.print(f"Next: {upcoming.id} · {upcoming.title}\n  drilltutor run {upcoming.alias}")
-    else:
-        out.print(f"Next: {upcoming.id} · {upcoming.title}\n  drilltutor start {upcoming.alias}")
+    render.home(out, where_am_i(session))
     render.notices(out, session.store.notices)
 
 

@@ -203,3 +203,32 @@ def set_ticked(item_id: str, ticked: bool) -> Callable[[dict[str, Any]], None]:
             data["checklist"].pop(item_id, None)
 
     return change
+
+
+def record_hint(drill_id: str, number: int) -> Callable[[dict[str, Any]], None]:
+    """`hints_used` is the highest rung of the hint ladder opened so far."""
+
+    def change(data: dict[str, Any]) -> None:
+        entry = _entry(data, drill_id)
+        entry["hints_used"] = max(int(entry.get("hints_used", 0)), number)
+
+    return change
+
+
+def clear_drill(drill_id: str) -> Callable[[dict[str, Any]], None]:
+    """A fresh start on one drill. An earlier reveal stays on record, so a later pass still says so."""
+
+    def change(data: dict[str, Any]) -> None:
+        revealed_at = data["drills"].pop(drill_id, {}).get("revealed_at")
+        if revealed_at:
+            data["drills"][drill_id] = {"revealed_at": revealed_at}
+
+    return change
+
+
+def clear_all() -> Callable[[dict[str, Any]], None]:
+    def change(data: dict[str, Any]) -> None:
+        data.clear()
+        data.update(empty())
+
+    return change

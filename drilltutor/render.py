@@ -6,6 +6,7 @@ always carried by words and symbols, never by colour alone.
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING, Iterable
 
 from rich.console import Console
@@ -17,7 +18,15 @@ from rich.text import Text
 from drilltutor.results import ADVICE, FAILED, PASSED, SKIPPED, CheckResult, RunReport
 
 if TYPE_CHECKING:
+    from datetime import datetime, timedelta
+
+    from drilltutor.commands.cards import Deck, Screen, Sitting
     from drilltutor.commands.checklist import Checklist
+    from drilltutor.commands.doctor import Report
+    from drilltutor.commands.hint import Hints
+    from drilltutor.commands.home import Home, Step
+    from drilltutor.commands.reset import AllReset, DrillReset
+    from drilltutor.commands.watch import Frame
     from drilltutor.commands.listing import DrillRow
     from drilltutor.commands.reveal import Reveal
     from drilltutor.commands.run import RunOutcome
@@ -35,6 +44,49 @@ def console(stderr: bool = False) -> Console:
 def bar(done: int, total: int, width: int = 24) -> str:
     filled = round(width * done / total) if total else 0
     return "█" * filled + "░" * (width - filled) + f" {done}/{total}"
+
+
+def bar_width(out: Console, reserved: int) -> int:
+    """A bar that fits on one line beside `reserved` characters of words, even at 40 columns."""
+    return max(8, min(24, out.width - reserved - 1))
+
+
+NARROW = 60  # below this many columns, tables become stacked lines
+
+
+def _indented(out: Console, text: str, indent: int, style: str = "") -> None:
+    """Text wrapped to the console and indented, without the trailing blanks a Padding would add."""
+    for paragraph in text.splitlines() or [""]:
+        for line in textwrap.wrap(paragraph, max(20, out.width - indent)) or [""]:
+            out.print(Text(" " * indent + line, style=style))
+
+
+def _commands(out: Console, steps: list[Step]) -> None:
+    """Commands to type, each with what it does: side by side when there is room, else stacked."""
+    width = max(len(step.command) for step in steps)
+    beside = out.width - width - 4 >= 24
+    for step in steps:
+        if beside:
+            first, *rest = textwrap.wrap(step.why, out.width - width - 4) or [""]
+            out.print(f"  [bold]{escape(step.command.ljust(width))}[/]  {escape(first)}")
+            for line in rest:
+                out.print(Text(" " * (width + 4) + line))
+        else:
+            out.print(f"  [bold]{escape(step.command)}[/]")
+            _indented(out, step.why, 4)
+
+
+def until(delta: timedelta) -> str:
+    """A duration as a person says it: 'now', '10 min', '3 h', '4 days'."""
+    seconds = delta.total_seconds()
+    if seconds < 60:
+        return "now" if seconds < 30 else "1 min"
+    if seconds < 3600:
+        return f"{round(seconds / 60)} min"
+    if seconds < 86400:
+        return f"{round(seconds / 3600)} h"
+    days = round(seconds / 86400)
+    return f"{days} day{'s' * (days != 1)}"
 
 
 def error(out: Console, message: str, hint: str = "") -> None:
@@ -68,7 +120,7 @@ def _check(out: Console, check: CheckResult, alias: str) -> None:
         out.print(title + (f" [dim]({escape(check.got)})[/]" if check.got else ""))
         return
     out.print(title)
-    hint = f"drilltutor hint {alias}   (hint {check.hint} is about this)" if check.hint is not None else ""
+    hint = f"drilltutor hint {alias} {check.hint}   (the hint about this)" if check.hint is not None else ""
     out.print(_fields([("sent", check.sent), ("got", check.got), ("expected", check.expected), ("fix", check.fix), ("hint", hint)]))
     if check.detail:
         out.print(Padding(Text(check.detail, style="dim"), (0, 0, 0, 10), expand=False))
@@ -106,14 +158,27 @@ def _summary(report: RunReport) -> str:
 # list, start, reveal, progress ------------------------------------------------------------
 
 
+def _status_of(row: DrillRow) -> str:
+    status = row.status + (" (after reveal)" if row.revealed_before_pass else "")
+    if not row.open and row.status == "new":
+        status += f" (opens after {', '.join(row.opens_after)})"
+    return status
+
+
 def drill_table(out: Console, rows: list[DrillRow]) -> None:
+    if out.width < NARROW:
+        for row in rows:
+            number = "" if row.number is None else f"{row.number} "
+            style = STATUS_STYLE.get(row.status, "white")
+            out.print(f"{number}[bold]{row.id}[/] · {escape(row.alias)} · [{style}]{escape(_status_of(row))}[/]")
+            _indented(out, row.title, 2)
+            _indented(out, row.file if row.file_exists else f"{row.file} (not started)", 2)
+        return
     table = Table(show_edge=False, pad_edge=False, box=None)
     for column in ("#", "drill", "alias", "status", "file", "title"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        status = row.status + (" (after reveal)" if row.revealed_before_pass else "")
-        if not row.open and row.status == "new":
-            status += f" (opens after {', '.join(row.opens_after)})"
+        status = _status_of(row)
         file = row.file if row.file_exists else f"{row.file} (not started)"
         table.add_row(
             "" if row.number is None else str(row.number),
@@ -127,13 +192,9 @@ def drill_table(out: Console, rows: list[DrillRow]) -> None:
 
 
 def start_result(out: Console, result: StartResult, alias: str) -> None:
-    from rich.markdown import Markdown
-
-    out.print(Markdown(result.prompt))
-    if result.written:
-        out.print(f"\n[green]Wrote[/] {escape(str(result.path))} (from {escape(result.source)}).")
-    else:
-        out.print(f"\n[yellow]Kept[/] your {escape(str(result.path))}; it already exists (--force overwrites it).")
+    start_prompt(out, result)
+    if not result.written:
+        out.print("(--force overwrites it with the starter.)")
     out.print(f"Next: edit it, then run [bold]drilltutor run {escape(alias)}[/] (or [bold]drilltutor watch {escape(alias)}[/]).")
 
 
@@ -150,15 +211,38 @@ def reveal_result(out: Console, result: Reveal) -> None:
 
 
 def checklist(out: Console, result: Checklist) -> None:
-    out.print(f"[bold]Progress[/] {bar(result.done, result.total)}")
+    """One list: each drill with its own "without looking" item beneath it, then the course's items."""
+    total = f" {result.done}/{result.total}"
+    out.print(f"[bold]Progress[/] {bar(result.done, result.total, bar_width(out, 9 + len(total)))}")
+    by_id = {item.id: item for item in result.items}
     for row in result.drills:
-        done = row.status == "passed"
-        note = " (after reveal)" if row.revealed_before_pass else ""
-        out.print(f"  [{'green' if done else 'dim'}]{'[x]' if done else '[ ]'}[/] {row.id:<11} {escape(row.title)} · {row.status}{note}")
-    out.print("[bold]Self-check[/] (tick only what you can do without looking: drilltutor tick ITEM)")
-    for item in result.items:
-        out.print(f"  [{'green' if item.ticked else 'dim'}]{'[x]' if item.ticked else '[ ]'}[/] {item.id:<17} {escape(item.text)}")
-    out.print(f"[dim]Progress file: {escape(result.progress_file)}[/]")
+        note = " after a reveal" if row.revealed_before_pass else ""
+        _checkbox(out, row.status == "passed", row.id, f"{row.title} ({row.status}{note})", 2)
+        own = by_id.pop(row.id, None)
+        if own is not None:
+            _checkbox(out, own.ticked, "", f"self-check: {own.text}", 6)
+    if by_id:
+        out.print("[bold]The course's self-check[/]")
+        for item in by_id.values():
+            _checkbox(out, item.ticked, item.id, item.text, 2)
+    _indented(out, "Drills tick themselves when they pass. Tick the rest only when you can do it without looking: drilltutor tick ITEM (a drill's own item: drilltutor tick DRILL).", 0)
+    _indented(out, f"Progress file: {result.progress_file}", 0, style="dim")
+
+
+def _checkbox(out: Console, done: bool, label: str, text: str, indent: int) -> None:
+    """`[x] label text`, wrapped under the text; the box says it in words, the colour only repeats it."""
+    lines = textwrap.wrap(f"{label} {text}" if label else text, max(20, out.width - indent - 4)) or [""]
+    first = Text(" " * indent)
+    first.append("[x]" if done else "[ ]", style="green" if done else "dim")
+    first.append(" ")
+    if label and lines[0].startswith(label):
+        first.append(label, style="bold")
+        first.append(lines[0][len(label) :])
+    else:
+        first.append(lines[0])
+    out.print(first)
+    for line in lines[1:]:
+        out.print(Text(" " * (indent + 4) + line))
 
 
 def findings(out: Console, found: list[Finding]) -> None:
@@ -167,3 +251,182 @@ def findings(out: Console, found: list[Finding]) -> None:
         out.print(f"  [{style}]{mark}[/] {finding.drill:<11} {escape(finding.subject):<40} {escape(finding.message)}")
     bad = sum(not f.ok for f in found)
     out.print(f"[bold {'red' if bad else 'green'}]{len(found) - bad} of {len(found)} cases as expected.[/]")
+
+
+# home, hint ------------------------------------------------------------------------------
+
+
+def home(out: Console, result: Home) -> None:
+    out.print("[bold]drilltutor[/] · auth drills you type yourself")
+    count = f" {result.passed}/{result.drills} passed"
+    out.print(f"Drills {bar(result.passed, result.drills, bar_width(out, 7 + len(count)))} passed")
+    extras = [f"{result.ticked}/{result.items} self-check items ticked"]
+    if result.cards_due:
+        extras.append(f"{result.cards_due} card{'s' * (result.cards_due != 1)} due")
+    _indented(out, " · ".join(extras), 7)
+    if result.drill is None:
+        out.print("\n[green]Every drill passed.[/] Next:")
+    else:
+        out.print(f"\n[bold]Next:[/] {result.drill} · {escape(result.title)} [dim]({result.status})[/]")
+    _commands(out, [result.next])
+    if result.also:
+        out.print("[bold]Also:[/]")
+        _commands(out, result.also)
+    out.print("[dim]Every command: drilltutor --help[/]")
+
+
+def hints(out: Console, result: Hints) -> None:
+    if result.total == 0:
+        out.print(f"{result.drill} has no hints. Read the task again with: [bold]drilltutor start {escape(result.alias)}[/]")
+        return
+    if not result.shown:
+        out.print(f"No hints opened yet for {result.drill}. The first: [bold]drilltutor hint {escape(result.alias)}[/]")
+        return
+    for number, text in result.shown:
+        out.print(f"[bold]{result.drill} · hint {number} of {result.total}[/]")
+        _indented(out, text, 2)
+        out.print()
+    if result.opened < result.total:
+        out.print(f"Still stuck? The next rung: [bold]drilltutor hint {escape(result.alias)}[/] (hint {result.opened + 1} of {result.total})")
+    else:
+        out.print(
+            "That is the last hint; the rest is yours to type. A failing check's [bold]fix[/] line says what to change. "
+            f"If you are still stuck after that: [bold]drilltutor reveal {escape(result.alias)}[/]"
+        )
+    if result.opened > 1:
+        out.print(f"[dim]Re-read every hint you have opened: drilltutor hint {escape(result.alias)} --all[/]")
+
+
+# watch -----------------------------------------------------------------------------------
+
+
+WATCH_FOOTERS = {
+    "save": "Watching {file} ({drill} · {alias}). Save a change to check it again; Ctrl-C stops.",
+    "enter": "Watching {file} ({drill} · {alias}). Press Enter to check it again; q then Enter stops.",
+    "once": "Not a terminal, so watch stops here. In a terminal it checks {file} each time you save it; "
+    "--manual checks it once per line it reads.",
+}
+
+
+def watch_frame(out: Console, frame: Frame, mode: str) -> None:
+    """One redraw. `mode` says what brings the next one: "save", "enter", or "once" (nothing: no terminal)."""
+    out.clear()
+    out.rule(f"watch · run {frame.runs} · {frame.at:%H:%M:%S}" if frame.runs else "watch")
+    if frame.outcome is not None:
+        run_outcome(out, frame.outcome)
+    if frame.problem:
+        out.print(f"[yellow]Waiting:[/] {escape(frame.problem)}")
+    if frame.started is not None:
+        if frame.outcome is not None:
+            out.print(f"\n[bold green]{frame.outcome.report.drill} passed.[/] On to the next drill.")
+        out.rule(frame.started.drill)
+        start_prompt(out, frame.started)
+    if frame.watching is None:
+        out.print("[bold green]Every drill passed.[/] Keep it fresh: [bold]drilltutor cards[/]")
+        return
+    target = frame.watching
+    _indented(out, WATCH_FOOTERS[mode].format(file=target.file, drill=target.drill, alias=target.alias), 0, style="dim")
+
+
+def start_prompt(out: Console, result: StartResult) -> None:
+    from rich.markdown import Markdown
+
+    out.print(Markdown(result.prompt))
+    if result.written:
+        out.print(f"\n[green]Wrote[/] {escape(str(result.path))} (from {escape(result.source)}).")
+    else:
+        out.print(f"\n[yellow]Kept[/] your {escape(str(result.path))}; it already exists.")
+
+
+# cards -------------------------------------------------------------------------------------
+
+RATING_LABELS = {"again": "1  Again", "hard": "2  Hard", "good": "3  Good", "easy": "4  Easy"}
+
+
+def card_screen(out: Console, screen: Screen) -> None:
+    from rich.panel import Panel
+
+    out.clear()
+    more = f", {screen.left} more after this" if screen.left else ", the last one"
+    where = "course" if screen.card.source == "course" else screen.card.source
+    out.print(f"[bold]Card {screen.number}[/]{more} [dim]({escape(where)} · {escape(screen.card.id)})[/]")
+    out.print(Panel(Text(screen.card.front), title="question", title_align="left"))
+    if screen.side == "front":
+        out.print("Say your answer [bold]out loud[/], then press [bold]space[/] to flip.  [dim](q stops)[/]")
+        return
+    out.print(Panel(Text(screen.card.back), title="answer", title_align="left"))
+    out.print("How well did you know it? Press a number:  [dim](q stops)[/]")
+    grid = Table.grid(padding=(0, 2))
+    for rating, label in RATING_LABELS.items():
+        back = screen.outlook.get(rating)
+        grid.add_row(f"[bold]{label}[/]", "" if back is None else f"back in {until(back)}")
+    out.print(Padding(grid, (0, 0, 0, 2), expand=False))
+
+
+def cards_due(out: Console, deck: Deck, now: datetime, interactive: bool) -> None:
+    if deck.total == 0:
+        out.print("There are no flash cards in this drills folder.")
+        return
+    if not deck.due:
+        when = "" if deck.next_due is None else f" The next is due in {until(deck.next_due - now)} ({deck.next_due.astimezone():%Y-%m-%d %H:%M})."
+        out.print(f"No cards due out of {deck.total}.{when}")
+        return
+    new = f", {deck.new} of them new" if deck.new else ""
+    out.print(f"{len(deck.due)} of {deck.total} flash cards due{new}.")
+    if not interactive:
+        out.print("Review them in a terminal: [bold]drilltutor cards[/] (answer out loud, flip, rate yourself).")
+
+
+def cards_after(out: Console, sitting: Sitting, deck: Deck, now: datetime) -> None:
+    out.clear()
+    again = f" ({sitting.again} rated Again)" if sitting.again else ""
+    out.print(f"Reviewed {sitting.reviewed} card{'s' * (sitting.reviewed != 1)}{again}. Your ratings are saved.")
+    cards_due(out, deck, now, interactive=True)
+
+
+# reset, doctor -------------------------------------------------------------------------------
+
+
+def drill_reset(out: Console, result: DrillReset) -> None:
+    out.print(f"[bold]Reset {result.drill}[/]: {escape(result.file.name)} holds {escape(result.source)} again.")
+    if result.backup is not None:
+        out.print(f"Your version is kept beside it as {escape(result.backup.name)}.")
+    if result.reveal_kept:
+        out.print("Its status is cleared, but the earlier reveal stays on record: a pass will still say it came after a reveal.")
+    else:
+        out.print("Its status is cleared.")
+    out.print(f"Next: [bold]drilltutor watch {escape(result.alias)}[/] and type it again from memory.")
+
+
+def all_reset(out: Console, result: AllReset) -> None:
+    out.print("[bold]All progress cleared[/]: drills, self-check ticks and card reviews. Your drill files were left as they are.")
+    if result.backup is not None:
+        out.print("A copy of the old progress is kept at:")
+        out.print(Text(str(result.backup)), soft_wrap=True)
+
+
+DOCTOR_MARKS = {"ok": ("✓", "green"), "warn": ("!", "yellow"), "broken": ("✗", "red"), "info": ("·", "dim")}
+
+
+def doctor(out: Console, report: Report) -> None:
+    width = max(len(f.topic) for f in report.findings)
+    for finding in report.findings:
+        mark, style = DOCTOR_MARKS.get(finding.status, ("?", "white"))
+        label = "fix" if finding.status in ("broken", "warn") else "tip"
+        if out.width >= NARROW:
+            first, *rest = textwrap.wrap(finding.message, out.width - width - 3) or [""]
+            out.print(f"[{style}]{mark}[/] [bold]{finding.topic.ljust(width)}[/] {escape(first)}")
+            for line in rest:
+                out.print(Text(" " * (width + 3) + line))
+            indent = width + 3
+        else:
+            out.print(f"[{style}]{mark}[/] [bold]{finding.topic}[/]")
+            _indented(out, finding.message, 4)
+            indent = 4
+        if finding.fix:  # one soft-wrapped line, so a copied command stays whole
+            out.print(Text(f"{' ' * indent}{label}: {finding.fix}"), soft_wrap=True)
+    broken = sum(f.status == "broken" for f in report.findings)
+    if broken:
+        out.print(f"[bold red]{broken} problem{'s' * (broken != 1)} to fix[/] (✗ above).")
+    else:
+        out.print("[bold green]Nothing broken.[/]")

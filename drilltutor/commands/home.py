@@ -1,0 +1,91 @@
+"""`drilltutor` with no command: how far along the learner is, and the one command to type next."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from drilltutor.catalogue import Drill
+from drilltutor.commands.cards import deck
+from drilltutor.commands.checklist import items
+from drilltutor.commands.session import Session
+from drilltutor.progress import PASSED
+
+
+@dataclass(frozen=True)
+class Step:
+    command: str
+    why: str
+
+
+@dataclass(frozen=True)
+class Home:
+    passed: int
+    drills: int
+    ticked: int
+    items: int
+    cards_due: int
+    drill: str | None  # the drill to work on next, None once every drill has passed
+    title: str
+    status: str
+    next: Step
+    also: list[Step] = field(default_factory=list)
+
+
+def next_drill(session: Session, data: dict[str, Any]) -> Drill | None:
+    """The first drill not passed yet, preferring ones whose prerequisites have passed."""
+    pending = [d for d in session.catalogue.drills if not session.progress_of(d, data).passed_at]
+    opened = [d for d in pending if session.is_open(d, data)]
+    return (opened or pending or [None])[0]
+
+
+def home(session: Session, now: datetime | None = None) -> Home:
+    data = session.store.read()
+    checklist = items(session, data["checklist"])
+    due = len(deck(session, data, now or datetime.now(timezone.utc)).due)
+    drill = next_drill(session, data)
+    if drill is None:
+        first, also = _when_all_passed(len(checklist) - sum(i.ticked for i in checklist), due), []
+    else:
+        first, also = _first_step(session, drill), _more_steps(session, drill, data, due)
+    return Home(
+        passed=sum(bool(session.progress_of(d, data).passed_at) for d in session.catalogue.drills),
+        drills=len(session.catalogue.drills),
+        ticked=sum(i.ticked for i in checklist),
+        items=len(checklist),
+        cards_due=due,
+        drill=drill.id if drill else None,
+        title=drill.title if drill else "",
+        status=session.progress_of(drill, data).status if drill else PASSED,
+        next=first,
+        also=also,
+    )
+
+
+def _cards_step(due: int) -> Step:
+    return Step("drilltutor cards", f"{due} flash card{'s' * (due != 1)} due: answer out loud, then flip")
+
+
+def _when_all_passed(unticked: int, due: int) -> Step:
+    if due:
+        return _cards_step(due)
+    if unticked:
+        return Step("drilltutor progress", f"{unticked} self-check item{'s' * (unticked != 1)} left: tick each once you can do it without looking")
+    return Step("drilltutor cards", "everything done: come back when cards are due")
+
+
+def _first_step(session: Session, drill: Drill) -> Step:
+    if not session.file_of(drill).is_file():
+        return Step(f"drilltutor start {drill.alias}", f"writes {drill.file} and shows what to build")
+    return Step(f"drilltutor run {drill.alias}", f"checks your {drill.file}")
+
+
+def _more_steps(session: Session, drill: Drill, data: dict[str, Any], due: int) -> list[Step]:
+    steps = [Step(f"drilltutor watch {drill.alias}", "re-runs the checks each time you save")]
+    progress = session.progress_of(drill, data)
+    if progress.attempts and progress.hints_used < len(drill.hints):
+        steps.append(Step(f"drilltutor hint {drill.alias}", f"stuck? hint {progress.hints_used + 1} of {len(drill.hints)}"))
+    if due:
+        steps.append(_cards_step(due))
+    return steps

@@ -1,0 +1,85 @@
+"""`drilltutor reset DRILL` and `reset --all`: start a drill, or everything, afresh; nothing is lost.
+
+A drill's reset keeps the learner's file as a timestamped backup beside it; `--all`
+keeps a copy of the progress file. Both only ever add files.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from drilltutor.commands.session import Session
+from drilltutor.commands.start import starter_source
+from drilltutor.errors import DrilltutorError
+from drilltutor.progress import clear_all, clear_drill
+
+
+@dataclass(frozen=True)
+class DrillReset:
+    drill: str
+    alias: str
+    file: Path
+    backup: Path | None  # None when there was no file, or it was still the untouched starter
+    source: str  # where the fresh file came from
+    reveal_kept: bool  # an earlier reveal stays on record
+
+
+@dataclass(frozen=True)
+class AllReset:
+    progress_file: Path
+    backup: Path | None  # None when there was no progress yet
+
+
+def _free_name(folder: Path, stem: str, stamp: datetime, suffix: str = "") -> Path:
+    """`stem` plus the time, never the name of a file that already exists."""
+    base = f"{stem}{stamp:%Y%m%d-%H%M%S}"
+    candidate, n = folder / f"{base}{suffix}", 1
+    while candidate.exists():
+        n += 1
+        candidate = folder / f"{base}-{n}{suffix}"
+    return candidate
+
+
+def _unchanged(path: Path, text: str) -> bool:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace") == text
+    except OSError:
+        return False
+
+
+def _copy(source: Path, target: Path) -> None:
+    try:
+        shutil.copy2(source, target)
+    except OSError as exc:
+        raise DrilltutorError(f"Could not copy {source} to {target}: {exc.strerror or exc}. Nothing was reset.") from None
+
+
+def reset_drill(session: Session, name: str, now: datetime) -> DrillReset:
+    drill = session.catalogue.find(name)
+    target = session.file_of(drill)
+    source, label = starter_source(session, drill)
+    fresh = source.read_text(encoding="utf-8")
+    backup = None
+    if target.exists() and not _unchanged(target, fresh):
+        backup = _free_name(target.parent, f"{target.name}.bak-", now)
+        _copy(target, backup)
+    try:
+        session.workspace.mkdir(parents=True, exist_ok=True)
+        target.write_text(fresh, encoding="utf-8")
+    except OSError as exc:
+        raise DrilltutorError(f"Could not write {target}: {exc.strerror or exc}.") from None
+    session.store.update(clear_drill(drill.id))
+    return DrillReset(drill.id, drill.alias, target, backup, label, bool(session.progress_of(drill).revealed_at))
+
+
+def reset_all(session: Session, now: datetime) -> AllReset:
+    path = session.store.path
+    backup = None
+    if path.is_file():
+        backup = _free_name(path.parent, f"{path.stem}.before-reset-", now, path.suffix)
+        _copy(path, backup)
+    session.store.update(clear_all())
+    return AllReset(path, backup)

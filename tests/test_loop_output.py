@@ -1,0 +1,57 @@
+"""Every learning-loop command as a real process: no terminal, NO_COLOR, 40 columns.
+
+Plain text, no escape codes, no prompt waiting on input, and lines that fit.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from drilltutor.cli import app
+
+from tests.loop_support import drills, workspace  # noqa: F401
+
+ESCAPE = re.compile(r"\x1b\[")
+
+COMMANDS = [
+    ([], 0),
+    (["list"], 0),
+    (["progress"], 0),
+    (["hint", "answer"], 0),
+    (["hint", "answer", "--all"], 0),
+    (["watch", "answer"], 1),
+    (["watch", "answer", "--manual"], 1),
+    (["cards"], 0),
+    (["reset", "answer"], 2),
+    (["reset", "--all"], 2),
+    (["reveal", "answer"], 2),
+    (["doctor"], 0),
+    (["start", "webapp"], 0),
+]
+
+
+@pytest.mark.parametrize(("args", "code"), COMMANDS, ids=lambda v: " ".join(v) if isinstance(v, list) else str(v))
+def test_plain_narrow_and_never_waiting(args: list[str], code: int, drills: Path, workspace: Path) -> None:
+    (workspace / "answer.py").write_text("answer = 41\n")
+    env = {**os.environ, "DRILLTUTOR_DRILLS": str(drills), "NO_COLOR": "1", "COLUMNS": "40", "TERM": "xterm-256color"}
+    done = subprocess.run(
+        [sys.executable, "-m", "drilltutor", *args], cwd=workspace, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == code, done.stdout + done.stderr
+    text = done.stdout + done.stderr
+    assert text.strip() and not ESCAPE.search(text) and "Traceback" not in text
+    too_wide = [line for line in text.splitlines() if len(line) > 40 and not line.lstrip().startswith(("tip:", "fix:"))]
+    assert too_wide == []
+
+
+@pytest.mark.parametrize("command", ["hint", "watch", "cards", "reset", "doctor"])
+def test_help_everywhere(command: str) -> None:
+    result = CliRunner().invoke(app, [command, "--help"])
+    assert result.exit_code == 0 and "Usage" in result.output
