@@ -1,0 +1,207 @@
+"""The warm runner keeps the cold runner's guarantees, run after run, from one zygote.
+
+Each hostile file runs through `WarmRunner` and through the cold `run_drill`, and both
+must give the same verdict. Then what only a long-lived zygote could get wrong: a run
+must see nothing of the run before it, and the zygote must not outlive its runner.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from drilltutor.catalogue import load_catalogue
+from drilltutor.results import RunReport
+from drilltutor.runner import RunOptions, run_drill
+from drilltutor.warm import WarmRunner
+from tests.conftest import FIXTURES
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the warm runner forks")
+
+CATALOGUE = load_catalogue(FIXTURES / "drills")
+ANSWER = CATALOGUE.find("answer")
+WEBAPP = CATALOGUE.find("webapp")
+QUICK = RunOptions(timeout=4, request_timeout=1.5)
+
+
+@pytest.fixture
+def warm() -> Iterator[WarmRunner]:
+    # One zygote per test, so the leak check in conftest.py sees it come and go within the test.
+    with WarmRunner() as runner:
+        yield runner
+    assert runner.cold_runs == 0, "a run fell back to the cold runner: the zygote was not usable"
+
+
+def _write(tmp_path: Path, source: str, drill=ANSWER) -> Path:
+    path = tmp_path / drill.file
+    path.write_text(source, encoding="utf-8")
+    return path
+
+
+def _verdict(report: RunReport) -> tuple:
+    problem = None if report.problem is None else (report.problem.kind, report.problem.message.split(".")[0])
+    return report.passed, problem, [(c.id, c.status, c.hint) for c in report.checks], report.output_truncated, report.bcrypt_ops
+
+
+CASES = {
+    "reference": "answer = 42\nprint(answer)\n",
+    "wrong answer": "answer = 41\nprint(answer)\n",
+    "syntax error": "answer = 42\ndef broken(:\n",
+    "import error": "import no_such_module_here\n",
+    "sys.exit(3)": "import sys\nsys.exit(3)\n",
+    "os._exit(0)": "import os\nos._exit(0)\n",
+    "SIGKILL": "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n",
+    "sys.exit(0) at the end": "import sys\nanswer = 42\nprint(answer)\nsys.exit(0)\n",
+    "output flood": "import sys\nsys.stdout.write('x' * 5_000_000)\nanswer = 42\nprint(answer)\n",
+    "stderr": "import sys\nprint('oops', file=sys.stderr)\nanswer = 42\nprint(answer)\n",
+    "input()": "name = input('name? ')\n",
+    "fake verdict": "print('All checks passed!')\nprint('{\"event\": \"check\", \"result\": {\"id\": \"answer\", \"title\": \"x\", \"status\": \"passed\"}}')\n",
+    "memory hog": "hog = bytearray(3 * 1024 ** 3)\nanswer = 42\n",
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_same_verdict_as_the_cold_runner(warm: WarmRunner, tmp_path: Path, name: str) -> None:
+    path = _write(tmp_path, CASES[name])
+    cold = run_drill(CATALOGUE, ANSWER, path, QUICK)
+    hot = warm(CATALOGUE, ANSWER, path, QUICK)
+    assert _verdict(hot) == _verdict(cold)
+    assert hot.output == cold.output
+
+
+def test_endless_loop_times_out(warm: WarmRunner, tmp_path: Path) -> None:
+    started = time.monotonic()
+    report = warm(CATALOGUE, ANSWER, _write(tmp_path, "while True:\n    pass\n"), RunOptions(timeout=2))
+    assert time.monotonic() - started < 6
+    assert report.problem is not None and report.problem.kind == "timeout"
+    assert "did not finish within 2 s" in report.problem.message
+    assert warm(CATALOGUE, ANSWER, ANSWER.solution_path, QUICK).passed  # and the zygote still serves
+
+
+def test_app_drill_in_process_and_on_a_real_server(warm: WarmRunner) -> None:
+    report = warm(CATALOGUE, WEBAPP, WEBAPP.solution_path)
+    assert report.passed, report.to_dict()
+
+
+def test_handler_that_never_answers(warm: WarmRunner, tmp_path: Path) -> None:
+    source = "from fastapi import FastAPI\napp = FastAPI()\n\n@app.get('/ping')\nasync def ping():\n    while True:\n        pass\n"
+    report = warm(CATALOGUE, WEBAPP, _write(tmp_path, source, WEBAPP), QUICK)
+    assert report.checks[0].status == "failed"
+
+
+def test_each_run_loads_the_file_anew_and_sees_nothing_of_the_last(warm: WarmRunner, tmp_path: Path) -> None:
+    source = textwrap.dedent(
+        """
+        import json, os, sys
+        json.runs = getattr(json, "runs", 0) + 1   # state left in a library module
+        print(json.runs, "answer" in sys.modules, os.environ["SECRET_KEY"], os.getcwd(), os.environ.get("DRILLTUTOR_HOME"))
+        answer = 42
+        print(answer)
+        """
+    )
+    path = _write(tmp_path, source)
+    first, second = (warm(CATALOGUE, ANSWER, path, QUICK).output.split() for _ in range(2))
+    assert first[:2] == second[:2] == ["1", "False"]  # a fresh module, in a fresh process, each time
+    assert len(first[2]) == 64 and first[2] != second[2]  # SECRET_KEY: new for every run
+    assert first[3] != second[3] and "drilltutor-run-" in first[3]  # the run's own scratch folder
+    assert first[4] == "None"
+    path.write_text("answer = 7\nprint(answer)\n", encoding="utf-8")  # a save between runs is seen
+    assert not warm(CATALOGUE, ANSWER, path, QUICK).passed
+
+
+def test_processes_the_learner_starts_do_not_outlive_the_run(warm: WarmRunner, tmp_path: Path) -> None:
+    pids = tmp_path / "pids"
+    source = textwrap.dedent(
+        f"""
+        import os, subprocess, time
+        child = subprocess.Popen(["sleep", "60"])                      # in the run's process group
+        daemon = subprocess.Popen(["sleep", "60"], start_new_session=True)  # left the group
+        fork = os.fork()
+        if fork == 0:                                                  # a bare fork that left the group
+            os.setsid()
+            time.sleep(60)
+            os._exit(0)
+        open({str(pids)!r}, "w").write(f"{{child.pid}} {{daemon.pid}} {{fork}}")
+        answer = 42
+        print(answer)
+        """
+    )
+    assert warm(CATALOGUE, ANSWER, _write(tmp_path, source), QUICK).passed
+    left = [int(p) for p in pids.read_text().split()]
+    deadline = time.monotonic() + 3
+    while any(_alive(pid) for pid in left) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if sys.platform.startswith("linux"):
+        assert not [pid for pid in left if _alive(pid)]
+    else:  # elsewhere only the process group is stopped, as in the cold runner
+        assert not _alive(left[0])
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie waiting for its parent is not running
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+def test_bad_input_is_the_callers_error(warm: WarmRunner, tmp_path: Path) -> None:
+    from drilltutor.errors import DrilltutorError
+
+    with pytest.raises(DrilltutorError):
+        warm(CATALOGUE, ANSWER, tmp_path / "missing.py")
+
+
+def test_a_zygote_that_died_is_replaced(tmp_path: Path) -> None:
+    with WarmRunner() as runner:
+        assert runner(CATALOGUE, ANSWER, ANSWER.solution_path, QUICK).passed
+        first = runner.pid
+        assert first is not None
+        os.kill(first, signal.SIGKILL)
+        time.sleep(0.1)
+        assert runner(CATALOGUE, ANSWER, ANSWER.solution_path, QUICK).passed
+        assert runner.pid not in (None, first)
+    assert not _alive(first)
+
+
+def test_the_zygote_ends_with_its_runner_and_with_its_parent(tmp_path: Path) -> None:
+    with WarmRunner() as runner:
+        runner(CATALOGUE, ANSWER, ANSWER.solution_path, QUICK)
+        pid = runner.pid
+    assert pid is not None and not _alive(pid)
+    # A parent killed outright: the zygote sees its socket close and ends, with any child.
+    script = textwrap.dedent(
+        f"""
+        import sys, time
+        from pathlib import Path
+        from drilltutor.catalogue import load_catalogue
+        from drilltutor.warm import WarmRunner
+        catalogue = load_catalogue(Path({str(FIXTURES / "drills")!r}))
+        runner = WarmRunner().start()
+        print(runner.pid, flush=True)
+        runner(catalogue, catalogue.find("answer"), Path(sys.argv[1]))
+        """
+    )
+    hang = _write(tmp_path, "while True:\n    pass\n")
+    parent = subprocess.Popen([sys.executable, "-c", script, str(hang)], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    zygote = int(parent.stdout.readline())
+    time.sleep(1.5)  # the zygote has forked the hanging run by now
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 5
+    while _alive(zygote) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(zygote)
