@@ -12,6 +12,12 @@ The checks walk the seed's Stage 4 sequence on the learner's app, in this order:
 Exercises (`extends = "project"`) get these checks first; a check of theirs with the same id
 replaces the one here and keeps its place. Their checks.py loads tasksflow.py the same way
 this file does and may rely on ada and grace, their tokens and their tasks (see tasksflow.py).
+`register` and `delete-as-admin` live in tasksflow.py (check_register, check_delete_as_admin)
+so an exercise can re-declare them with its own wording without copying them.
+
+Check ids: make-token, register, register-duplicate, login, login-wrong, secret-from-env
+(advice only), tasks-need-token, tasks-list, tasks-create, delete-as-user, delete-as-admin,
+delete-unknown, expired-token, 401-before-403, live-server, no-secrets.
 
 bcrypt at cost 12 is about 0.25 s a call: 2 registers, 4 logins and one more register and
 login on the live server, most of them two at a time.
@@ -94,7 +100,7 @@ def register_duplicate(ctx: Ctx) -> None:
         raise flow.fail(
             response,
             "400: ada is already registered (and her password must not change)",
-            "look the name up before anything else: if body.username in users: raise HTTPException(status_code=400, ...)",
+            flow.route_fix(response, "POST /register", "look the name up before anything else: if body.username in users: raise HTTPException(status_code=400, ...)"),
         )
 
 
@@ -242,23 +248,7 @@ def delete_as_user(ctx: Ctx) -> None:
 
 @check("delete-as-admin", "An admin's DELETE is 204 and the task is gone", needs=("tasks-create",))
 def delete_as_admin(ctx: Ctx) -> None:
-    task = ctx.state["task"][USER]
-    response = flow.api(ctx).delete(f"/tasks/{task['id']}", token=flow.bearer(ctx, ADMIN), label="grace's token (role admin)")
-    if response.status != 204:
-        fix = {
-            200: "declare @app.delete(\"/tasks/{task_id}\", status_code=204) and return nothing",
-            403: "grace is an admin and may delete any task: let user[\"role\"] == \"admin\" through on its own, whatever else you test (an owner test is not also required of her)",
-            401: "grace's token is valid: the delete route must accept it exactly as GET /tasks does",
-        }.get(response.status, "delete the task and answer 204 No Content")
-        raise flow.fail(response, "204 with no body", flow.route_fix(response, "DELETE /tasks/{task_id}", fix))
-    if task["id"] in flow.task_ids(flow.tasks_of(ctx, USER)):
-        raise Failure(
-            sent=f"{response.sent}, then GET /tasks as ada",
-            got=f"task {task['id']!r} is still listed",
-            expected="the task gone",
-            fix="del tasks[task_id] before answering",
-        )
-    ctx.state["deleted"] = task["id"]
+    flow.check_delete_as_admin(ctx)
 
 
 @check("delete-unknown", "An admin deleting an id that does not exist gets 404", needs=("login",))

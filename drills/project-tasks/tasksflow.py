@@ -198,3 +198,28 @@ def check_register(
             raise fail(response, expected, 'answer {"username": body.username, "role": ...}')
         if body.get("role") != role:
             raise fail(response, expected, fix)
+
+
+def check_delete_as_admin(
+    ctx: Ctx,
+    *,
+    forbidden_fix: str = "grace is an admin and may delete any task: let user[\"role\"] == \"admin\" through on its own, whatever else you test (an owner test is not also required of her)",
+) -> None:
+    """grace deletes ada's task: 204, and it is gone from ada's list."""
+    task = ctx.state["task"][USER]
+    response = api(ctx).delete(f"/tasks/{task['id']}", token=bearer(ctx, ADMIN), label="grace's token (role admin)")
+    if response.status != 204:
+        fix = {
+            200: "declare @app.delete(\"/tasks/{task_id}\", status_code=204) and return nothing",
+            403: forbidden_fix,
+            401: "grace's token is valid: the delete route must accept it exactly as GET /tasks does",
+        }.get(response.status, "delete the task and answer 204 No Content")
+        raise fail(response, "204 with no body", route_fix(response, "DELETE /tasks/{task_id}", fix))
+    if task["id"] in task_ids(tasks_of(ctx, USER)):
+        raise Failure(
+            sent=f"{response.sent}, then GET /tasks as ada",
+            got=f"task {task['id']!r} is still listed",
+            expected="the task gone",
+            fix="del tasks[task_id] before answering",
+        )
+    ctx.state["deleted"] = task["id"]
