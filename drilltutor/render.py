@@ -312,15 +312,18 @@ def watch_frame(out: Console, frame: Frame, mode: str) -> None:
     """One redraw. `mode` says what brings the next one: "save", "enter", or "once" (nothing: no terminal)."""
     out.clear()
     out.rule(f"watch · run {frame.runs} · {frame.at:%H:%M:%S}" if frame.runs else "watch")
-    if frame.outcome is not None:
+    moved_on = frame.outcome is not None and frame.started is not None
+    if frame.outcome is not None and not moved_on:
         run_outcome(out, frame.outcome)
     if frame.problem:
         out.print(f"[yellow]Waiting:[/] {escape(frame.problem)}")
     if frame.started is not None:
-        if frame.outcome is not None:
-            out.print(f"\n[bold green]{frame.outcome.report.drill} passed.[/] On to the next drill.")
         out.rule(frame.started.drill)
         start_prompt(out, frame.started)
+    if moved_on:  # last, so it is what shows at the foot of the screen, with the new task above it
+        assert frame.outcome is not None and frame.watching is not None
+        out.print(f"\n{_summary(frame.outcome.report)}")
+        out.print(f"[bold green]{frame.outcome.report.drill} passed.[/] On to {frame.watching.drill} · {escape(frame.watching.title)}: the task is above.")
     if frame.watching is None:
         out.print("[bold green]Every drill passed.[/] Keep it fresh: [bold]drilltutor cards[/]")
         return
