@@ -101,6 +101,18 @@ class Ctx:
         with live_server(self.in_process(app).app, self.request_timeout) as client:
             yield client
 
+    @contextlib.contextmanager
+    def serve_process(self, *, cwd: Path, env: dict[str, str] | None = None, label: str = "a new Python process") -> Iterator[Client]:
+        """A client for the learner's file served by a new process in `cwd`; stopped afterwards.
+
+        The process gets this run's environment (`ctx.env`: SECRET_KEY, the drill's `[env]`)
+        updated with `env`, imports the file afresh and runs its startup, as a restart would.
+        """
+        from drilltutor.checking.serve import serve_process
+
+        with serve_process(self.file, cwd=cwd, env={**self.env, **(env or {})}, timeout=self.request_timeout, label=label) as client:
+            yield client
+
     def close(self) -> None:
         for session in self._apps.values():
             session.stop()

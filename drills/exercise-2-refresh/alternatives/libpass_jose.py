@@ -1,0 +1,126 @@
+"""passlib's CryptContext (installed as libpass) and python-jose. Access tokens carry no kind
+claim at all; refresh tokens say "type": "refresh", and get_current_user refuses those."""
+
+import os
+from datetime import datetime, timedelta, timezone
+
+from fastapi import Depends, FastAPI, HTTPException, status
+from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
+from jose import JWTError, jwt
+from passlib.context import CryptContext
+from pydantic import BaseModel
+
+pwd_context = CryptContext(schemes=["bcrypt"], deprecated="auto")
+SECRET_KEY = os.getenv("SECRET_KEY")
+ALGORITHM = "HS256"
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token")
+
+users = {}
+tasks = {}
+next_id = 1
+
+credentials_error = HTTPException(
+    status_code=status.HTTP_401_UNAUTHORIZED,
+    detail="Could not validate credentials",
+    headers={"WWW-Authenticate": "Bearer"},
+)
+
+
+def make_token(username, minutes=30):
+    claims = {"sub": username, "exp": datetime.now(timezone.utc) + timedelta(minutes=minutes)}
+    return jwt.encode(claims, SECRET_KEY, algorithm=ALGORITHM)
+
+
+def make_refresh_token(username):
+    claims = {"sub": username, "type": "refresh", "exp": datetime.now(timezone.utc) + timedelta(days=14)}
+    return jwt.encode(claims, SECRET_KEY, algorithm=ALGORITHM)
+
+
+def decode(token):
+    try:
+        return jwt.decode(token, SECRET_KEY, algorithms=[ALGORITHM])
+    except JWTError:
+        raise credentials_error
+
+
+def get_current_user(token: str = Depends(oauth2_scheme)):
+    payload = decode(token)
+    if payload.get("type") == "refresh":
+        raise credentials_error
+    user = users.get(payload.get("sub"))
+    if user is None:
+        raise credentials_error
+    return user
+
+
+def require_admin(current: dict = Depends(get_current_user)):
+    if current["role"] != "admin":
+        raise HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail="Admins only")
+    return current
+
+
+app = FastAPI()
+
+
+class NewUser(BaseModel):
+    username: str
+    password: str
+    role: str = "user"
+
+
+class NewTask(BaseModel):
+    title: str
+
+
+class RefreshRequest(BaseModel):
+    refresh_token: str
+
+
+@app.post("/register", status_code=status.HTTP_201_CREATED)
+def register(new: NewUser):
+    if new.username in users:
+        raise HTTPException(status_code=status.HTTP_400_BAD_REQUEST, detail="Username taken")
+    users[new.username] = {"username": new.username, "hashed_password": pwd_context.hash(new.password), "role": new.role}
+    return {"username": new.username, "role": new.role}
+
+
+@app.post("/token")
+def token(form_data: OAuth2PasswordRequestForm = Depends()):
+    user = users.get(form_data.username)
+    if not user or not pwd_context.verify(form_data.password, user["hashed_password"]):
+        raise HTTPException(status_code=status.HTTP_401_UNAUTHORIZED, detail="Incorrect username or password")
+    return {
+        "access_token": make_token(user["username"]),
+        "refresh_token": make_refresh_token(user["username"]),
+        "token_type": "Bearer",
+    }
+
+
+@app.post("/refresh")
+def refresh(request: RefreshRequest):
+    payload = decode(request.refresh_token)
+    if payload.get("type") != "refresh":
+        raise credentials_error
+    user = users.get(payload.get("sub"))
+    if user is None:
+        raise credentials_error
+    return {"access_token": make_token(user["username"]), "token_type": "Bearer"}
+
+
+@app.get("/tasks")
+def read_tasks(current: dict = Depends(get_current_user)):
+    return [task for task in tasks.values()]
+
+
+@app.post("/tasks", status_code=status.HTTP_201_CREATED)
+def add_task(new: NewTask, current: dict = Depends(get_current_user)):
+    global next_id
+    tasks[next_id] = {"id": next_id, "title": new.title, "owner": current["username"]}
+    next_id += 1
+    return tasks[next_id - 1]
+
+
+@app.delete("/tasks/{task_id}", status_code=status.HTTP_204_NO_CONTENT)
+def remove_task(task_id: int, admin: dict = Depends(require_admin)):
+    if tasks.pop(task_id, None) is None:
+        raise HTTPException(status_code=status.HTTP_404_NOT_FOUND, detail="Task not found")
