@@ -11,9 +11,12 @@ import builtins
 import importlib.util
 import json
 import os
+import signal
 import sys
 import threading
+import traceback
 import types
+from collections import deque
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Callable
@@ -24,6 +27,7 @@ from drilltutor.checking.trace import one_line, trimmed
 from drilltutor.results import ADVICE, FAILED, PASSED, SKIPPED, CheckResult
 
 _write, _dumps, _exit = os.write, json.dumps, os._exit
+_read, _killpg, _getpgrp, _getpid = os.read, os.killpg, os.getpgrp, os.getpid
 
 
 class Channel:
@@ -68,15 +72,29 @@ def _cost(setting: Any) -> int:
 
 
 class _Tee:
-    """Keeps what the learner's file prints (up to a cap) and still passes it to the real stdout."""
+    """Keeps what the learner's file prints and still passes it to the real stdout.
+
+    It keeps the first and the last `cap` characters, so a flood of output neither costs
+    memory nor hides what the file printed at the end.
+    """
 
     def __init__(self, stream: Any, cap: int) -> None:
         self.stream, self.cap, self.parts, self.size = stream, cap, [], 0
+        self.tail: deque[str] = deque()
+        self.tail_size = 0
 
     def write(self, text: str) -> int:
-        if self.size < self.cap:
-            self.parts.append(text[: self.cap - self.size])
-            self.size += len(text)
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        room = max(self.cap - self.size, 0)
+        if room:
+            self.parts.append(text[:room])
+        self.size += len(text)
+        if len(text) > room:
+            self.tail.append(text[room:][-self.cap :])
+            self.tail_size += len(self.tail[-1])
+            while self.tail_size - len(self.tail[0]) >= self.cap:
+                self.tail_size -= len(self.tail.popleft())
         try:
             return self.stream.write(text)
         except (OSError, ValueError):
@@ -89,15 +107,17 @@ class _Tee:
             pass
 
     def text(self) -> str:
-        return "".join(self.parts)
+        head, tail = "".join(self.parts), "".join(self.tail)[-self.cap :]
+        skipped = self.size - len(head) - len(tail)
+        return head + (f"\n[... {skipped} characters not kept ...]\n" if skipped else "") + tail
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.stream, name)
 
 
-def load_learner(path: Path, mode: str) -> dict[str, Any]:
+def load_learner(path: Path, mode: str, source: bytes | None = None) -> dict[str, Any]:
     """Run the learner's file: as a script (`__main__`) or imported as a module."""
-    code = compile(path.read_bytes(), str(path), "exec")
+    code = compile(path.read_bytes() if source is None else source, str(path), "exec")
     sys.path.insert(0, str(path.parent))
     if mode == "script":
         namespace: dict[str, Any] = {"__name__": "__main__", "__file__": str(path), "__builtins__": builtins}
@@ -119,9 +139,13 @@ def _problem_for(exc: BaseException, path: Path, mode: str) -> tuple[str, str, s
     doing = "running" if mode == "script" else "importing"
     if isinstance(exc, SyntaxError):
         where = f" (line {exc.lineno})" if exc.lineno else ""
+        if "codec can't decode" in str(exc.msg):
+            return "encoding", f"{path.name} is not saved as UTF-8{where}: {exc.msg}. Save it as UTF-8 in your editor.", ""
         return "syntax", f"{path.name} has a syntax error{where}: {exc.msg}", trimmed(exc, str(path))
     if isinstance(exc, SystemExit):
-        return "exit", f"{path.name} called sys.exit({exc.code!r}) while {doing}; remove it, the checks need the file to finish.", ""
+        return "exit", f"{path.name} {_exit_words(exc)} while {doing}; remove it, the checks need the file to finish.", ""
+    if isinstance(exc, EOFError):
+        return "input", f"{path.name} waited for typed input while {doing} and got EOFError: the checks type nothing; remove the input() call.", trimmed(exc, str(path))
     if isinstance(exc, MemoryError):
         return "memory", f"{path.name} ran out of memory while {doing} (the run is limited); look for a list or string that grows without end.", trimmed(exc, str(path))
     if isinstance(exc, RecursionError):
@@ -129,6 +153,13 @@ def _problem_for(exc: BaseException, path: Path, mode: str) -> tuple[str, str, s
     if isinstance(exc, (ImportError, ModuleNotFoundError)):
         return "import", f"{path.name} could not import something: {one_line(exc)}", trimmed(exc, str(path))
     return "crash", f"{path.name} raised an error while {doing}: {one_line(exc)}", trimmed(exc, str(path))
+
+
+def _exit_words(exc: BaseException) -> str:
+    if isinstance(exc, KeyboardInterrupt):
+        return "raised KeyboardInterrupt"
+    code = getattr(exc, "code", None)
+    return "called sys.exit() (or raised SystemExit)" if code is None else f"called sys.exit({code!r})"
 
 
 def run_checks(specs: list[CheckSpec], ctx: Ctx, channel: Channel) -> None:
@@ -159,6 +190,14 @@ def _run_one(spec: CheckSpec, ctx: Ctx) -> CheckResult:
         return from_checks(ADVICE, got=a.got, fix=a.fix)
     except MemoryError:
         return from_checks(FAILED, got="your code ran out of memory during this check", fix="look for a list or string that grows without end")
+    except (SystemExit, KeyboardInterrupt) as exc:  # the learner's code tried to end the process mid-check
+        return from_checks(
+            FAILED,
+            got=f"your code {_exit_words(exc)} during this check",
+            expected="an answer",
+            fix="do not end the program from code the checks call; raise an exception or return an error response instead",
+            detail=trimmed(exc, str(ctx.file)),
+        )
     except Exception as exc:
         from drilltutor.checking.http import AppHung
 
@@ -191,7 +230,7 @@ def _start_app(ctx: Ctx) -> tuple[str, str] | None:
         return f"Your app's startup did not finish within {exc.seconds:g} s; look for a blocking call in your lifespan or startup handler.", ""
     except Failure as f:
         return f"{f.got}: {f.expected}", f.detail
-    except Exception as exc:
+    except BaseException as exc:  # SystemExit too: a startup that ends the program is the learner's problem
         return f"Your app's startup raised {one_line(exc)}", trimmed(exc, str(ctx.file))
     return None
 
@@ -209,8 +248,48 @@ def load_checks(paths: list[str]) -> list[CheckSpec]:
     return list(by_id.values())
 
 
+def watch_lifeline(fd: int) -> None:
+    """The runner holds the pipe's other end. When the runner ends in any way (kill -9, a
+    closed terminal) the pipe reads as ended, and this run stops with everything it started."""
+
+    def watch() -> None:
+        try:
+            while _read(fd, 64):
+                pass
+        except OSError:  # the learner's code closed it: nothing left to watch
+            return
+        if _getpgrp() == _getpid():  # a group of its own, as the runner starts it
+            _killpg(_getpid(), signal.SIGKILL)
+        _exit(1)
+
+    threading.Thread(target=watch, name="drilltutor-lifeline", daemon=True).start()
+
+
 def main(spec: dict[str, Any]) -> None:
     channel = Channel(spec["channel_fd"])
+    if spec.get("lifeline_fd") is not None:
+        watch_lifeline(spec["lifeline_fd"])
+    reserve = bytearray(4 * 1024 * 1024)  # freed when memory runs out, so the verdict can still be sent
+    try:
+        _main(spec, channel, reserve)
+    except BaseException as exc:  # never a traceback of drilltutor's own: this too becomes a verdict
+        del reserve[:]
+        where = next(reversed(traceback.extract_tb(exc.__traceback__)), None)
+        at = f" (at {Path(where.filename).name}:{where.lineno})" if where else ""
+        try:
+            channel.send(
+                "problem",
+                kind="internal",
+                message=f"The checks could not finish: {one_line(exc)}{at}. If your file changes Python's own "
+                "modules or drilltutor's (monkeypatching), remove that; otherwise please report it.",
+            )
+            channel.send("done", bcrypt_ops=0)
+        except BaseException:  # noqa: S110  (the channel itself is gone; the runner reports how the process ended)
+            pass
+    _exit(0)  # the learner's threads or atexit hooks must not keep the process alive
+
+
+def _main(spec: dict[str, Any], channel: Channel, reserve: bytearray) -> None:
     path = Path(spec["file"])
     sys.argv = [str(path)]
     counter = BcryptCounter()
@@ -220,17 +299,21 @@ def main(spec: dict[str, Any]) -> None:
         import drilltutor.checking.http  # noqa: F401  (httpx is bound before the learner's code can patch it)
     tee = _Tee(sys.stdout, spec["output_cap"])
     sys.stdout = tee
+    source = path.read_bytes()  # before the learner's code runs: it may delete or rewrite its own file
     channel.send("phase", name="load")
     try:
-        namespace = load_learner(path, spec["mode"])
+        namespace = load_learner(path, spec["mode"], source)
     except BaseException as exc:  # whatever the learner's file does, it becomes a verdict
+        if isinstance(exc, MemoryError):
+            del reserve[:]
         kind, message, detail = _problem_for(exc, path, spec["mode"])
         channel.send("problem", kind=kind, message=message, detail=detail)
         channel.send("done", bcrypt_ops=counter.ops)
         tee.flush()
-        _exit(0)
+        return
     ctx = Ctx(
         file=path,
+        source=source.decode("utf-8", "replace"),
         namespace=namespace,
         output=tee.text(),
         secret=spec["secret"],
@@ -242,13 +325,12 @@ def main(spec: dict[str, Any]) -> None:
         if startup is not None:
             channel.send("problem", kind="startup", message=startup[0], detail=startup[1])
             channel.send("done", bcrypt_ops=counter.ops)
-            _exit(0)
+            return
     channel.send("phase", name="checks")
     run_checks(specs, ctx, channel)
     ctx.close()
     channel.send("done", bcrypt_ops=counter.ops)
     tee.flush()
-    _exit(0)  # the learner's threads or atexit hooks must not keep the process alive
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ A damaged file is moved aside (kept, never overwritten) and reported through
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
@@ -48,6 +49,13 @@ class NewerSchema(ProgressError):
     """The file was written by a newer drilltutor; it is left exactly as it is."""
 
 
+class _NoLock(ProgressError):
+    """The lock file cannot be opened: a read-only home. Reading is still safe (writes are atomic renames)."""
+
+
+_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
 @dataclass(frozen=True)
 class DrillProgress:
     status: str
@@ -56,10 +64,16 @@ class DrillProgress:
     revealed_at: str | None
     hints_used: int
     last_attempt: str | None
+    passed_after_reveal: bool | None = None  # decided at the pass; None in files written before it was kept
 
     @property
     def revealed_before_pass(self) -> bool:
-        return bool(self.revealed_at and self.passed_at and self.revealed_at <= self.passed_at)
+        if not self.passed_at:
+            return False
+        if self.passed_after_reveal is not None:
+            return self.passed_after_reveal
+        # Older files: the stamps have whole seconds, so a reveal in the same second as the pass counts as before it.
+        return bool(self.revealed_at and self.revealed_at <= self.passed_at)
 
 
 def drill_progress(data: dict[str, Any], drill_id: str) -> DrillProgress:
@@ -74,7 +88,10 @@ def drill_progress(data: dict[str, Any], drill_id: str) -> DrillProgress:
         status = ATTEMPTED
     else:
         status = NEW
-    return DrillProgress(status, attempts, passed_at, revealed_at, int(entry.get("hints_used", 0)), entry.get("last_attempt"))
+    after = entry.get("passed_after_reveal")
+    return DrillProgress(
+        status, attempts, passed_at, revealed_at, int(entry.get("hints_used", 0)), entry.get("last_attempt"), after if isinstance(after, bool) else None
+    )
 
 
 class ProgressStore:
@@ -88,7 +105,10 @@ class ProgressStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             lock = open(self.path.with_name(self.path.name + ".lock"), "a")
         except OSError as exc:
-            raise ProgressError(f"Cannot open the progress folder {self.path.parent}: {exc.strerror}.") from None
+            raise _NoLock(
+                f"Progress not saved: cannot write in the progress folder {self.path.parent} ({exc.strerror}). "
+                f"Fix its permissions, or set DRILLTUTOR_HOME to a folder you can write to."
+            ) from None
         with lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             yield
@@ -104,21 +124,33 @@ class ProgressStore:
             data = json.loads(raw)
             _migrate(data, self.path)
             _validate(data)
-        except (ValueError, TypeError) as exc:
-            return self._set_aside(str(exc))
+        except (ValueError, TypeError, RecursionError) as exc:  # RecursionError: JSON nested without end
+            return self._set_aside(str(exc) or type(exc).__name__)
         return data
 
     def _set_aside(self, why: str) -> dict[str, Any]:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
         kept = self.path.with_name(f"progress.damaged-{stamp}.json")
-        os.replace(self.path, kept)
+        try:
+            os.replace(self.path, kept)
+        except OSError as exc:
+            raise ProgressError(
+                f"Your progress file {self.path} is damaged ({why}) and could not be moved aside ({exc.strerror}); "
+                "it was left as it is. Move it away yourself to start afresh."
+            ) from None
         self.notices.append(f"Your progress file was damaged ({why}). It was moved to {kept} and a new one started.")
         return empty()
 
     def read(self) -> dict[str, Any]:
-        if not self.path.exists():
-            return empty()
-        with self._locked():
+        try:
+            if not self.path.exists():
+                return empty()
+        except OSError as exc:
+            raise ProgressError(f"Cannot read {self.path}: {exc.strerror}.") from None
+        try:
+            with self._locked():
+                return self._read_unlocked()
+        except _NoLock:  # a read-only home can still be read
             return self._read_unlocked()
 
     def update(self, change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
@@ -131,6 +163,9 @@ class ProgressStore:
 
     def _write_unlocked(self, data: dict[str, Any]) -> None:
         text = json.dumps(data, indent=2, sort_keys=True)
+        for stale in self.path.parent.glob(".progress-*.tmp"):  # left by a writer killed mid-write; under the lock, none is live
+            with contextlib.suppress(OSError):
+                stale.unlink()
         try:
             fd, tmp = tempfile.mkstemp(prefix=".progress-", suffix=".tmp", dir=self.path.parent)
             try:
@@ -143,7 +178,8 @@ class ProgressStore:
                 if os.path.exists(tmp):
                     os.unlink(tmp)
         except OSError as exc:
-            raise ProgressError(f"Could not save progress to {self.path}: {exc.strerror or exc}.") from None
+            full = "; the disk may be full" if exc.errno in _FULL else ""
+            raise ProgressError(f"Progress not saved to {self.path}: {exc.strerror or exc}{full}. The file there is unchanged.") from None
 
 
 def _migrate(data: Any, path: Path) -> None:
@@ -166,6 +202,9 @@ def _validate(data: dict[str, Any]) -> None:
     for key in ("drills", "checklist", "cards"):
         if not isinstance(data.get(key), dict):
             raise ValueError(f"`{key}` is missing or not an object")
+    for drill_id, entry in data["drills"].items():
+        if not isinstance(entry, dict):
+            raise ValueError(f"the entry of {drill_id} is not an object")
 
 
 # Changes -------------------------------------------------------------------------
@@ -184,6 +223,7 @@ def record_run(drill_id: str, passed: bool) -> Callable[[dict[str, Any]], None]:
         entry["last_attempt"] = stamp
         if passed and not entry.get("passed_at"):
             entry["passed_at"] = stamp
+            entry["passed_after_reveal"] = bool(entry.get("revealed_at"))  # the order, which equal stamps cannot tell
 
     return change
 

@@ -7,10 +7,14 @@ back as a `RunReport` with a clear problem or failed check.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import secrets
+import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -18,13 +22,16 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Iterator
 
 from drilltutor.catalogue import Catalogue, Drill
 from drilltutor.errors import DrilltutorError
 from drilltutor.results import FAILED, SKIPPED, CheckResult, Problem, RunReport
 
 MAX_FILE_BYTES = 1_000_000
+RUN_MARK = "DRILLTUTOR_RUN"  # in the environment of every process a run starts, to find the ones that escape
+SCRATCH_PREFIX = "drilltutor-run-"
+STALE_AFTER = 600.0  # seconds; an unlocked scratch folder this old belongs to no live run
 _PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
 
 
@@ -66,18 +73,29 @@ class _Events:
 
 def check_file(path: Path) -> None:
     """Refuse, as bad input, a path that cannot be a learner's drill file."""
-    if not path.exists():
-        raise DrilltutorError(f"There is no file at {path}.")
-    if not path.is_file():
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise DrilltutorError(f"There is no file at {path}.") from None
+    except OSError as exc:
+        raise DrilltutorError(f"{path} cannot be reached: {exc.strerror}.", hint="Check the permissions of the folders on the way to it.") from None
+    if stat.S_ISDIR(info.st_mode):
         raise DrilltutorError(f"{path} is a folder, not a Python file.")
-    if not os.access(path, os.R_OK):
-        raise DrilltutorError(f"{path} cannot be read (permission denied).", hint=f"Try: chmod u+r {path}")
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise DrilltutorError(f"{path} is {size / 1e6:.1f} MB; a drill file is a few kilobytes. Is it the right file?")
+    if not stat.S_ISREG(info.st_mode):
+        raise DrilltutorError(f"{path} is not a regular file (a device, pipe or socket); give the path of your .py file.")
+    if info.st_size > MAX_FILE_BYTES:
+        raise DrilltutorError(f"{path} is {info.st_size / 1e6:.1f} MB; a drill file is a few kilobytes. Is it the right file?")
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(MAX_FILE_BYTES)
+    except OSError as exc:  # what the learner's own rights allow is what counts, not os.access
+        hint = f"Try: chmod u+r {path}" if isinstance(exc, PermissionError) else ""
+        raise DrilltutorError(f"{path} cannot be read ({exc.strerror or exc}).", hint=hint) from None
+    if b"\0" in head:
+        raise DrilltutorError(f"{path} is a binary file, not Python source. Is it the right file?")
 
 
-def child_env(drill: Drill, secret: str, scratch: Path) -> dict[str, str]:
+def child_env(drill: Drill, secret: str, scratch: Path, mark: str = "") -> dict[str, str]:
     """The learner's environment: theirs, minus drilltutor's own settings, plus a fresh SECRET_KEY.
 
     A drill's `[env]` values may use `{scratch}` (the run's own temporary folder) and
@@ -93,6 +111,8 @@ def child_env(drill: Drill, secret: str, scratch: Path) -> dict[str, str]:
         PYTHONIOENCODING="utf-8",
         PYTHONPATH=os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH", "")) if p),
     )
+    if mark:
+        env[RUN_MARK] = mark
     return env
 
 
@@ -101,6 +121,48 @@ def _limit(memory_limit: int) -> None:
 
     resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+@contextlib.contextmanager
+def scratch_folder() -> Iterator[str]:
+    """The run's temporary working folder, locked while its run lives.
+
+    A drilltutor killed outright (kill -9) cannot remove it; a later run does, once the lock is gone.
+    """
+    with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX) as folder:
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            with contextlib.suppress(OSError):
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            yield folder
+        finally:
+            os.close(fd)
+    sweep_scratch()
+
+
+def sweep_scratch(base: str | None = None) -> None:
+    """Remove scratch folders left by killed runs: old enough, ours, and with no live run holding their lock."""
+    try:
+        entries = list(os.scandir(base or tempfile.gettempdir()))
+    except OSError:
+        return
+    for entry in entries:
+        if not entry.name.startswith(SCRATCH_PREFIX):
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+            if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or time.time() - info.st_mtime < STALE_AFTER:
+                continue
+            fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            shutil.rmtree(entry.path, ignore_errors=True)
+        except OSError:  # a live run holds it
+            pass
+        finally:
+            os.close(fd)
 
 
 def _read_events(stream: BinaryIO, events: _Events) -> None:
@@ -124,38 +186,50 @@ def run_drill(catalogue: Catalogue, drill: Drill, file: Path, options: RunOption
     file = file.resolve()
     check_file(file)
     started = time.monotonic()
-    secret = secrets.token_hex(32)
+    secret, mark = secrets.token_hex(32), secrets.token_hex(8)
     read_fd, write_fd = os.pipe()
-    with tempfile.TemporaryDirectory(prefix="drilltutor-run-") as scratch:
+    life_read, life_write = os.pipe()  # the child's lifeline: it ends when this process ends, however it ends
+    with scratch_folder() as scratch:
         spec = {
             "file": str(file),
             "mode": drill.mode,
             "checks": [str(d.checks_path) for d in catalogue.chain(drill)],
             "secret": secret,
-            "request_timeout": min(options.request_timeout, options.timeout),
+            # under half the run, so a request that hangs is reported as such, and the run still ends in time
+            "request_timeout": min(options.request_timeout, options.timeout / 2),
             "output_cap": options.output_cap,
             "channel_fd": write_fd,
+            "lifeline_fd": life_read,
         }
         proc = subprocess.Popen(
             [sys.executable, "-m", "drilltutor.harness", json.dumps(spec)],
             cwd=scratch,
-            env=child_env(drill, secret, Path(scratch)),
+            env=child_env(drill, secret, Path(scratch), mark),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
-            pass_fds=(write_fd,),
+            pass_fds=(write_fd, life_read),
             start_new_session=True,  # its own process group: everything it starts is stopped with it
             preexec_fn=lambda: _limit(options.memory_limit),
         )
         os.close(write_fd)
+        os.close(life_read)
         events, output, overflow = _Events(), [], []
         readers = [
             threading.Thread(target=_read_events, args=(os.fdopen(read_fd, "rb"), events), daemon=True),
             threading.Thread(target=_read_capped, args=(proc.stdout, options.output_cap, output, overflow), daemon=True),
         ]
-        for reader in readers:
-            reader.start()
-        timed_out = _wait(proc, options.timeout)
+        try:
+            for reader in readers:
+                reader.start()
+            timed_out = _wait(proc, options.timeout)
+        except BaseException:  # Ctrl-C while waiting: the learner's processes still end with the run
+            _killpg(proc)
+            _stop_strays(mark)
+            raise
+        finally:
+            os.close(life_write)
+        _stop_strays(mark)
         for reader in readers:
             reader.join(timeout=2)
     report = RunReport(drill=drill.id, file=str(file), duration=time.monotonic() - started)
@@ -171,12 +245,53 @@ def _wait(proc: subprocess.Popen[bytes], timeout: float) -> bool:
         timed_out = False
     except subprocess.TimeoutExpired:
         timed_out = True
+    _killpg(proc)
+    return timed_out
+
+
+def _killpg(proc: subprocess.Popen[bytes]) -> None:
     try:
         os.killpg(proc.pid, signal.SIGKILL)  # also whatever the learner's code started and left running
     except (ProcessLookupError, PermissionError):
         pass
     proc.wait()
-    return timed_out
+
+
+def _stop_strays(mark: str) -> None:
+    """Stop what the learner's code started in a session of its own (killpg cannot reach it).
+
+    Linux only: such a process is found by the run's mark in its environment. Elsewhere,
+    the process group is all that is stopped.
+    """
+    needle = f"{RUN_MARK}={mark}".encode()
+    for _ in range(10):  # a stray may fork while it is being stopped
+        try:
+            pids = [int(name) for name in os.listdir("/proc") if name.isdigit()]
+        except OSError:
+            return
+        found = False
+        for pid in pids:
+            try:
+                pidfd = os.pidfd_open(pid) if hasattr(os, "pidfd_open") else None  # no harm if the pid is reused
+            except OSError:
+                continue
+            try:
+                with open(f"/proc/{pid}/environ", "rb") as handle:
+                    if needle not in handle.read().split(b"\0"):
+                        continue
+                if pidfd is None:
+                    os.kill(pid, signal.SIGKILL)
+                else:
+                    signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+                found = True
+            except OSError:
+                continue
+            finally:
+                if pidfd is not None:
+                    os.close(pidfd)
+        if not found:
+            return
+        time.sleep(0.01)
 
 
 def _assemble(report: RunReport, events: _Events, drill: Drill, timed_out: bool, returncode: int, options: RunOptions) -> None:
@@ -185,7 +300,10 @@ def _assemble(report: RunReport, events: _Events, drill: Drill, timed_out: bool,
     ended = None if events.done else _how_it_ended(timed_out, returncode, options)
     if ended is not None and events.phase in ("start", "load"):
         doing = "running" if drill.mode == "script" else "importing"
-        report.problem = Problem(ended[0], f"{Path(report.file).name} {ended[1]} while {doing}. {ended[2]}")
+        fix = ended[2]
+        if ended[0] == "timeout" and drill.mode == "module":
+            fix += ' A server started at import also blocks: uvicorn.run(app) belongs under if __name__ == "__main__":.'
+        report.problem = Problem(ended[0], f"{Path(report.file).name} {ended[1]} while {doing}. {fix}")
     for planned in events.plan:
         result = events.results.get(planned["id"])
         if result is None and report.problem is None:
@@ -199,6 +317,19 @@ def _assemble(report: RunReport, events: _Events, drill: Drill, timed_out: bool,
             report.checks.append(result)
 
 
+_SIGNALS = {
+    "SIGKILL": (
+        "was stopped by SIGKILL",
+        "Something killed the Python process: a call such as os.kill() in your code, or the system when memory ran out.",
+    ),
+    "SIGSEGV": (
+        "crashed (segmentation fault, SIGSEGV)",
+        "Python itself crashed: very deep recursion after sys.setrecursionlimit(), ctypes, or a broken C extension do this.",
+    ),
+    "SIGABRT": ("aborted (SIGABRT)", "Python aborted, often because memory ran out inside a C library; look for data that grows without end."),
+}
+
+
 def _how_it_ended(timed_out: bool, returncode: int, options: RunOptions) -> tuple[str, str, str]:
     if timed_out:
         return (
@@ -207,8 +338,12 @@ def _how_it_ended(timed_out: bool, returncode: int, options: RunOptions) -> tupl
             "Look for an endless loop, input(), or a blocking call; raise the limit with --timeout if your machine is slow.",
         )
     if returncode < 0:
-        name = signal.Signals(-returncode).name
-        return ("killed", f"was stopped by {name}", "Something in your code killed the Python process; remove it.")
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        said = _SIGNALS.get(name, (f"was stopped by {name}", "Something in your code stopped the Python process with a signal; remove it."))
+        return ("killed", *said)
     return ("exit", f"ended the Python process (exit status {returncode})", "Remove os._exit() or similar calls from your file.")
 
 

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
 
 from drilltutor.catalogue import Catalogue, load_catalogue
 from drilltutor.paths import bundled_drills_dir
+from tests import leakcheck
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -22,3 +24,23 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
 @pytest.fixture(scope="session")
 def catalogue() -> Catalogue:
     return load_catalogue(bundled_drills_dir())
+
+
+@pytest.fixture(autouse=True)
+def _nothing_left_behind(monkeypatch: pytest.MonkeyPatch) -> object:
+    """Fail the test that leaves a process or a listening socket behind (and clean up after it).
+
+    Autouse, so it is set up before the test's own function fixtures and checks after they have torn down.
+    """
+    if not leakcheck.available():
+        yield
+        return
+    tag = uuid.uuid4().hex
+    monkeypatch.setenv(leakcheck.TAG_ENV, tag)
+    before = leakcheck.snapshot(tag)
+    yield
+    procs, sockets = leakcheck.left_behind(before, tag)
+    lines = [p.describe() for p in procs] + [f"pid {pid} listens on socket inode {inode}" for pid, inode in sorted(sockets)]
+    leakcheck.stop(procs)
+    if lines:
+        pytest.fail("the test left behind:\n  " + "\n  ".join(lines), pytrace=False)

@@ -27,9 +27,10 @@ class Ctx:
         secret: str,
         request_timeout: float,
         env: dict[str, str],
+        source: str | None = None,  # the file as it was run (the learner's code may delete or change it)
     ) -> None:
         self.file = file
-        self.source = file.read_text(encoding="utf-8", errors="replace")
+        self.source = file.read_text(encoding="utf-8", errors="replace") if source is None else source
         self.namespace = namespace
         self.output = output
         self.secret = secret

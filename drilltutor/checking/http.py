@@ -119,9 +119,10 @@ class InProcess:
     def __init__(self, app: Any, learner_file: str, timeout: float) -> None:
         self.app, self.learner_file, self.timeout = app, learner_file, timeout
         self.loop = asyncio.new_event_loop()
-        threading.Thread(target=self.loop.run_forever, name="drilltutor-app", daemon=True).start()
+        threading.Thread(target=_serve_forever, args=(self.loop,), name="drilltutor-app", daemon=True).start()
         self._client = _AsyncClient(transport=_ASGITransport(app=app), base_url="http://testserver")
         self._lifespan: Any = None
+        self.hung = False  # once a request never came back, the loop may be blocked for good
 
     def _wait(self, coro: Any, what: str) -> Any:
         future = asyncio.run_coroutine_threadsafe(coro, self.loop)
@@ -129,6 +130,7 @@ class InProcess:
             return future.result(self.timeout)
         except _TIMEOUT_ERRORS:
             future.cancel()
+            self.hung = True
             raise AppHung(what, self.timeout) from None
 
     def start(self) -> None:
@@ -141,7 +143,7 @@ class InProcess:
         self._wait(self._lifespan.__aenter__(), "your app's startup")
 
     def stop(self) -> None:
-        if self._lifespan is not None:
+        if self._lifespan is not None and not self.hung:  # a blocked loop would only cost another timeout
             try:
                 self._wait(self._lifespan.__aexit__(None, None, None), "your app's shutdown")
             except Exception:  # shutdown problems never change a verdict already given
@@ -150,7 +152,9 @@ class InProcess:
     async def _send_async(self, sent: str, method: str, path: str, headers: dict[str, str], json: Any, form: Any) -> Response:
         try:
             raw = await _async_request(self._client, method, path, headers=headers, json=json, data=form)
-        except Exception as exc:  # the learner's handler raised: a real server would answer 500
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:  # the learner's handler raised (even SystemExit): a real server would answer 500
             return Response(sent, 500, {}, "Internal Server Error", trimmed(exc, self.learner_file))
         return _response(sent, raw)
 
@@ -159,6 +163,16 @@ class InProcess:
 
     def client(self) -> Client:
         return Client(self.send, self.timeout)
+
+
+def _serve_forever(loop: asyncio.AbstractEventLoop) -> None:
+    """Run the app's loop; SystemExit or KeyboardInterrupt escaping a task of the learner's must not end it."""
+    while True:
+        try:
+            loop.run_forever()
+            return
+        except BaseException:  # noqa: S112  (the task that raised already holds the exception)
+            continue
 
 
 def free_loopback_socket() -> socket.socket:
