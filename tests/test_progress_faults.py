@@ -100,7 +100,7 @@ def test_writers_killed_at_random_moments_never_leave_invalid_json(tmp_path: Pat
     path = tmp_path / "progress.json"
     ProgressStore(path).update(lambda data: data["drills"].update({f"old-{i}": {"attempts": 1, "notes": "x" * 400} for i in range(100)}))
     rng = random.Random(6)
-    seen = _total_attempts(_valid(path))
+    seen = first = _total_attempts(_valid(path))
     for _ in range(40):
         writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE) for _ in range(2)]
         for writer in writers:
@@ -114,9 +114,27 @@ def test_writers_killed_at_random_moments_never_leave_invalid_json(tmp_path: Pat
         now = _total_attempts(data)
         assert now >= seen, "a committed update was lost"
         seen = now
-    assert seen > 100, "the writers hardly wrote; the kills tested nothing"
+    assert seen - first >= 40, "the writers hardly wrote; the kills tested nothing"
     ProgressStore(path).update(record_run("after", passed=False))  # the next writer clears what killed ones left
     assert not list(tmp_path.glob(".progress-*.tmp"))
+
+
+@pytest.mark.parametrize("moment", ["os.fsync", "os.replace"], ids=["after writing the temporary file", "just before the rename"])
+def test_a_writer_killed_inside_the_write_leaves_the_old_file_whole(moment: str, tmp_path: Path) -> None:
+    """The same, at the exact moments a random kill only sometimes hits."""
+    path = tmp_path / "progress.json"
+    ProgressStore(path).update(record_run("d", passed=False))
+    before = path.read_bytes()
+    script = (
+        "import os, sys\nfrom pathlib import Path\nfrom drilltutor.progress import ProgressStore, record_run\n"
+        f"{moment} = lambda *a: os.kill(os.getpid(), 9)\n"
+        "ProgressStore(Path(sys.argv[1])).update(record_run('d', passed=True))\n"
+    )
+    assert subprocess.run([sys.executable, "-c", script, str(path)]).returncode == -signal.SIGKILL
+    assert path.read_bytes() == before
+    assert len(list(tmp_path.glob(".progress-*.tmp"))) == 1  # what the killed writer left
+    data = ProgressStore(path).update(record_run("d", passed=True))
+    assert drill_progress(data, "d").attempts == 2 and not list(tmp_path.glob(".progress-*.tmp"))
 
 
 def test_runs_killed_at_random_moments_never_leave_invalid_json(tmp_path: Path) -> None:
