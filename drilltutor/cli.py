@@ -239,12 +239,20 @@ def watch(
         mode, triggers = "save", watching.saves(session.workspace)
     else:
         mode, triggers = "once", iter(())
+    from drilltutor.runner import run_drill
+    from drilltutor.warm import WarmRunner
+
+    # Re-runs fork from a process that has imported the libraries once (the first run goes cold while it does).
+    runner = run_drill if mode == "once" else WarmRunner().start()
     out = render.console()
     try:
-        last = watching.watch(session, chosen, triggers, lambda frame: render.watch_frame(out, frame, mode), options=RunOptions(timeout=timeout))
+        last = watching.watch(session, chosen, triggers, lambda frame: render.watch_frame(out, frame, mode), options=RunOptions(timeout=timeout), runner=runner)
     except KeyboardInterrupt:
         out.print("\nStopped watching.")
         raise typer.Exit(130) from None
+    finally:
+        if isinstance(runner, WarmRunner):
+            runner.close()
     raise typer.Exit(ExitCode.CHECK_FAILED if last.failed else ExitCode.OK)
 
 
@@ -370,8 +378,13 @@ def home(ctx: typer.Context) -> None:
 
 
 def main() -> None:
+    import gc
+
     from drilltutor.fastcli import narrowed
 
+    # What the imports made lives as long as the process: set it aside, so neither the collections
+    # during the command nor the one at exit walk it again (about 15 ms of every start).
+    gc.freeze()
     try:
         narrowed(app, sys.argv[1:])()  # only the command asked for is built
     except KeyboardInterrupt:

@@ -75,7 +75,7 @@ def test_every_run_goes_through_the_run_command(session: Session, workspace: Pat
     (workspace / "answer.py").write_text("whatever\n")
     verdicts = iter([FAILED, PASSED])
 
-    def fake_run(session: Session, name: str, file: Path | None, options: object) -> RunOutcome:
+    def fake_run(session: Session, name: str, file: Path | None, options: object, runner: object = None) -> RunOutcome:
         report = RunReport(drill=name, file=str(workspace / "answer.py"), checks=[CheckResult("c", "a check", next(verdicts))])
         if report.passed:
             session.store.update(record_run(name, True))

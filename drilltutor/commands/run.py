@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from drilltutor.commands.session import Session
 from drilltutor.errors import DrilltutorError
@@ -30,10 +31,13 @@ def resolve_file(session: Session, alias: str, file: Path | None, default: Path)
     return default
 
 
-def run(session: Session, name: str, file: Path | None = None, options: RunOptions = RunOptions()) -> RunOutcome:
+def run(
+    session: Session, name: str, file: Path | None = None, options: RunOptions = RunOptions(), runner: Callable[..., RunReport] = run_drill
+) -> RunOutcome:
+    """`runner` is `run_drill` or anything called like it, such as a `drilltutor.warm.WarmRunner` (watch)."""
     drill = session.catalogue.find(name)
     path = resolve_file(session, drill.alias, file, session.file_of(drill))
-    report = run_drill(session.catalogue, drill, path, options)
+    report = runner(session.catalogue, drill, path, options)
     outcome = RunOutcome(report, drill.alias)
     try:
         session.store.update(record_run(drill.id, report.passed))

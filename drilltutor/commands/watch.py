@@ -20,11 +20,12 @@ from drilltutor.commands.run import RunOutcome, run
 from drilltutor.commands.session import Session
 from drilltutor.commands.start import StartResult, start
 from drilltutor.errors import DrilltutorError
-from drilltutor.runner import RunOptions
+from drilltutor.results import RunReport
+from drilltutor.runner import RunOptions, run_drill
 
 RERUN = None  # re-run the watched file whatever changed: Enter was pressed
 Trigger = Optional[frozenset[str]]  # the names of the files that changed, or RERUN
-SETTLE_MS = 300  # editors often save in several writes; one save should be one run
+SETTLE_MS = 50  # editors save in several writes within a few ms; one save should be one run, and soon (issue 5)
 QUIT_WORDS = ("q", "quit", "exit")
 
 
@@ -55,8 +56,8 @@ class Frame:
 
 
 class _Watch:
-    def __init__(self, session: Session, options: RunOptions, clock: Callable[[], datetime]) -> None:
-        self.session, self.options, self.clock = session, options, clock
+    def __init__(self, session: Session, options: RunOptions, clock: Callable[[], datetime], runner: Callable[..., RunReport] = run_drill) -> None:
+        self.session, self.options, self.clock, self.runner = session, options, clock, runner
         self.drill: Drill | None = None
         self.runs = 0
         self.seen: bytes | None = None  # the file as last run or written: a save that changes nothing is no reason to run
@@ -87,7 +88,7 @@ class _Watch:
         self.runs += 1
         self.seen = self._contents(self.session.file_of(self.drill))
         try:
-            outcome = run(self.session, self.drill.id, None, self.options)
+            outcome = run(self.session, self.drill.id, None, self.options, runner=self.runner)
         except DrilltutorError as exc:  # e.g. the file was deleted or renamed away between saves
             return self._frame(problem=f"{exc.message} {exc.hint}".strip())
         if not outcome.report.passed:
@@ -112,12 +113,13 @@ def watch(
     show: Callable[[Frame], None],
     clock: Callable[[], datetime] = lambda: datetime.now().astimezone(),
     options: RunOptions = RunOptions(),
+    runner: Callable[..., RunReport] = run_drill,
 ) -> Frame:
     """Run `drill` now (or start it, if its file is missing), then once per trigger that touches its file.
 
     Returns the last frame shown. Ends when the triggers run out or every drill has passed.
     """
-    state = _Watch(session, options, clock)
+    state = _Watch(session, options, clock, runner)
     frame = state.begin(drill)
     show(frame)
     if frame.finished:
