@@ -41,23 +41,37 @@ from drilltutor.catalogue import Catalogue, Drill
 from drilltutor.results import RunReport
 from drilltutor.runner import RunOptions
 
-# What the zygote imports once. Each is optional: one that is not installed is skipped.
+# What the zygote imports once: the libraries the drills' files and checks use, and the
+# parts of them they would otherwise import lazily during a run (found by diffing
+# sys.modules around a run of every drill's reference). Each is optional: one that is not
+# installed is skipped. Importing is all the zygote does: it never runs learner code.
 PRELOAD: tuple[str, ...] = (
     "drilltutor.harness",
     "drilltutor.checking",
     "drilltutor.checking.http",  # httpx
     "bcrypt",
     "passlib.context",
+    "passlib.handlers.bcrypt",
     "pwdlib",
     "jose.jwt",
+    "cryptography.hazmat.backends.openssl",  # python-jose's backend, loaded on first use
     "jwt",
     "pydantic",
     "fastapi",
     "fastapi.security",
     "python_multipart",
+    "anyio._backends._asyncio",  # starlette's event loop backend, loaded on the first request
     "uvicorn",
     "uvicorn.config",
     "uvicorn.server",
+    "uvicorn.lifespan.off",
+    "uvicorn.loops.asyncio",
+    "uvicorn.protocols.http.h11_impl",
+    "uvicorn.protocols.websockets.auto",
+    "httpcore",  # the live-server checks' client
+    "h11",
+    "certifi",
+    "encodings.idna",
 )
 
 _HEADER = struct.Struct("!I")
@@ -112,11 +126,17 @@ class WarmRunner:
     >>> with WarmRunner() as run:          # the zygote starts importing now
     ...     report = run(catalogue, drill, file, options)
 
-    Runs are one at a time (a lock); `close()` (or leaving the `with`) ends the zygote.
+    Until the zygote has imported everything (about a second), a run goes to the cold
+    runner instead of waiting, so the first verdict comes as fast as a cold run's; with
+    `cold_until_ready=False` a run waits for the zygote. Runs are one at a time (a lock);
+    `close()` (or leaving the `with`) ends the zygote.
     """
 
-    def __init__(self, preload: Sequence[str] = PRELOAD) -> None:
+    def __init__(self, preload: Sequence[str] = PRELOAD, cold_until_ready: bool = True) -> None:
         self.preload = tuple(preload)
+        self.cold_until_ready = cold_until_ready
+        self._ready = False
+        self.warming_runs = 0  # runs that went cold because the zygote was still importing
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
         self._sock: socket.socket | None = None
@@ -134,6 +154,29 @@ class WarmRunner:
     def close(self) -> None:
         with self._lock:
             self._stop()
+
+    def wait_ready(self, timeout: float = 60.0) -> bool:
+        """Block until the zygote has imported its libraries; False if it did not in time (or is gone)."""
+        with self._lock:
+            try:
+                sock = self._ensure()
+                deadline = time.monotonic() + timeout
+                while not self._ready:
+                    self._note(self._take(sock, deadline - time.monotonic()))
+            except ZygoteGone:
+                return False
+            return True
+
+    def _is_ready(self) -> bool:
+        sock = self._ensure()
+        while not self._ready and select.select([sock], [], [], 0)[0]:  # before it is ready it says nothing else
+            self._note(self._take(sock, 0))
+        return self._ready
+
+    def _note(self, message: dict[str, Any]) -> dict[str, Any]:
+        if message.get("ready"):
+            self._ready = True
+        return message
 
     def __enter__(self) -> WarmRunner:
         return self.start()
@@ -178,7 +221,7 @@ class WarmRunner:
             raise ZygoteGone(f"could not start: {exc}") from None
         finally:
             theirs.close()
-        self._sock = ours
+        self._sock, self._ready = ours, False
         return ours
 
     def _stop(self) -> None:
@@ -200,7 +243,9 @@ class WarmRunner:
     def __call__(self, catalogue: Catalogue, drill: Drill, file: Path, options: RunOptions = RunOptions()) -> RunReport:
         with self._lock:
             try:
-                return self._run(catalogue, drill, file, options)
+                if self._is_ready() or not self.cold_until_ready:
+                    return self._run(catalogue, drill, file, options)
+                self.warming_runs += 1
             except ZygoteGone:
                 self._stop()
                 self.cold_runs += 1
@@ -253,34 +298,46 @@ class WarmRunner:
         runner._assemble(report, events, drill, timed_out, returncode, options)
         return report
 
-    def _reply(self, sock: socket.socket, key: str, timeout: float) -> Any:
-        ready, _, _ = select.select([sock], [], [], max(timeout, 0))
-        if not ready:
-            raise ZygoteGone(f"no {key} in time")
+    def _take(self, sock: socket.socket, timeout: float) -> dict[str, Any]:
+        """The zygote's next message, within `timeout` seconds."""
+        if not select.select([sock], [], [], max(timeout, 0))[0]:
+            raise _NoAnswer
         try:
             message, fds = _recv(sock)
         except (OSError, ValueError) as exc:
             raise ZygoteGone(str(exc)) from None
         for fd in fds:
             os.close(fd)
-        if key not in message:
-            raise ZygoteGone(f"unexpected answer {message!r}")
-        return message[key]
+        return message
+
+    def _reply(self, sock: socket.socket, key: str, timeout: float) -> Any:
+        deadline = time.monotonic() + timeout
+        while True:
+            message = self._note(self._take(sock, deadline - time.monotonic()))
+            if key in message:
+                return message[key]
+            if not message.get("ready"):
+                raise ZygoteGone(f"unexpected answer {message!r}")
 
     def _wait(self, sock: socket.socket, pid: int, deadline: float) -> tuple[bool, int]:
         """Wait for the child to end (the zygote says how); at the deadline, kill its process group."""
         try:
             return False, int(self._reply(sock, "exit", deadline - time.monotonic()))
+        except _NoAnswer:  # the timeout: kill it; the zygote still reaps it and says so
+            _killpg(pid)
+            try:
+                return True, int(self._reply(sock, "exit", 5.0))
+            except ZygoteGone:
+                timed_out = True
         except ZygoteGone:
-            if self._proc is not None and self._proc.poll() is None and time.monotonic() >= deadline - 0.001:
-                _killpg(pid)  # the timeout; the zygote still reaps it and says so
-                try:
-                    return True, int(self._reply(sock, "exit", 5.0))
-                except ZygoteGone:
-                    pass
-            _killpg(pid)  # the zygote is gone: the child must not outlive it
-            self._stop()
-            return time.monotonic() >= deadline, -signal.SIGKILL
+            timed_out = False
+        _killpg(pid)  # the zygote is gone: the child must not outlive it
+        self._stop()
+        return timed_out, -signal.SIGKILL
+
+
+class _NoAnswer(ZygoteGone):
+    """The zygote said nothing within the time given."""
 
 
 MARK = getattr(runner, "RUN_MARK", "DRILLTUTOR_RUN")  # the cold runner's name for it, when it has one
@@ -476,6 +533,10 @@ def main(argv: list[str]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when this ends
     sock = socket.socket(fileno=int(argv[0]))
     _preload(argv[1:])
+    try:
+        _send(sock, {"ready": True})
+    except OSError:
+        os._exit(0)
     _serve(sock)
     try:
         os.rmdir(os.getcwd())  # the empty folder it was started in, should the parent not remove it

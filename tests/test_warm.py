@@ -36,8 +36,9 @@ QUICK = RunOptions(timeout=4, request_timeout=1.5)
 def warm() -> Iterator[WarmRunner]:
     # One zygote per test, so the leak check in conftest.py sees it come and go within the test.
     with WarmRunner() as runner:
+        assert runner.wait_ready()
         yield runner
-    assert runner.cold_runs == 0, "a run fell back to the cold runner: the zygote was not usable"
+    assert runner.cold_runs == runner.warming_runs == 0, "a run went to the cold runner: the zygote was not used"
 
 
 def _write(tmp_path: Path, source: str, drill=ANSWER) -> Path:
@@ -164,8 +165,18 @@ def test_bad_input_is_the_callers_error(warm: WarmRunner, tmp_path: Path) -> Non
         warm(CATALOGUE, ANSWER, tmp_path / "missing.py")
 
 
+def test_runs_go_cold_while_the_zygote_imports() -> None:
+    with WarmRunner(preload=("drilltutor.harness", "fastapi", "uvicorn")) as runner:
+        assert runner(CATALOGUE, ANSWER, ANSWER.solution_path, QUICK).passed  # at once: the zygote is still importing
+        assert runner.warming_runs == 1
+        assert runner.wait_ready()
+        assert runner(CATALOGUE, ANSWER, ANSWER.solution_path, QUICK).passed
+        assert runner.warming_runs == 1 and runner.cold_runs == 0
+
+
 def test_a_zygote_that_died_is_replaced(tmp_path: Path) -> None:
     with WarmRunner() as runner:
+        assert runner.wait_ready()
         assert runner(CATALOGUE, ANSWER, ANSWER.solution_path, QUICK).passed
         first = runner.pid
         assert first is not None
@@ -189,7 +200,7 @@ def test_the_zygote_ends_with_its_runner_and_with_its_parent(tmp_path: Path) -> 
         from drilltutor.catalogue import load_catalogue
         from drilltutor.warm import WarmRunner
         catalogue = load_catalogue(Path({str(FIXTURES / "drills")!r}))
-        runner = WarmRunner().start()
+        runner = WarmRunner(cold_until_ready=False).start()
         print(runner.pid, flush=True)
         runner(catalogue, catalogue.find("answer"), Path(sys.argv[1]))
         """
@@ -205,3 +216,17 @@ def test_the_zygote_ends_with_its_runner_and_with_its_parent(tmp_path: Path) -> 
     while _alive(zygote) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _alive(zygote)
+
+
+def test_bcrypt_operations_are_counted_as_in_a_cold_run(warm: WarmRunner) -> None:
+    """The zygote imports passlib and bcrypt before any run; the count must still see every operation."""
+    from drilltutor.paths import bundled_drills_dir
+
+    catalogue = load_catalogue(bundled_drills_dir())
+    hashing = next((d for d in catalogue.drills if d.id == "drill-1"), None)
+    if hashing is None:
+        pytest.skip("no drill-1 in the bundled drills")
+    cold = run_drill(catalogue, hashing, hashing.solution_path)
+    hot = warm(catalogue, hashing, hashing.solution_path)
+    assert cold.passed and hot.passed
+    assert hot.bcrypt_ops == cold.bcrypt_ops > 0
