@@ -8,11 +8,12 @@ from it for each run. The child loads the learner's file anew (nothing of an ear
 is in it: the zygote never runs learner code) and runs the same harness as a cold run.
 
 The guarantees are the cold runner's: the child has its own session and process group,
-killed as a whole when the run ends; the same timeout, output cap and memory limit; the
-result channel is a pipe of its own, apart from stdout; `SECRET_KEY` is new for every
-run, the environment is rebuilt for every run, and the run's temporary folder is its
-working folder. The zygote ends when its runner closes or its parent dies, and takes any
-child still running with it.
+killed as a whole when the run ends, and what escaped the group is found by the run's mark
+(Linux); the same timeout, output cap and memory limit; the result channel is a pipe of its
+own, apart from stdout; the same lifeline pipe ends the child if the parent dies;
+`SECRET_KEY` is new for every run, the environment is rebuilt for every run, and the run's
+locked scratch folder is its working folder. The zygote ends when its runner closes or its
+parent dies, and takes any child still running with it.
 
 POSIX only (it forks). Where the zygote cannot be used, a run falls back to the cold
 runner, so a caller never has to care.
@@ -75,7 +76,7 @@ PRELOAD: tuple[str, ...] = (
 )
 
 _HEADER = struct.Struct("!I")
-_MAX_FDS = 2
+_MAX_FDS = 3
 _REPLY_TIMEOUT = 30.0  # how long a fork may take before the zygote counts as broken (it is milliseconds)
 
 
@@ -261,7 +262,8 @@ class WarmRunner:
         secret, mark = secrets.token_hex(32), secrets.token_hex(8)
         read_fd, write_fd = os.pipe()
         out_read, out_write = os.pipe()
-        with tempfile.TemporaryDirectory(prefix="drilltutor-run-") as scratch:
+        life_read, life_write = os.pipe()  # the child's lifeline, as in a cold run: it ends when this process ends
+        with runner.scratch_folder() as scratch:
             spec = {
                 "file": str(file),
                 "mode": drill.mode,
@@ -269,26 +271,31 @@ class WarmRunner:
                 "secret": secret,
                 "request_timeout": min(options.request_timeout, options.timeout / 2),
                 "output_cap": options.output_cap,
-                "channel_fd": -1,  # set by the child: the number the channel has there
+                "channel_fd": -1,  # set by the child: the numbers these have there
+                "lifeline_fd": -1,
             }
             request = {"spec": spec, "env": _env(drill, secret, Path(scratch), mark), "cwd": scratch, "memory_limit": options.memory_limit}
             try:
-                _send(sock, request, (write_fd, out_write))
+                _send(sock, request, (write_fd, out_write, life_read))
             except OSError:
-                for fd in (read_fd, write_fd, out_read, out_write):
+                for fd in (read_fd, write_fd, out_read, out_write, life_read, life_write):
                     os.close(fd)
                 raise ZygoteGone("could not send the run") from None
             os.close(write_fd)
             os.close(out_write)
+            os.close(life_read)
             events, output, overflow = runner._Events(), [], []
             readers = [
                 threading.Thread(target=runner._read_events, args=(os.fdopen(read_fd, "rb"), events), daemon=True),
                 threading.Thread(target=runner._read_capped, args=(os.fdopen(out_read, "rb"), options.output_cap, output, overflow), daemon=True),
             ]
-            for reader in readers:
-                reader.start()
-            pid = self._reply(sock, "pid", _REPLY_TIMEOUT)
-            timed_out, returncode = self._wait(sock, pid, started + options.timeout)
+            try:
+                for reader in readers:
+                    reader.start()
+                pid = self._reply(sock, "pid", _REPLY_TIMEOUT)
+                timed_out, returncode = self._wait(sock, pid, started + options.timeout)
+            finally:
+                os.close(life_write)
             _stop_strays((mark, self._mark), self.pid)
             for reader in readers:
                 reader.join(timeout=2)
@@ -368,13 +375,23 @@ def _stop_strays(marks: Sequence[str], spare: int | None) -> None:
             if pid in (spare, os.getpid()):
                 continue
             try:
+                pidfd = os.pidfd_open(pid) if hasattr(os, "pidfd_open") else None  # no harm if the pid is reused
+            except OSError:
+                continue
+            try:
                 with open(f"/proc/{pid}/environ", "rb") as handle:
                     if needles.isdisjoint(handle.read().split(b"\0")):
                         continue
-                os.kill(pid, signal.SIGKILL)
+                if pidfd is None:
+                    os.kill(pid, signal.SIGKILL)
+                else:
+                    signal.pidfd_send_signal(pidfd, signal.SIGKILL)
                 found = True
             except OSError:
                 continue
+            finally:
+                if pidfd is not None:
+                    os.close(pidfd)
         if not found:
             return
         time.sleep(0.01)
@@ -407,16 +424,15 @@ def _serve(sock: socket.socket) -> None:
             request, fds = _recv(sock)
         except (ZygoteGone, OSError, ValueError):
             return
-        if len(fds) != 2:
+        if len(fds) != 3:
             for fd in fds:
                 os.close(fd)
             continue
-        channel, output = fds
         pid = os.fork()
         if pid == 0:
-            _child(sock, request, channel, output)  # never returns
-        os.close(channel)
-        os.close(output)
+            _child(request, *fds)  # never returns
+        for fd in fds:
+            os.close(fd)
         try:
             _send(sock, {"pid": pid})
         except OSError:
@@ -485,7 +501,7 @@ def _end_child(pid: int) -> None:
         pass
 
 
-def _child(sock: socket.socket, request: dict[str, Any], channel: int, output: int) -> None:
+def _child(request: dict[str, Any], channel: int, output: int, lifeline: int) -> None:
     """In the forked child: become a cold run's harness process, then run the harness."""
     try:
         os.setsid()  # its own session and process group, as start_new_session gives a cold run
@@ -496,10 +512,12 @@ def _child(sock: socket.socket, request: dict[str, Any], channel: int, output: i
         os.dup2(devnull, 0)
         os.dup2(output, 1)
         os.dup2(output, 2)
-        if channel <= 2:  # cannot happen (0-2 are taken), but a channel on a std stream would be overwritten
+        if min(channel, lifeline) <= 2:  # cannot happen (0-2 are taken), but a std stream would overwrite it
             os._exit(70)
-        os.closerange(3, channel)  # the zygote's socket and everything else: only the channel is kept
-        os.closerange(channel + 1, _max_fd())
+        keep = sorted((channel, lifeline))  # the zygote's socket and everything else is closed
+        os.closerange(3, keep[0])
+        os.closerange(keep[0] + 1, keep[1])
+        os.closerange(keep[1] + 1, _max_fd())
         runner._limit(int(request["memory_limit"]))
         os.chdir(request["cwd"])
         os.environ.clear()
@@ -513,7 +531,7 @@ def _child(sock: socket.socket, request: dict[str, Any], channel: int, output: i
         sys.stderr = sys.__stderr__ = io.TextIOWrapper(
             io.FileIO(2, "w", closefd=False), encoding="utf-8", errors="backslashreplace", write_through=True
         )
-        spec = dict(request["spec"], channel_fd=channel)
+        spec = dict(request["spec"], channel_fd=channel, lifeline_fd=lifeline)
         from drilltutor import harness
 
         harness.main(spec)  # ends the process itself
