@@ -289,11 +289,17 @@ class WarmRunner:
                 threading.Thread(target=runner._read_events, args=(os.fdopen(read_fd, "rb"), events), daemon=True),
                 threading.Thread(target=runner._read_capped, args=(os.fdopen(out_read, "rb"), options.output_cap, output, overflow), daemon=True),
             ]
+            pid = None
             try:
                 for reader in readers:
                     reader.start()
                 pid = self._reply(sock, "pid", _REPLY_TIMEOUT)
                 timed_out, returncode = self._wait(sock, pid, started + options.timeout)
+            except BaseException:  # Ctrl-C while waiting, or the zygote gone: the learner's processes still end
+                if pid is not None:
+                    _killpg(pid)
+                _stop_strays((mark, self._mark), self.pid)
+                raise
             finally:
                 os.close(life_write)
             _stop_strays((mark, self._mark), self.pid)
