@@ -134,6 +134,8 @@ def run_outcome(out: Console, outcome: RunOutcome) -> None:
         out.print(f"  [red]✗ could not run[/] {escape(report.problem.message)}")
         if report.problem.detail:
             out.print(Padding(Text(report.problem.detail, style="dim"), (0, 0, 0, 6), expand=False))
+        if report.problem.hint is not None:
+            out.print(f"      [bold]hint[/] drilltutor hint {escape(outcome.alias)} {report.problem.hint}")
     for check in report.checks:
         _check(out, check, outcome.alias)
     if report.output.strip() and not report.passed:

@@ -35,6 +35,7 @@ class Problem:
     kind: str
     message: str
     detail: str = ""
+    hint: int | None = None  # 1-based index of the hint about this kind of problem
 
 
 @dataclass

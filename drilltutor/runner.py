@@ -330,8 +330,10 @@ def _assemble(report: RunReport, events: _Events, drill: Drill, timed_out: bool,
                 reason = "the run ended before this check" if ended else "the check did not report"
                 result = CheckResult(planned["id"], planned["title"], SKIPPED, got=f"not run: {reason}")
         if result is not None:
-            result.hint = _hint_for(drill, result)
+            result.hint = _hint_for(drill, result.id) if result.status == FAILED else None
             report.checks.append(result)
+    if report.problem is not None:
+        report.problem.hint = _hint_for(drill, f"problem:{report.problem.kind}")
 
 
 _SIGNALS = {
@@ -364,10 +366,9 @@ def _how_it_ended(timed_out: bool, returncode: int, options: RunOptions) -> tupl
     return ("exit", f"ended the Python process (exit status {returncode})", "Remove os._exit() or similar calls from your file.")
 
 
-def _hint_for(drill: Drill, result: CheckResult) -> int | None:
-    if result.status != FAILED:
-        return None
+def _hint_for(drill: Drill, key: str) -> int | None:
+    """The first hint that names `key`: a check id, or `problem:<kind>` for a file that could not run."""
     for index, hint in enumerate(drill.hints, start=1):
-        if result.id in hint.checks:
+        if key in hint.checks:
             return index
     return None

@@ -141,3 +141,10 @@ def test_startup_that_raises_is_a_problem(tmp_path: Path) -> None:
     report = run_source(tmp_path, source, WEBAPP)
     assert report.problem is not None and report.problem.kind == "startup"
     assert "db down" in report.problem.message
+
+
+def test_a_file_that_crashes_points_at_the_hint_about_crashes(tmp_path: Path) -> None:
+    report = run_source(tmp_path, "raise ValueError('nope')\n")
+    assert report.problem is not None and (report.problem.kind, report.problem.hint) == ("crash", 2)
+    syntax = run_source(tmp_path, "def (:\n")
+    assert syntax.problem is not None and syntax.problem.hint is None
