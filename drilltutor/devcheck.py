@@ -81,7 +81,13 @@ def judge(case: _Case, report: RunReport) -> Finding:
     return finding(True, f"fails on {', '.join(case.expect)}")
 
 
-def verify(catalogue: Catalogue, drills: list[Drill], options: RunOptions = RunOptions(), workers: int | None = None) -> list[Finding]:
+# dev check judges verdicts, not speed: a busy machine must not turn a pass into a timeout.
+# A learner's `run` keeps its 10 s default; the hanging mistakes still end through the
+# per-request timeout, which stays at its default.
+AUTHOR_OPTIONS = RunOptions(timeout=30.0)
+
+
+def verify(catalogue: Catalogue, drills: list[Drill], options: RunOptions = AUTHOR_OPTIONS, workers: int | None = None) -> list[Finding]:
     """Every case of every drill, run `workers` at a time (each run is its own process).
 
     By default one more than the cores: a run spends part of its time waiting (a server
