@@ -178,18 +178,24 @@ def drill_table(out: Console, rows: list[DrillRow]) -> None:
             _indented(out, row.file if row.file_exists else f"{row.file} (not started)", 2)
         return
     table = Table(show_edge=False, pad_edge=False, box=None)
-    for column in ("#", "drill", "alias", "status", "file", "title"):
-        table.add_column(column, overflow="fold")
+    for column in ("#", "drill", "alias"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("status", overflow="fold", max_width=14)
+    table.add_column("file", no_wrap=True)
+    table.add_column("there", no_wrap=True)
+    # Squeezed below 100 columns a title wraps a word a line; the alias names the topic there.
+    with_title = out.width >= 100
+    if with_title:
+        table.add_column("title", overflow="fold", ratio=1)
     for row in rows:
-        status = _status_of(row)
-        file = row.file if row.file_exists else f"{row.file} (not started)"
         table.add_row(
             "" if row.number is None else str(row.number),
             row.id,
             row.alias,
-            f"[{STATUS_STYLE.get(row.status, 'white')}]{escape(status)}[/]",
-            escape(file),
-            escape(row.title),
+            f"[{STATUS_STYLE.get(row.status, 'white')}]{escape(_status_of(row))}[/]",
+            escape(row.file),
+            "yes" if row.file_exists else "[dim]no[/]",  # whether the learner's file exists yet
+            *([escape(row.title)] if with_title else []),
         )
     out.print(table)
 
