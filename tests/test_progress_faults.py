@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -137,22 +138,39 @@ def test_a_writer_killed_inside_the_write_leaves_the_old_file_whole(moment: str,
     assert drill_progress(data, "d").attempts == 2 and not list(tmp_path.glob(".progress-*.tmp"))
 
 
+def _kill_when(run: subprocess.Popen[bytes], ready: Callable[[], bool], limit: float = 30) -> None:
+    deadline = time.monotonic() + limit
+    while not ready() and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.002)
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+
+
 def test_runs_killed_at_random_moments_never_leave_invalid_json(tmp_path: Path) -> None:
-    """The real command killed with SIGKILL anywhere in its run: the file stays valid and no checker survives it."""
+    """The real command killed with SIGKILL anywhere in its run: the file stays valid and no checker survives it.
+
+    Half the kills land at a random moment within the length of a whole run (start-up, checks,
+    the progress write); the other half the moment the run's checker has started, so that at
+    least some surely land mid-check, however fast or slow this machine is today.
+    """
     work, home, tmp = _workspace(tmp_path), tmp_path / "home", tmp_path / "tmp"
-    assert drilltutor("run", "answer", "pass.py", cwd=work, home=home).code == 0  # makes tmp, the runs' $TMPDIR
+    whole = drilltutor("run", "answer", "pass.py", cwd=work, home=home)  # makes tmp, the runs' $TMPDIR
+    assert whole.code == 0
     env = {**os.environ, "DRILLTUTOR_HOME": str(home), "DRILLTUTOR_DRILLS": str(Path(__file__).parent / "fixtures" / "drills"), "TMPDIR": str(tmp)}
     rng = random.Random(7)
-    for _ in range(12):
+    for i in range(12):
         run = subprocess.Popen([*command(), "run", "answer", "pass.py"], cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.05, 0.8))
-        run.send_signal(signal.SIGKILL)
-        run.wait()
+        if i % 2:
+            moment = time.monotonic() + rng.uniform(0, whole.seconds)
+            _kill_when(run, lambda: time.monotonic() >= moment)
+        else:
+            before = set(tmp.glob("drilltutor-run-*"))
+            _kill_when(run, lambda: bool(set(tmp.glob("drilltutor-run-*")) - before))
         assert drill_progress(_valid(home / "progress.json"), DRILL).status == PASSED
     # The autouse leak check then proves that no checker process outlived the command that started it.
     # A killed command cannot remove its scratch folder; a later run does, once the folder is old enough.
     left = list(tmp.glob("drilltutor-run-*"))
-    assert left, "no kill landed during a run; the random moments tested nothing"
+    assert len(left) >= 6, f"only {len(left)} of the kills landed mid-check"
     long_ago = time.time() - 3600
     for folder in left:
         os.utime(folder, (long_ago, long_ago))
