@@ -116,11 +116,17 @@ def _fields(rows: list[tuple[str, str]]) -> Padding:
 
 def _check(out: Console, check: CheckResult, alias: str) -> None:
     mark, style = MARKS.get(check.status, ("?", "white"))
-    title = f"  [{style}]{mark} {check.status:<7}[/] {escape(check.title)}"
+    title = escape(check.title)
+    if check.status in (PASSED, SKIPPED) and check.got:
+        title += f" [dim]({escape(check.got)})[/]"
+    # A title too long for the line wraps under itself, not under the mark.
+    line = Table.grid(padding=(0, 1))
+    line.add_column(no_wrap=True)
+    line.add_column()
+    line.add_row(f"[{style}]{mark} {check.status:<7}[/]", title)
+    out.print(Padding(line, (0, 0, 0, 2), expand=False))
     if check.status in (PASSED, SKIPPED):
-        out.print(title + (f" [dim]({escape(check.got)})[/]" if check.got else ""))
         return
-    out.print(title)
     hint = f"drilltutor hint {alias} {check.hint}   (the hint about this)" if check.hint is not None else ""
     out.print(_fields([("sent", check.sent), ("got", check.got), ("expected", check.expected), ("fix", check.fix), ("hint", hint)]))
     if check.detail:
@@ -147,7 +153,7 @@ def run_outcome(out: Console, outcome: RunOutcome) -> None:
 
 
 def _summary(report: RunReport) -> str:
-    seconds = f"{report.duration:.1f} s"
+    seconds = f"{report.duration:.{2 if report.duration < 1 else 1}f} s"  # a quick failure is not "0.0 s"
     if report.problem is not None:
         return f"[bold red]Not checked:[/] your file could not run. Fix the problem above and run again. ({seconds})"
     passed = sum(c.status in (PASSED, ADVICE) for c in report.checks)
@@ -257,7 +263,8 @@ def _checkbox(out: Console, done: bool, label: str, text: str, indent: int) -> N
 def findings(out: Console, found: list[Finding]) -> None:
     for finding in found:
         mark, style = ("✓", "green") if finding.ok else ("✗", "red")
-        out.print(f"  [{style}]{mark}[/] {finding.drill:<11} {escape(finding.subject):<40} {escape(finding.message)}")
+        # One case a line even in an 80-column log: a wrapped line splits the check id it names.
+        out.print(f"  [{style}]{mark}[/] {finding.drill:<11} {escape(finding.subject):<40} {escape(finding.message)}", soft_wrap=True)
     bad = sum(not f.ok for f in found)
     out.print(f"[bold {'red' if bad else 'green'}]{len(found) - bad} of {len(found)} cases as expected.[/]")
 

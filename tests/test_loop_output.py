@@ -34,6 +34,7 @@ COMMANDS = [
     (["reveal", "answer"], 2),
     (["doctor"], 0),
     (["start", "webapp"], 0),
+    (["run", "answer"], 1),
 ]
 
 
@@ -49,6 +50,16 @@ def test_plain_narrow_and_never_waiting(args: list[str], code: int, drills: Path
     assert text.strip() and not ESCAPE.search(text) and "Traceback" not in text
     too_wide = [line for line in text.splitlines() if len(line) > 40 and not line.lstrip().startswith(("tip:", "fix:"))]
     assert too_wide == []
+
+
+def test_a_check_line_too_long_for_the_terminal_wraps_under_its_title(drills: Path, workspace: Path) -> None:
+    (workspace / "answer.py").write_text("answer = 41\n")
+    env = {**os.environ, "DRILLTUTOR_DRILLS": str(drills), "NO_COLOR": "1", "COLUMNS": "40"}
+    done = subprocess.run([sys.executable, "-m", "drilltutor", "run", "answer"], cwd=workspace, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    lines = done.stdout.splitlines()
+    at = next(i for i, line in enumerate(lines) if "skipped" in line)
+    title_column = lines[at].index("the file prints 42")
+    assert lines[at + 1][:title_column].strip() == "" and lines[at + 1][title_column:].startswith("it needs answer"), done.stdout
 
 
 @pytest.mark.parametrize("command", ["hint", "watch", "cards", "reset", "doctor"])
