@@ -28,3 +28,10 @@ def test_every_drill_has_four_mistakes_each_naming_its_check(drill) -> None:
     mistakes = sorted(drill.mistakes_dir.glob("*.py"))
     assert len(mistakes) >= 4
     assert all(devcheck.expected_failures(path) for path in mistakes)
+
+
+@pytest.mark.parametrize(("mistake", "named"), [("sha256_crypt_scheme.py", "not sha256_crypt"), ("sha256_not_bcrypt.py", "not a hashlib digest")])
+def test_a_hash_that_is_not_bcrypt_is_named_by_what_made_it(mistake: str, named: str, catalogue) -> None:
+    drill = catalogue.find("hashing")
+    report = run_drill(catalogue, drill, drill.mistakes_dir / mistake, devcheck.AUTHOR_OPTIONS)
+    assert [(c.id, named in c.fix) for c in report.failed_checks] == [("bcrypt-hash", True)], report.to_dict()

@@ -46,6 +46,22 @@ def _two_hashes(ctx: Ctx) -> tuple[str, str]:
     return ctx.state["hashes"]
 
 
+# What a hash that is not bcrypt was made with, by the prefix each scheme writes.
+_OTHER_SCHEMES = {"$5$": "sha256_crypt", "$6$": "sha512_crypt", "$1$": "md5_crypt", "$argon2": "argon2", "$pbkdf2": "pbkdf2", "$scrypt": "scrypt"}
+
+
+def _scheme_of(hashed: object) -> str:
+    if isinstance(hashed, bytes):
+        return "bytes: return the hash as a str (.decode())"
+    if isinstance(hashed, str):
+        known = next((name for prefix, name in _OTHER_SCHEMES.items() if hashed.startswith(prefix)), None)
+        if known:
+            return known
+        if len(hashed) in (32, 40, 64, 128) and all(c in "0123456789abcdef" for c in hashed):
+            return "a hashlib digest (fast, unsalted)"
+    return "hashlib or a scheme of your own"
+
+
 @check("bcrypt-hash", "pwd.hash() gives a bcrypt hash", needs=("pwd",))
 def bcrypt_hash(ctx: Ctx) -> None:
     first, _ = _two_hashes(ctx)
@@ -54,7 +70,7 @@ def bcrypt_hash(ctx: Ctx) -> None:
             sent=f"pwd.hash({PASSWORD!r})",
             got=repr(first)[:120],
             expected="a bcrypt hash: a string starting with $2b$ (or $2a$/$2y$)",
-            fix='hash with bcrypt: CryptContext(schemes=["bcrypt"]) or PasswordHash((BcryptHasher(),)), not hashlib',
+            fix=f'hash with bcrypt: CryptContext(schemes=["bcrypt"]) or PasswordHash((BcryptHasher(),)), not {_scheme_of(first)}',
         )
 
 
