@@ -12,25 +12,11 @@ ada (user) and grace (admin), each with a task. This file replaces one of them a
 The admin still deletes anyone's task: the project's delete-as-admin proves it unchanged.
 """
 
-import importlib.util
-import sys
-from pathlib import Path
 
-from drilltutor.checking import Ctx, Failure, check
+from drilltutor.checking import Ctx, Failure, check, shared
 
 
-def _tasksflow():
-    name = "drilltutor_tasksflow"
-    if name not in sys.modules:
-        path = Path(__file__).resolve().parent.parent / "project-tasks" / "tasksflow.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-flow = _tasksflow()
+flow = shared(__file__, "../project-tasks/tasksflow.py")
 USER, ADMIN = flow.USER, flow.ADMIN
 OWNER_TEST = 'check the owner before acting: if task["owner"] != user["username"] and user["role"] != "admin": raise HTTPException(403)'
 

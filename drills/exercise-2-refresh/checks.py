@@ -6,27 +6,13 @@ Nothing here assumes how the learner names the claim that tells the two kinds of
 apart: tokens to replay are made from the learner's own refresh token, re-signed.
 """
 
-import importlib.util
 import secrets
-import sys
 import time
-from pathlib import Path
 
-from drilltutor.checking import Advice, Ctx, Failure, check, jwtcodec
-
-
-def _tasksflow():
-    name = "drilltutor_tasksflow"
-    if name not in sys.modules:
-        path = Path(__file__).resolve().parent.parent / "project-tasks" / "tasksflow.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+from drilltutor.checking import Advice, Ctx, Failure, check, jwtcodec, shared
 
 
-flow = _tasksflow()
+flow = shared(__file__, "../project-tasks/tasksflow.py")
 USER = flow.USER
 OTHER_KEY = "not-this-runs-secret-" + secrets.token_hex(8)
 ISSUED = '200 with {"access_token": ..., "refresh_token": ..., "token_type": "bearer"}'

@@ -9,12 +9,10 @@ bcrypt: one register in the first new process; one login and (if the app hashes 
 it looks) one hash for the duplicate in the second. The table itself is read directly.
 """
 
-import importlib.util
 import sqlite3
-import sys
 from pathlib import Path
 
-from drilltutor.checking import Ctx, Failure, check
+from drilltutor.checking import Ctx, Failure, check, shared
 
 # Bound before the learner's file runs (it imports sqlite3 too), like the checks' httpx.
 _connect, _DatabaseError = sqlite3.connect, sqlite3.DatabaseError
@@ -24,18 +22,7 @@ DB_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 COLUMNS = ("username", "hashed_password", "role")
 
 
-def _tasksflow():
-    name = "drilltutor_tasksflow"
-    if name not in sys.modules:
-        path = Path(__file__).resolve().parent.parent / "project-tasks" / "tasksflow.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-flow = _tasksflow()
+flow = shared(__file__, "../project-tasks/tasksflow.py")
 USER, ADMIN = flow.USER, flow.ADMIN
 TABLE_SQL = "CREATE TABLE IF NOT EXISTS users (username TEXT PRIMARY KEY, hashed_password TEXT NOT NULL, role TEXT NOT NULL)"
 CATCH_DUPLICATE = "wrap the INSERT in try/except sqlite3.IntegrityError and raise HTTPException(status_code=400) from the except"

@@ -16,25 +16,11 @@ adds four:
                               (a substring test on the raw string would say it is)
 """
 
-import importlib.util
-import sys
-from pathlib import Path
 
-from drilltutor.checking import Ctx, Failure, check
+from drilltutor.checking import Ctx, Failure, check, shared
 
 
-def _tasksflow():
-    name = "drilltutor_tasksflow"
-    if name not in sys.modules:
-        path = Path(__file__).resolve().parent.parent / "project-tasks" / "tasksflow.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-flow = _tasksflow()
+flow = shared(__file__, "../project-tasks/tasksflow.py")
 USER, ADMIN = flow.USER, flow.ADMIN
 CLAIMER = "mallory"
 READ_LIST = 'ADMIN_USERNAMES = os.environ.get("ADMIN_USERNAMES", "").split(","), then role = "admin" if body.username in ADMIN_USERNAMES else "user"'

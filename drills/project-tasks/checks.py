@@ -10,8 +10,9 @@ The checks walk the seed's Stage 4 sequence on the learner's app, in this order:
     a short flow on a real uvicorn server with fresh usernames, then no-secrets over every answer.
 
 Exercises (`extends = "project"`) get these checks first; a check of theirs with the same id
-replaces the one here and keeps its place. Their checks.py loads tasksflow.py the same way
-this file does and may rely on ada and grace, their tokens and their tasks (see tasksflow.py).
+replaces the one here and keeps its place. Their checks.py loads tasksflow.py with
+`shared(__file__, "../project-tasks/tasksflow.py")`, the same module this file uses, and
+may rely on ada and grace, their tokens and their tasks (see tasksflow.py).
 `register` and `delete-as-admin` live in tasksflow.py (check_register, check_delete_as_admin)
 so an exercise can re-declare them with its own wording without copying them.
 
@@ -23,26 +24,12 @@ bcrypt at cost 12 is about 0.25 s a call: 2 registers, 4 logins and one more reg
 login on the live server, most of them two at a time.
 """
 
-import importlib.util
-import sys
 import time
-from pathlib import Path
 
-from drilltutor.checking import Advice, Ctx, Failure, check
-
-
-def _tasksflow():
-    name = "drilltutor_tasksflow"
-    if name not in sys.modules:
-        path = Path(__file__).resolve().parent.parent / "project-tasks" / "tasksflow.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+from drilltutor.checking import Advice, Ctx, Failure, check, shared
 
 
-flow = _tasksflow()
+flow = shared(__file__, "tasksflow.py")
 USER, ADMIN = flow.USER, flow.ADMIN
 UNKNOWN_ID = 987654
 SLACK = 90  # seconds: the file ran a moment before this check

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
 from typing import Any, Callable
 
 
@@ -42,3 +46,20 @@ def check(check_id: str, title: str, *, needs: tuple[str, ...] = ()) -> Callable
 
 def collect(namespace: dict[str, Any]) -> list[CheckSpec]:
     return [value.__check__ for value in namespace.values() if hasattr(value, "__check__")]
+
+
+def shared(checks_file: str, relative: str) -> ModuleType:
+    """A module of check helpers that several drills share, by its path from the calling checks.py.
+
+    Loaded once per run, so every drill in an `extends` chain sees the same module (and its state).
+    """
+    path = (Path(checks_file).resolve().parent / relative).resolve()
+    name = "drilltutor_shared_" + path.stem
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"no check helpers at {path}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
