@@ -4,61 +4,14 @@ so python-jose and PyJWT files are judged alike."""
 import ast
 import time
 
-from drilltutor.checking import Ctx, Failure, check
+from drilltutor.checking import Ctx, Failure, check, shared
 
-SUB = "sam@uae.dev"
+judge = shared(__file__, "tokenfile.py")
+SUB = judge.SUB
+WHAT = "the encoded JWT"
 TTL = 30 * 60
 SLACK = 60  # the file ran a moment before the checks; a minute either way is still "30 minutes"
 SWITCHES = {"verify_signature": "signature", "verify_exp": "exp"}  # decode options that must never be False
-
-
-def _lines(ctx: Ctx) -> list[str]:
-    return [line.strip() for line in ctx.output.splitlines() if line.strip()]
-
-
-def _as_text(value: object) -> object:
-    # PyJWT 1.x returned bytes, and some learners keep the secret as bytes; both are fine.
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
-
-
-def _span(seconds: float) -> str:
-    s = abs(seconds)
-    if s < 90:
-        return f"{s:.0f} seconds"
-    if s < 90 * 60:
-        return f"{s / 60:.1f}".rstrip("0").rstrip(".") + " minutes"
-    if s < 72 * 3600:
-        return f"{s / 3600:.1f}".rstrip("0").rstrip(".") + " hours"
-    return f"{s / 86400:.0f} days"
-
-
-def _token(ctx: Ctx) -> str:
-    return _as_text(ctx.namespace["token"])  # type: ignore[return-value]
-
-
-def _parts(ctx: Ctx) -> tuple[dict, dict]:
-    return ctx.jwt.parts(_token(ctx))
-
-
-def _literal_key(ctx: Ctx, token: str) -> str | None:
-    """A string written in the learner's file that the token verifies with: a hard-coded secret."""
-    try:
-        tree = ast.parse(ctx.source)
-    except SyntaxError:
-        return None
-    literals = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str) and 0 < len(n.value) <= 512}
-    return next((s for s in sorted(literals) if ctx.jwt.signed_with(token, s)), None)
-
-
-def _decode_calls(tree: ast.AST) -> list[ast.Call]:
-    """Calls to something named `decode` with a key or options: jwt.decode, not bytes.decode()."""
-    found = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
-            if name == "decode" and len(node.args) + len(node.keywords) >= 2:
-                found.append(node)
-    return found
 
 
 def _switched_off(tree: ast.AST) -> str | None:
@@ -86,7 +39,7 @@ def _reads_around(tree: ast.AST) -> str | None:
 
 @check("secret", "`SECRET` is read from the SECRET_KEY environment variable")
 def secret(ctx: Ctx) -> None:
-    value = _as_text(ctx.name("SECRET", 'the signing secret, read with os.environ["SECRET_KEY"]'))
+    value = judge.as_text(ctx.name("SECRET", 'the signing secret, read with os.environ["SECRET_KEY"]'))
     if value != ctx.secret:
         raise Failure(
             sent=f"compared `SECRET` with the SECRET_KEY this run set ({ctx.secret[:8]}…, new every run)",
@@ -98,96 +51,22 @@ def secret(ctx: Ctx) -> None:
 
 @check("token", "`token` is an encoded JWT")
 def token(ctx: Ctx) -> None:
-    value = _as_text(ctx.name("token", "the encoded JWT: the string jwt.encode(...) returns"))
-    if not isinstance(value, str):
-        raise Failure(
-            sent="looked at `token`",
-            got=f"a {type(value).__name__}: {value!r}"[:160],
-            expected="a string like eyJhbGciOi…: header.payload.signature",
-            fix="set token to what jwt.encode(payload, SECRET, algorithm=\"HS256\") returns, not to the payload",
-        )
-    try:
-        ctx.jwt.parts(value)
-    except ValueError as exc:
-        raise Failure(
-            sent="split `token` at its dots and read the header and payload",
-            got=f"{value[:80]!r}: {exc}",
-            expected="a compact JWT: three base64url parts separated by dots",
-            fix="keep the string jwt.encode(...) returns as it is; do not add a 'Bearer ' prefix or quotes",
-        ) from None
+    judge.token(ctx, WHAT)
 
 
 @check("signature", "The signature verifies with this run's SECRET_KEY", needs=("token",))
 def signature(ctx: Ctx) -> None:
-    value = _token(ctx)
-    if ctx.jwt.signed_with(value, ctx.secret):
-        return
-    header, _ = ctx.jwt.parts(value)
-    sent = "checked `token`'s signature with this run's SECRET_KEY"
-    expected = "an HMAC signature made with SECRET_KEY, which drilltutor sets to a fresh random value each run"
-    alg = header.get("alg")
-    if alg not in ("HS256", "HS384", "HS512"):
-        raise Failure(
-            sent=sent,
-            got=f"the header says alg {alg!r}, which is not an HMAC signature with a shared secret",
-            expected=expected,
-            fix='sign with the secret: jwt.encode(payload, SECRET, algorithm="HS256")',
-        )
-    learner_secret = _as_text(ctx.namespace.get("SECRET"))
-    if isinstance(learner_secret, str) and learner_secret != ctx.secret:
-        signed = "; your token verifies with that instead" if ctx.jwt.signed_with(value, learner_secret) else ""
-        raise Failure(
-            sent=sent,
-            got=f"it does not verify: your SECRET is {learner_secret!r}"[:120] + f", not this run's key{signed}",
-            expected=expected,
-            fix='the secret is hard-coded: read it from the environment with SECRET = os.environ["SECRET_KEY"]',
-        )
-    literal = _literal_key(ctx, value)
-    if literal is not None:
-        raise Failure(
-            sent=sent,
-            got=f"it does not verify: the token was signed with the string {literal!r} written in your file",
-            expected=expected,
-            fix='the secret is hard-coded in the encode call: pass SECRET, read with os.environ["SECRET_KEY"]',
-        )
-    raise Failure(
-        sent=sent,
-        got="it does not verify with this run's key",
-        expected=expected,
-        fix="pass SECRET as the key to jwt.encode, and do not change `token` after encoding it",
-    )
+    judge.signature(ctx)
 
 
 @check("alg", "The header says alg HS256", needs=("token",))
 def alg(ctx: Ctx) -> None:
-    header, _ = _parts(ctx)
-    if header.get("alg") != "HS256":
-        raise Failure(
-            sent="read `token`'s header",
-            got=f"header {header}",
-            expected='"alg": "HS256"',
-            fix='encode with algorithm="HS256" (and decode with algorithms=["HS256"])',
-        )
+    judge.alg(ctx)
 
 
 @check("sub", f"`sub` is {SUB}", needs=("token",))
 def sub(ctx: Ctx) -> None:
-    _, payload = _parts(ctx)
-    if payload.get("sub") == SUB:
-        return
-    if "sub" not in payload:
-        raise Failure(
-            sent="read `token`'s payload",
-            got=f"a payload without sub: {payload}"[:200],
-            expected=f'"sub": "{SUB}" (sub, "subject", is the registered claim that names who the token is for)',
-            fix=f'put the email under the key "sub": {{"sub": "{SUB}", "exp": ...}}',
-        )
-    raise Failure(
-        sent="read `token`'s payload",
-        got=f"sub = {payload['sub']!r}",
-        expected=f'"sub": "{SUB}"',
-        fix=f'set "sub" to the string "{SUB}"',
-    )
+    judge.sub(ctx)
 
 
 def _exp_fix(ahead: float) -> str:
@@ -206,7 +85,7 @@ def _exp_fix(ahead: float) -> str:
 
 @check("exp", "`exp` is 30 minutes after the run (within a minute)", needs=("token",))
 def exp(ctx: Ctx) -> None:
-    _, payload = _parts(ctx)
+    _, payload = judge.parts(ctx)
     now = time.time()
     sent = "read `token`'s payload and compared exp with the time now"
     expected = f"exp within a minute of {int(now + TTL)} (now + 30 minutes, in seconds since 1970 UTC)"
@@ -235,19 +114,18 @@ def exp(ctx: Ctx) -> None:
     ahead = value - now
     if abs(ahead - TTL) <= SLACK:
         return
-    when = f"{_span(ahead)} from now" if ahead > 0 else f"{_span(ahead)} ago, so the token is already expired"
+    when = f"{judge.span(ahead)} from now" if ahead > 0 else f"{judge.span(ahead)} ago, so the token is already expired"
     raise Failure(sent=sent, got=f"exp = {value}, which is {when}", expected=expected, fix=_exp_fix(ahead))
 
 
 @check("decode", "The file decodes `token` with the key, checking the signature")
 def decode(ctx: Ctx) -> None:
-    try:
-        tree = ast.parse(ctx.source)
-    except SyntaxError:  # the file ran, so this is a source it could not re-read; nothing to judge
+    tree = judge.tree(ctx)
+    if tree is None:
         return
     expected = 'jwt.decode(token, SECRET, algorithms=["HS256"]): the call that checks the signature and exp, then hands back the payload'
     # Peeking at the payload by hand is fine next to a real decode; switching decode's check off never is.
-    skipped = _switched_off(tree) or (None if _decode_calls(tree) else _reads_around(tree))
+    skipped = _switched_off(tree) or (None if judge.decode_calls(tree) else _reads_around(tree))
     if skipped is not None:
         raise Failure(
             sent=f"read how {ctx.file.name} gets the payload back",
@@ -255,7 +133,7 @@ def decode(ctx: Ctx) -> None:
             expected=expected,
             fix="decode with the key and the algorithm list and no options that switch checks off; a token you never verified is only a claim",
         )
-    if not _decode_calls(tree):
+    if not judge.decode_calls(tree):
         raise Failure(
             sent=f"read how {ctx.file.name} gets the payload back",
             got="no call to decode(token, key, ...) in the file",
@@ -266,7 +144,7 @@ def decode(ctx: Ctx) -> None:
 
 @check("prints", f"Running the file prints {SUB}")
 def prints(ctx: Ctx) -> None:
-    lines = _lines(ctx)
+    lines = judge.lines(ctx)
     if SUB in lines:
         return
     sent = f"python {ctx.file.name} (with SECRET_KEY set)"
