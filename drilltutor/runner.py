@@ -23,7 +23,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Iterator
+from typing import Any, BinaryIO, Iterable, Iterator
 
 from drilltutor.catalogue import Catalogue, Drill
 from drilltutor.errors import DrilltutorError
@@ -226,11 +226,11 @@ def run_drill(catalogue: Catalogue, drill: Drill, file: Path, options: RunOption
             timed_out = _wait(proc, options.timeout)
         except BaseException:  # Ctrl-C while waiting: the learner's processes still end with the run
             _killpg(proc)
-            _stop_strays(mark)
+            stop_strays((mark,))
             raise
         finally:
             os.close(life_write)
-        _stop_strays(mark)
+        stop_strays((mark,))
         for reader in readers:
             reader.join(timeout=2)
     report = RunReport(drill=drill.id, file=str(file), duration=time.monotonic() - started)
@@ -274,13 +274,14 @@ def _killpg(proc: subprocess.Popen[bytes]) -> None:
     proc.wait()
 
 
-def _stop_strays(mark: str) -> None:
-    """Stop what the learner's code started in a session of its own (killpg cannot reach it).
+def stop_strays(marks: Iterable[str], spare: int | None = None) -> None:
+    """Stop what a run started outside its process group (a daemon that called setsid()).
 
-    Linux only: such a process is found by the run's mark in its environment. Elsewhere,
-    the process group is all that is stopped.
+    Linux only: such a process is found by one of `marks` in its environment (killpg cannot
+    reach it). Elsewhere, the process group is all that is stopped. `spare` (the warm
+    runner's zygote, which carries a mark too) and this process are left alone.
     """
-    needle = f"{RUN_MARK}={mark}".encode()
+    needles = {f"{RUN_MARK}={mark}".encode() for mark in marks}
     for _ in range(10):  # a stray may fork while it is being stopped
         try:
             pids = [int(name) for name in os.listdir("/proc") if name.isdigit()]
@@ -288,13 +289,15 @@ def _stop_strays(mark: str) -> None:
             return
         found = False
         for pid in pids:
+            if pid in (spare, os.getpid()):
+                continue
             try:
                 pidfd = os.pidfd_open(pid) if hasattr(os, "pidfd_open") else None  # no harm if the pid is reused
             except OSError:
                 continue
             try:
                 with open(f"/proc/{pid}/environ", "rb") as handle:
-                    if needle not in handle.read().split(b"\0"):
+                    if needles.isdisjoint(handle.read().split(b"\0")):
                         continue
                 if pidfd is None:
                     os.kill(pid, signal.SIGKILL)

@@ -298,11 +298,13 @@ class WarmRunner:
             except BaseException:  # Ctrl-C while waiting, or the zygote gone: the learner's processes still end
                 if pid is not None:
                     _killpg(pid)
-                _stop_strays((mark, self._mark), self.pid)
+                runner.stop_strays((mark, self._mark), self.pid)
                 raise
             finally:
                 os.close(life_write)
-            _stop_strays((mark, self._mark), self.pid)
+            # What the learner's code started with exec carries the run's mark; a bare fork still shows
+            # the environment the zygote started with, so it carries the zygote's (the zygote is spared).
+            runner.stop_strays((mark, self._mark), self.pid)
             for reader in readers:
                 reader.join(timeout=2)
         report = RunReport(drill=drill.id, file=str(file), duration=time.monotonic() - started)
@@ -353,54 +355,13 @@ class _NoAnswer(ZygoteGone):
     """The zygote said nothing within the time given."""
 
 
-MARK = getattr(runner, "RUN_MARK", "DRILLTUTOR_RUN")  # the cold runner's name for it, when it has one
+MARK = runner.RUN_MARK
 
 
 def _env(drill: Drill, secret: str, scratch: Path, mark: str) -> dict[str, str]:
     env = runner.child_env(drill, secret, scratch)
     env[MARK] = mark
     return env
-
-
-def _stop_strays(marks: Sequence[str], spare: int | None) -> None:
-    """Stop what a run started outside its process group (a daemon that called setsid()).
-
-    Linux only, as in the cold runner: a process is found by a mark in its environment.
-    Whatever the learner's code started with exec carries the run's mark; a bare fork of the
-    child still shows the environment the zygote started with, so it carries the zygote's.
-    The zygote itself (`spare`) carries that too, and is left alone.
-    """
-    needles = {f"{MARK}={mark}".encode() for mark in marks}
-    for _ in range(10):  # a stray may fork while it is being stopped
-        try:
-            pids = [int(name) for name in os.listdir("/proc") if name.isdigit()]
-        except OSError:
-            return
-        found = False
-        for pid in pids:
-            if pid in (spare, os.getpid()):
-                continue
-            try:
-                pidfd = os.pidfd_open(pid) if hasattr(os, "pidfd_open") else None  # no harm if the pid is reused
-            except OSError:
-                continue
-            try:
-                with open(f"/proc/{pid}/environ", "rb") as handle:
-                    if needles.isdisjoint(handle.read().split(b"\0")):
-                        continue
-                if pidfd is None:
-                    os.kill(pid, signal.SIGKILL)
-                else:
-                    signal.pidfd_send_signal(pidfd, signal.SIGKILL)
-                found = True
-            except OSError:
-                continue
-            finally:
-                if pidfd is not None:
-                    os.close(pidfd)
-        if not found:
-            return
-        time.sleep(0.01)
 
 
 def _killpg(pid: int) -> None:
