@@ -213,14 +213,22 @@ def start_result(out: Console, result: StartResult, alias: str) -> None:
     out.print(f"Next: edit it, then run [bold]drilltutor run {escape(alias)}[/] (or [bold]drilltutor watch {escape(alias)}[/]).")
 
 
-def reveal_result(out: Console, result: Reveal) -> None:
+def _code(out: Console, text: str, lexer: str) -> None:
+    """Code shown whole: wrapped in a terminal, and exactly as it is when piped to a file."""
+    if not out.is_terminal:
+        out.print(text.rstrip("\n"), markup=False, highlight=False, soft_wrap=True)
+        return
     from rich.syntax import Syntax
 
+    out.print(Syntax(text, lexer, theme="ansi_dark", word_wrap=True))
+
+
+def reveal_result(out: Console, result: Reveal) -> None:
     out.print(f"[bold]Reference solution for {result.drill}[/]")
-    out.print(Syntax(result.solution, "python", theme="ansi_dark", line_numbers=False))
+    _code(out, result.solution, "python")
     if result.passed and result.diff:
         out.print("[bold]Your file beside the reference[/] (- yours, + reference):")
-        out.print(Syntax(result.diff, "diff", theme="ansi_dark"))
+        _code(out, result.diff, "diff")
     elif not result.passed:
         out.print("[magenta]Recorded as revealed.[/] Type it yourself from memory before you run it; a pass will say it came after a reveal.")
 

@@ -91,6 +91,19 @@ def test_reveal_after_a_pass_shows_the_learners_file_beside_the_reference(cli, t
     assert "-answer = 6 * 7" in result.output and "+answer = 42" in result.output
 
 
+def test_reveal_piped_is_the_reference_whole_with_no_line_cut(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A reference's long lines come through whole where the output is no terminal (80 columns)."""
+    from drilltutor.paths import bundled_drills_dir
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLUMNS", "80")
+    solution = bundled_drills_dir() / "project-tasks" / "solution.py"
+    assert max(len(line) for line in solution.read_text().splitlines()) > 80
+    result = CliRunner().invoke(app, ["reveal", "project", "--yes"])
+    assert result.exit_code == 0
+    assert solution.read_text().rstrip("\n") in result.output
+
+
 def test_progress_lists_drills_and_self_check_items_and_tick_untick(cli) -> None:
     data = json.loads(cli("progress", "--json").output)
     assert data["total"] == 3 and data["done"] == 0
