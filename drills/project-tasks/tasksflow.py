@@ -1,11 +1,11 @@
 """The Tasks API flow, shared by the project's checks and by every exercise that extends it.
 
-Not a drill file: the checks.py of the project and of each exercise load it by path
-(see `_tasksflow()` at the top of project-tasks/checks.py) under one module name, so
-all of them share one copy.
+Not a drill file: the checks.py of the project and of each exercise load it with
+`shared(...)`, so all of them share one copy.
 
-The accounts every flow relies on (the project's checks register and log them in, in
-this order, and an extending drill's checks may use them once `login` has passed):
+The accounts every flow relies on (the project's checks register them; ada logs in
+through /token, grace's token is minted with the learner's make_token; an extending
+drill's checks may use both once `login` has passed):
 
     ada    role "user"   ctx.state["tokens"]["ada"]     her task:   ctx.state["task"]["ada"]
     grace  role "admin"  ctx.state["tokens"]["grace"]   her task:   ctx.state["task"]["grace"]
@@ -98,6 +98,22 @@ def access_token(response: Any) -> str | None:
 def bearer(ctx: Ctx, username: str) -> str:
     """The access token the `login` check (or an exercise) kept for `username`."""
     return ctx.state["tokens"][username]
+
+
+def minted(ctx: Ctx, username: str) -> str | None:
+    """A token for `username` as /token makes it, from the learner's make_token: no password, no bcrypt.
+
+    The prompt has /token answer make_token(username), so one real login proves the route; the
+    other accounts' tokens are minted. None when make_token cannot give one (the `make-token`
+    check says why); the caller logs in instead.
+    """
+    make_token = ctx.namespace.get("make_token")
+    try:
+        token = make_token(username) if callable(make_token) else None
+        token = token.decode("ascii") if isinstance(token, bytes) else token
+        return token if isinstance(token, str) and ctx.jwt.parts(token)[1].get("sub") == username else None
+    except Exception:
+        return None
 
 
 # Failures ------------------------------------------------------------------------------
