@@ -160,7 +160,8 @@ def _summary(report: RunReport) -> str:
     if report.passed:
         advice = sum(c.status == ADVICE for c in report.checks)
         extra = f", with {advice} piece{'s' * (advice != 1)} of advice" if advice else ""
-        return f"[bold green]All {len(report.checks)} checks passed{extra}.[/] ({seconds})"
+        count = f"{len(report.checks)} check{'s' * (len(report.checks) != 1)}"
+        return f"[bold green]All {count} passed{extra}.[/] ({seconds})"
     return f"[bold red]{passed} of {len(report.checks)} checks passed.[/] ({seconds})"
 
 

@@ -15,7 +15,7 @@ from typing import Any, Callable
 from tests.conftest import FIXTURES
 
 DRILLS = FIXTURES / "drills"  # answer (a script) and webapp (a module with a live-server check)
-HARDENING = FIXTURES / "hardening"  # tokens (a module whose checks mint and read JWTs)
+HARDENING = FIXTURES / "hardening"  # tokens (checks mint and read JWTs); served (the file served by a new process)
 TOOL_TRACEBACK = "Traceback (most recent call last)"  # the learner's own is "Traceback (your file only)"
 
 

@@ -101,6 +101,15 @@ ROWS = {
             "4 of 6 checks passed",
         ),
     ),
+    # A new process serving the file (exercise-3's restart): it ends, and frees its port, whatever the file does there.
+    "served from a new process": Row("served", (HARDENING / "served" / "solution.py").read_text(), 0, ("All 1 check passed",), HUNG_HANDLER),
+    "startup that hangs only in the new process": Row(
+        "served",
+        (HARDENING / "served" / "solution.py").read_text().replace("    yield\n", "    while os.environ.get('SERVED'):\n        time.sleep(1)\n    yield\n").replace("from contextlib", "import os, time\nfrom contextlib"),
+        1,
+        ("GET /ping answers pong from a new process", "it was still starting after 4.0 s", "0 of 1 checks passed"),
+        HUNG_HANDLER,
+    ),
     "SystemExit in the app's startup": Row(
         "webapp",
         "from contextlib import asynccontextmanager\nfrom fastapi import FastAPI\n\n"
@@ -190,7 +199,7 @@ def test_learner_file(row: Row, tmp_path: Path) -> None:
     path = work / row.file
     path.parent.mkdir(parents=True)
     path.write_bytes(row.source if isinstance(row.source, bytes) else row.source.encode())
-    drills = HARDENING if row.drill == "tokens" else None
+    drills = HARDENING if row.drill in ("tokens", "served") else None
     result = drilltutor("run", row.drill, row.file, *row.options, cwd=work, home=tmp_path / "home", **({"drills": drills} if drills else {}))
     assert_verdict(result, row.code, *row.words)
     assert result.seconds < row.seconds, f"took {result.seconds:.1f} s"
