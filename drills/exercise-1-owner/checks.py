@@ -12,9 +12,7 @@ ada (user) and grace (admin), each with a task. This file replaces one of them a
 The admin still deletes anyone's task: the project's delete-as-admin proves it unchanged.
 """
 
-
 from drilltutor.checking import Ctx, Failure, check, shared
-
 
 flow = shared(__file__, "../project-tasks/tasksflow.py")
 USER, ADMIN = flow.USER, flow.ADMIN

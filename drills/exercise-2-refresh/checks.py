@@ -45,7 +45,6 @@ def _handler_fix(response, fix: str) -> str:
     return flow.route_fix(response, "POST /refresh", fix)
 
 
-
 @check("refresh-issued", "POST /token also returns a refresh_token, apart from the access token", needs=("login",))
 def refresh_issued(ctx: Ctx) -> None:
     response = _ada_login(ctx)

@@ -16,9 +16,7 @@ adds four:
                               (a substring test on the raw string would say it is)
 """
 
-
 from drilltutor.checking import Ctx, Failure, check, shared
-
 
 flow = shared(__file__, "../project-tasks/tasksflow.py")
 USER, ADMIN = flow.USER, flow.ADMIN
