@@ -76,6 +76,10 @@ class Drill:
         return self.folder / "mistakes"
 
     @property
+    def mistakes_file(self) -> Path:
+        return self.folder / "mistakes.toml"
+
+    @property
     def names(self) -> tuple[str, ...]:
         """Every way a learner may name this drill on the command line."""
         number = () if self.number is None else (str(self.number),)

@@ -1,16 +1,19 @@
 """`drilltutor dev check`: proves every drill folder is sound.
 
 For each drill: the reference solution and every file in `alternatives/` pass, the
-starter fails, and every file in `mistakes/` fails on the check its first line names
-(`# expect: check-id`), with the file itself running. A mistake whose whole point is
-that the file cannot finish (an uncaught exception) names the problem instead:
-`# expect: problem:crash`.
+starter fails, and every mistake fails on the check it names, with the file itself
+running. A mistake is stated as its change to the reference in `mistakes.toml`
+(`expect = ["check-id"]`), or, where it really is a different file, as a whole file in
+`mistakes/` whose first line names the check (`# expect: check-id`). A mistake whose
+whole point is that the file cannot finish (an uncaught exception) names the problem
+instead: `problem:crash`.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +21,7 @@ from pathlib import Path
 from drilltutor.catalogue import Catalogue, Drill
 from drilltutor.results import FAILED, RunReport
 from drilltutor.runner import RunOptions, run_drill
+from drilltutor.variants import Variant, load_variants
 
 _EXPECT = re.compile(r"#\s*expect:\s*([\w\-,: ]+)")
 
@@ -34,9 +38,21 @@ class Finding:
 class _Case:
     drill: Drill
     subject: str
-    path: Path
+    path: Path | None  # a file as it is; None for a variant, written out to be run
     should_pass: bool
     expect: tuple[str, ...] = ()
+    variant: Variant | None = None
+
+    def file(self, folder: Path) -> Path:
+        """The file to run: the case's own, or its variant written into `folder` under the
+        learner's file name (a served or imported app is found by that name)."""
+        if self.variant is None:
+            assert self.path is not None
+            return self.path
+        target = folder / self.variant.name / self.drill.file
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(self.variant.source(), encoding="utf-8")
+        return target
 
 
 def expected_failures(path: Path) -> tuple[str, ...]:
@@ -51,7 +67,13 @@ def cases(drill: Drill) -> list[_Case]:
         for path in sorted((drill.folder / folder).glob("*.py")):
             expect = () if should_pass else expected_failures(path)
             found.append(_Case(drill, f"{folder}/{path.name}", path, should_pass, expect))
+    for variant in mistakes(drill):
+        found.append(_Case(drill, f"mistakes.toml:{variant.name}", None, False, variant.expect, variant))
     return found
+
+
+def mistakes(drill: Drill) -> tuple[Variant, ...]:
+    return load_variants(drill.mistakes_file, "mistake", drill.solution_path)
 
 
 def judge(case: _Case, report: RunReport) -> Finding:
@@ -66,7 +88,7 @@ def judge(case: _Case, report: RunReport) -> Finding:
     if report.passed:
         return finding(False, "should fail but passed every check")
     if not case.expect:
-        return finding(case.subject == "starter", "fails" if case.subject == "starter" else "has no `# expect: check-id` first line")
+        return finding(case.subject == "starter", "fails" if case.subject == "starter" else "names no check it should fail on")
     problems = [e.removeprefix("problem:") for e in case.expect if e.startswith("problem:")]
     if problems:
         kind = report.problem.kind if report.problem else None
@@ -96,6 +118,7 @@ def verify(catalogue: Catalogue, drills: list[Drill], options: RunOptions = AUTH
     """
     workers = workers or (os.cpu_count() or 1) + 1
     todo = [case for drill in drills for case in cases(drill)]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        reports = list(pool.map(lambda case: run_drill(catalogue, case.drill, case.path, options), todo))
+    with tempfile.TemporaryDirectory(prefix="drilltutor-dev-") as folder, ThreadPoolExecutor(max_workers=workers) as pool:
+        files = [case.file(Path(folder)) for case in todo]
+        reports = list(pool.map(lambda pair: run_drill(catalogue, pair[0].drill, pair[1], options), zip(todo, files)))
     return [judge(case, report) for case, report in zip(todo, reports)]

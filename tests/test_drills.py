@@ -14,8 +14,8 @@ CASES = [case for drill in load_catalogue(bundled_drills_dir()).drills for case 
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.drill.id}:{c.subject}" for c in CASES])
-def test_drill_case(case: devcheck._Case, catalogue) -> None:
-    report = run_drill(catalogue, case.drill, case.path, devcheck.AUTHOR_OPTIONS)
+def test_drill_case(case: devcheck._Case, catalogue, tmp_path) -> None:
+    report = run_drill(catalogue, case.drill, case.file(tmp_path), devcheck.AUTHOR_OPTIONS)
     finding = devcheck.judge(case, report)
     assert finding.ok, f"{finding.subject}: {finding.message}\n{report.to_dict()}"
     # A failure a learner cannot act on is a defect: each says what came back and what to change.
@@ -25,9 +25,11 @@ def test_drill_case(case: devcheck._Case, catalogue) -> None:
 
 @pytest.mark.parametrize("drill", load_catalogue(bundled_drills_dir()).drills, ids=lambda d: d.id)
 def test_every_drill_has_four_mistakes_each_naming_its_check(drill) -> None:
-    mistakes = sorted(drill.mistakes_dir.glob("*.py"))
-    assert len(mistakes) >= 4
-    assert all(devcheck.expected_failures(path) for path in mistakes)
+    files = sorted(drill.mistakes_dir.glob("*.py"))
+    stated = devcheck.mistakes(drill)
+    assert len(files) + len(stated) >= 4
+    assert all(devcheck.expected_failures(path) for path in files)
+    assert all(variant.expect and variant.why for variant in stated)
 
 
 @pytest.mark.parametrize(("mistake", "named"), [("sha256_crypt_scheme.py", "not sha256_crypt"), ("sha256_not_bcrypt.py", "not a hashlib digest")])

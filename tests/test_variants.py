@@ -1,0 +1,37 @@
+"""Mistakes stated as their change to the reference: applied exactly, or refused loudly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from drilltutor.errors import DrilltutorError
+from drilltutor.variants import load_variants
+
+
+def _write(folder: Path, toml: str, base: str = "a = 1\nb = 2\n") -> Path:
+    (folder / "solution.py").write_text(base, encoding="utf-8")
+    path = folder / "mistakes.toml"
+    path.write_text(toml, encoding="utf-8")
+    return path
+
+
+def test_a_change_replaces_its_one_place(tmp_path: Path) -> None:
+    path = _write(tmp_path, '[[mistake]]\nname = "m"\nwhy = "w"\nexpect = ["c"]\n[[mistake.change]]\nreplace = "b = 2"\nwith = "b = 3"\n')
+    (variant,) = load_variants(path, "mistake", tmp_path / "solution.py")
+    assert (variant.name, variant.expect, variant.source()) == ("m", ("c",), "a = 1\nb = 3\n")
+
+
+@pytest.mark.parametrize(("base", "said"), [("a = 1\n", "no longer in"), ("b = 2\nb = 2\n", "stands 2 times")])
+def test_a_change_that_no_longer_applies_is_refused_by_name(tmp_path: Path, base: str, said: str) -> None:
+    path = _write(tmp_path, '[[mistake]]\nname = "stale"\nexpect = ["c"]\n[[mistake.change]]\nreplace = "b = 2"\nwith = "b = 3"\n', base)
+    (variant,) = load_variants(path, "mistake", tmp_path / "solution.py")
+    with pytest.raises(DrilltutorError, match=f"'stale'.*{said}"):
+        variant.source()
+
+
+@pytest.mark.parametrize("toml", ['[[mistake]]\nexpect = ["c"]\n[[mistake.change]]\nreplace = "a"\nwith = "b"\n', '[[mistake]]\nname = "m"\n', "[[mistake"])
+def test_a_malformed_file_is_named(tmp_path: Path, toml: str) -> None:
+    with pytest.raises(DrilltutorError, match="Malformed drill"):
+        load_variants(_write(tmp_path, toml), "mistake", tmp_path / "solution.py")
