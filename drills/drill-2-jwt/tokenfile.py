@@ -67,6 +67,26 @@ def decode_calls(tree: ast.AST) -> list[ast.Call]:
     return found
 
 
+def handlers_around_decode(source: str) -> list[str] | None:
+    """What the `except` clauses of the first try that holds a decode call catch ("everything"
+    for a bare except); None when no try holds one (or the source cannot be parsed)."""
+    try:
+        parsed = ast.parse(source)
+    except SyntaxError:
+        return None
+    for node in ast.walk(parsed):
+        if not isinstance(node, ast.Try):
+            continue
+        decodes = any(
+            isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("decode", "get_unverified_claims")
+            for stmt in node.body
+            for n in ast.walk(stmt)
+        )
+        if decodes:
+            return [ast.unparse(h.type) if h.type is not None else "everything" for h in node.handlers]
+    return None
+
+
 # Check bodies both drills declare -----------------------------------------------------
 
 def token(ctx: Ctx, what: str) -> None:

@@ -7,15 +7,16 @@ wrong and one mistake shows up as one failing check. Each drill's checks.py decl
 checks (ids, titles, order) and calls the bodies here; the bad tokens are its own.
 """
 
-import ast
 import secrets
 
 from fastapi import Depends, FastAPI
 from fastapi.security import OAuth2PasswordBearer
 from fastapi.security.base import SecurityBase
 
-from drilltutor.checking import Advice, Ctx, Failure
+from drilltutor.checking import Advice, Ctx, Failure, shared
 from drilltutor.checking.trace import one_line, trimmed
+
+tokenfile = shared(__file__, "../drill-2-jwt/tokenfile.py")
 
 # Per-run names: a dependency that answers a fixed or first user cannot pass by luck.
 TARGET = f"lin-{secrets.token_hex(3)}@uae.dev"
@@ -102,31 +103,6 @@ def _hard_coded(ctx: Ctx) -> bool:
 
 # Why a bad token crashed -------------------------------------------------------------
 
-def _tree(ctx: Ctx) -> ast.AST | None:
-    try:
-        return ast.parse(ctx.source)
-    except SyntaxError:
-        return None
-
-
-def _guarded_handlers(ctx: Ctx) -> list[str] | None:
-    """What the `except` clauses around a decode call catch; None when no try holds a decode."""
-    tree = _tree(ctx)
-    if tree is None:
-        return None
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Try):
-            continue
-        decodes = any(
-            isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("decode", "get_unverified_claims")
-            for stmt in node.body
-            for n in ast.walk(stmt)
-        )
-        if decodes:
-            return [ast.unparse(h.type) if h.type is not None else "everything" for h in node.handlers]
-    return None
-
-
 def _raised(resp) -> str:
     return resp.error.strip().splitlines()[-1] if resp.error else ""
 
@@ -148,7 +124,7 @@ def _crash_fix(ctx: Ctx, resp) -> str:
         )
     else:
         return f"{resp.sent} returned 500 because your code raised {short}; every way a token can be wrong must end in the 401, never an exception"
-    handlers = _guarded_handlers(ctx)
+    handlers = tokenfile.handlers_around_decode(ctx.source)
     if not handlers:
         return f"{resp.sent} returned 500; wrap jwt.decode in try/except {parent} and raise the 401 from the except"
     caught = {h.rsplit(".", 1)[-1].strip("() ") for handler in handlers for h in handler.split(",")}
