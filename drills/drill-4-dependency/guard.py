@@ -10,7 +10,6 @@ checks (ids, titles, order) and calls the bodies here; the bad tokens are its ow
 import secrets
 
 import bcrypt
-
 from fastapi import Depends, FastAPI
 from fastapi.security import OAuth2PasswordBearer
 from fastapi.security.base import SecurityBase
@@ -106,7 +105,10 @@ def _hard_coded(ctx: Ctx) -> bool:
 # Why a bad token crashed -------------------------------------------------------------
 
 def _raised(resp) -> str:
-    return resp.error.strip().splitlines()[-1] if resp.error else ""
+    """The exception line of the learner's traceback: the first line that is not a frame. Not the
+    last line: a message can run on (pydantic's ends with a link to its docs)."""
+    lines = [line for line in resp.error.strip().splitlines() if line and not line.startswith((" ", "Traceback"))]
+    return lines[0] if lines else ""
 
 
 RETURNED_NOT_RAISED = (
