@@ -7,7 +7,6 @@ went wrong (a crash, a token let through, the wrong status, a missing header, a 
 body), so one mistake shows up as one failing check."""
 
 import secrets
-import time
 
 from drilltutor.checking import Ctx, Failure, check, shared
 
@@ -20,14 +19,13 @@ OTHER_KEY = "not-this-runs-secret-" + secrets.token_hex(8)
 
 def _bad_tokens(ctx: Ctx) -> dict[str, tuple[str, str, str]]:
     """key -> (short name, label for `sent`, token). Each one must end in the same 401."""
-    none_alg = ctx.jwt.encode({"sub": TARGET, "exp": int(time.time()) + 1800}, "", alg="none")
     return {
         "garbage": ("garbage", "a garbage token (Bearer garbage)", "garbage"),
         "forged": ("another key", f"a token for {TARGET} signed with a key that is not SECRET_KEY", ctx.token(TARGET, key=OTHER_KEY)),
         "expired": ("expired", f"a token for {TARGET}, signed with SECRET_KEY, that expired 5 minutes ago", ctx.token(TARGET, minutes=-5)),
         "no-sub": ("no sub", "a token signed with SECRET_KEY whose payload has no sub", ctx.token(None)),
         "unknown": ("unknown user", f"a token signed with SECRET_KEY for {STRANGER}, who is not in `users`", ctx.token(STRANGER)),
-        "alg-none": ("alg none", f'an unsigned token for {TARGET} (header "alg": "none", no signature)', none_alg),
+        "alg-none": ("alg none", f'an unsigned token for {TARGET} (header "alg": "none", no signature)', guard.unsigned_token(ctx, TARGET)),
     }
 
 
