@@ -1,4 +1,5 @@
-"""The judge of a `token` a learner's file made, shared by drill-2 (jwt) and drill-3 (expiry).
+"""The judge of a `token` a learner's file made, shared by drill-2 (jwt) and drill-3 (expiry);
+drill-4's guard reads the `except` clauses around decode with it too.
 
 Tokens are read with drilltutor's own codec (ctx.jwt), so python-jose and PyJWT files are
 judged alike. Each drill's checks.py declares its checks and calls the bodies here.

@@ -3,6 +3,7 @@ so python-jose and PyJWT files are judged alike. That the file finished at all (
 expired error was caught, not crashed on, and nothing exited non-zero) is proved by the
 runner before any check runs."""
 
+import ast
 import time
 
 from drilltutor.checking import Crash, Ctx, Failure, check, explains_crash, shared
@@ -157,12 +158,20 @@ CATCH = {
 }
 
 
+def _decodes_at(source: str, line: int | None) -> bool:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return False
+    return any(call.lineno <= (line or 0) <= (call.end_lineno or call.lineno) for call in judge.decode_calls(tree))
+
+
 @explains_crash
 def uncaught_decode_error(crash: Crash) -> str | None:
     error = type(crash.exc)
     library = error.__module__.split(".")[0]
-    if library not in CATCH:
-        return None
+    if library not in CATCH or not _decodes_at(crash.source, crash.line()):
+        return None  # not decode's error (encode's, say): the crash message says enough
     raised = f"jwt.decode raised {error.__name__}"
     handlers = judge.handlers_around_decode(crash.source)
     if handlers is None:
