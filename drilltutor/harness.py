@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from drilltutor.checking.context import Ctx
-from drilltutor.checking.spec import Advice, CheckSpec, Failure, collect
+from drilltutor.checking.spec import Advice, CheckSpec, Crash, CrashExplainer, Failure, collect, collect_crash_explainers
 from drilltutor.checking.trace import one_line, trimmed
 from drilltutor.results import ADVICE, FAILED, PASSED, SKIPPED, CheckResult
 
@@ -235,9 +235,13 @@ def _start_app(ctx: Ctx) -> tuple[str, str] | None:
     return None
 
 
-def load_checks(paths: list[str]) -> list[CheckSpec]:
-    """Checks of a drill and of the drills it extends; a later check with the same id replaces the earlier."""
+def load_checks(paths: list[str]) -> tuple[list[CheckSpec], list[CrashExplainer]]:
+    """Checks of a drill and of the drills it extends; a later check with the same id replaces the earlier.
+
+    Also their crash explainers, the drill's own first: they name a slip behind a file that crashed.
+    """
     by_id: dict[str, CheckSpec] = {}
+    explainers: list[CrashExplainer] = []
     for index, path in enumerate(paths):
         module = types.ModuleType(f"drilltutor_checks_{index}")
         module.__file__ = path
@@ -245,7 +249,21 @@ def load_checks(paths: list[str]) -> list[CheckSpec]:
         exec(compile(Path(path).read_text(encoding="utf-8"), path, "exec"), module.__dict__)
         for spec in collect(module.__dict__):
             by_id[spec.id] = spec
-    return list(by_id.values())
+        explainers[:0] = collect_crash_explainers(module.__dict__)
+    return list(by_id.values()), explainers
+
+
+def _explained(message: str, explainers: list[CrashExplainer], crash: Crash) -> str:
+    """The crash message with the first slip a drill's explainer names; an explainer that fails adds nothing."""
+    for explain in explainers:
+        try:
+            fix = explain(crash)
+        except Exception:  # noqa: S112  (a broken explainer must not hide the learner's own error)
+            continue
+        if fix:
+            message = message.rstrip()
+            return f"{message}{'' if message.endswith(('.', '!', '?')) else '.'} {fix}"
+    return message
 
 
 def watch_lifeline(fd: int) -> None:
@@ -293,7 +311,7 @@ def _main(spec: dict[str, Any], channel: Channel, reserve: bytearray) -> None:
     path = Path(spec["file"])
     sys.argv = [str(path)]
     counter = BcryptCounter()
-    specs = load_checks(spec["checks"])
+    specs, explainers = load_checks(spec["checks"])
     channel.send("plan", checks=[{"id": s.id, "title": s.title} for s in specs])
     if spec["mode"] == "module":
         import drilltutor.checking.http  # noqa: F401  (httpx is bound before the learner's code can patch it)
@@ -307,6 +325,8 @@ def _main(spec: dict[str, Any], channel: Channel, reserve: bytearray) -> None:
         if isinstance(exc, MemoryError):
             del reserve[:]
         kind, message, detail = _problem_for(exc, path, spec["mode"])
+        if kind == "crash":
+            message = _explained(message, explainers, Crash(exc, source.decode("utf-8", "replace"), str(path)))
         channel.send("problem", kind=kind, message=message, detail=detail)
         channel.send("done", bcrypt_ops=counter.ops)
         tee.flush()

@@ -37,3 +37,21 @@ def test_a_hash_that_is_not_bcrypt_is_named_by_what_made_it(mistake: str, named:
     drill = catalogue.find("hashing")
     report = run_drill(catalogue, drill, drill.mistakes_dir / mistake, devcheck.AUTHOR_OPTIONS)
     assert [(c.id, named in c.fix) for c in report.failed_checks] == [("bcrypt-hash", True)], report.to_dict()
+
+
+@pytest.mark.parametrize(
+    ("alias", "mistake", "named"),
+    [
+        ("hashing", "verify_arguments_swapped", "verify(password, hashed): the plain password comes first"),
+        ("hashing", "verify_arguments_swapped", "pwd.verify('hunter2pls', stored)"),
+        ("expiry", "catches_value_error", "Your except catches ValueError, and jwt.decode raised ExpiredSignatureError"),
+    ],
+)
+def test_a_crash_names_the_slip_behind_it(alias: str, mistake: str, named: str, catalogue, tmp_path) -> None:
+    drill = catalogue.find(alias)
+    variant = next(v for v in devcheck.mistakes(drill) if v.name == mistake)
+    path = tmp_path / drill.file
+    path.write_text(variant.source(), encoding="utf-8")
+    report = run_drill(catalogue, drill, path, devcheck.AUTHOR_OPTIONS)
+    assert report.problem is not None and report.problem.kind == "crash", report.to_dict()
+    assert named in report.problem.message

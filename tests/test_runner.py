@@ -148,3 +148,20 @@ def test_a_file_that_crashes_points_at_the_hint_about_crashes(tmp_path: Path) ->
     assert report.problem is not None and (report.problem.kind, report.problem.hint) == ("crash", 2)
     syntax = run_source(tmp_path, "def (:\n")
     assert syntax.problem is not None and syntax.problem.hint is None
+
+
+def test_a_crash_explainer_adds_its_fix_and_a_broken_one_adds_nothing() -> None:
+    from drilltutor.checking import Crash
+    from drilltutor.harness import _explained
+
+    def broken(crash: Crash) -> str:
+        raise RuntimeError("the explainer's own bug")
+
+    def knows(crash: Crash) -> str | None:
+        return "Catch ValueError." if isinstance(crash.exc, ValueError) else None
+
+    crash = Crash(ValueError("bad"), "x = 1\n", "answer.py")
+    message = "answer.py raised an error while running: ValueError: bad"
+    assert _explained(message, [broken], crash) == message
+    assert _explained(message, [broken, knows], crash) == message + ". Catch ValueError."
+    assert _explained(message, [knows], Crash(KeyError("k"), "", "answer.py")) == message

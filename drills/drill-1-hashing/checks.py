@@ -1,10 +1,16 @@
 """Hidden checks for drill-1 (hashing). Five bcrypt operations: two hashes, three verifies."""
 
-from drilltutor.checking import Ctx, Failure, check
+import ast
+
+from drilltutor.checking import Crash, Ctx, Failure, check, explains_crash
 
 # Not the prompt's password, and not ASCII: a context that only works for "hunter2pls" fails.
 PASSWORD = "Grüße, Sam! 🔑 9"
-WRONG = "Grüße, Sam! 🔑 8"
+# The nearest wrong password: the right one with its first letter lower-cased. A verify that
+# says yes to anything says yes to it, and so does one that lower-cases passwords first.
+WRONG = "grüße, Sam! 🔑 9"
+# Far from both: asked only when WRONG verified, to tell those two mistakes apart.
+UNRELATED = "not the password at all"
 PREFIXES = ("$2a$", "$2b$", "$2y$")
 
 
@@ -114,11 +120,53 @@ def verify_right(ctx: Ctx) -> None:
             )
 
 
-@check("verify-wrong", "verify() is False for a wrong password", needs=("verify-right",))
+@check("verify-wrong", "verify() is False for a wrong password, even one that differs only in letter case", needs=("verify-right",))
 def verify_wrong(ctx: Ctx) -> None:
     pwd = ctx.namespace["pwd"]
     stored = _two_hashes(ctx)[0]
-    sent = f"pwd.verify({WRONG!r}, {stored!r})"
+    sent = f"pwd.verify({WRONG!r}, stored), where stored = pwd.hash({PASSWORD!r}): only the first letter's case differs"
     answer = ctx.call(sent, pwd.verify, WRONG, stored)
-    if answer is not False:
-        raise Failure(sent=sent, got=repr(answer), expected="False", fix="return the library's verify() result as it is")
+    if answer is False:
+        return
+    if answer is True and ctx.call(f"pwd.verify({UNRELATED!r}, stored)", pwd.verify, UNRELATED, stored) is False:
+        fix = "pass the password to the library exactly as typed: lower-casing (or upper-casing) it before hashing or verifying makes Sam and sam one password"
+    else:
+        fix = "verify said yes to a password that was never hashed: return the library's verify() result as it is"
+    raise Failure(sent=sent, got=repr(answer), expected="False: a password that differs in letter case is a wrong password", fix=fix)
+
+
+# What verify() raises when its second argument is not a hash it knows: passlib and pwdlib
+# name it UnknownHashError; bcrypt.checkpw says "Invalid salt".
+_NOT_A_HASH = ("UnknownHashError", "Invalid salt")
+
+
+def _call_at(source: str, line: int | None) -> ast.Call | None:
+    """The verify/checkpw call with two arguments on that line of the learner's file."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    return next(
+        (
+            node
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call)
+            and node.lineno == line
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("verify", "checkpw")
+            and len(node.args) == 2
+        ),
+        None,
+    )
+
+
+@explains_crash
+def verify_arguments_swapped(crash: Crash) -> str | None:
+    if type(crash.exc).__name__ not in _NOT_A_HASH and str(crash.exc) not in _NOT_A_HASH:
+        return None
+    rule = "verify(password, hashed): the plain password comes first, then the hash that pwd.hash() returned"
+    call = _call_at(crash.source, crash.line())
+    if call is None:
+        return f"The second argument to verify was not a hash. {rule}."
+    swapped = ast.Call(call.func, [call.args[1], call.args[0]], call.keywords)
+    return f"Line {call.lineno} passes {ast.unparse(call.args[0])} first. {rule}: {ast.unparse(swapped)}"

@@ -1,4 +1,5 @@
-"""The judge of a `token` a learner's file made, shared by drill-2 (jwt) and drill-3 (expiry).
+"""The judge of a `token` a learner's file made, shared by drill-2 (jwt) and drill-3 (expiry);
+drill-4's guard reads the `except` clauses around decode with it too.
 
 Tokens are read with drilltutor's own codec (ctx.jwt), so python-jose and PyJWT files are
 judged alike. Each drill's checks.py declares its checks and calls the bodies here.
@@ -65,6 +66,26 @@ def decode_calls(tree: ast.AST) -> list[ast.Call]:
             if name == "decode" and len(node.args) + len(node.keywords) >= 2:
                 found.append(node)
     return found
+
+
+def handlers_around_decode(source: str) -> list[str] | None:
+    """What the `except` clauses of the first try that holds a decode call catch ("everything"
+    for a bare except); None when no try holds one (or the source cannot be parsed)."""
+    try:
+        parsed = ast.parse(source)
+    except SyntaxError:
+        return None
+    for node in ast.walk(parsed):
+        if not isinstance(node, ast.Try):
+            continue
+        decodes = any(
+            isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("decode", "get_unverified_claims")
+            for stmt in node.body
+            for n in ast.walk(stmt)
+        )
+        if decodes:
+            return [ast.unparse(h.type) if h.type is not None else "everything" for h in node.handlers]
+    return None
 
 
 # Check bodies both drills declare -----------------------------------------------------

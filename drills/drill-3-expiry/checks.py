@@ -3,9 +3,10 @@ so python-jose and PyJWT files are judged alike. That the file finished at all (
 expired error was caught, not crashed on, and nothing exited non-zero) is proved by the
 runner before any check runs."""
 
+import ast
 import time
 
-from drilltutor.checking import Ctx, Failure, check, shared
+from drilltutor.checking import Crash, Ctx, Failure, check, explains_crash, shared
 
 judge = shared(__file__, "../drill-2-jwt/tokenfile.py")
 SUB = judge.SUB
@@ -147,3 +148,35 @@ def rejected_for_expiry(ctx: Ctx) -> None:
                 expected="a rejection for expiry, e.g. rejected: Signature has expired.",
                 fix=fix,
             )
+
+
+# What to catch, by the library whose decode raised: the error itself, or its parent, which
+# covers every way decode refuses a token.
+CATCH = {
+    "jose": "ExpiredSignatureError, or its parent JWTError (from jose import JWTError)",
+    "jwt": "jwt.ExpiredSignatureError, or its parent jwt.InvalidTokenError",
+}
+
+
+def _decodes_at(source: str, line: int | None) -> bool:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return False
+    return any(call.lineno <= (line or 0) <= (call.end_lineno or call.lineno) for call in judge.decode_calls(tree))
+
+
+@explains_crash
+def uncaught_decode_error(crash: Crash) -> str | None:
+    error = type(crash.exc)
+    library = error.__module__.split(".")[0]
+    if library not in CATCH or not _decodes_at(crash.source, crash.line()):
+        return None  # not decode's error (encode's, say): the crash message says enough
+    raised = f"jwt.decode raised {error.__name__}"
+    handlers = judge.handlers_around_decode(crash.source)
+    if handlers is None:
+        return f"No try catches it: {raised}. Call decode inside try, and catch {CATCH[library]}."
+    caught = {h.rsplit(".", 1)[-1].strip("() ") for handler in handlers for h in handler.split(",")}
+    if caught & {cls.__name__ for cls in error.__mro__}:
+        return f"Line {crash.line()} is outside the try that catches it: {raised} there. Decode inside that try."
+    return f"Your except catches {', '.join(handlers)}, and {raised}, which is not one of those: catch {CATCH[library]}."

@@ -7,7 +7,6 @@ went wrong (a crash, a token let through, the wrong status, a missing header, a 
 body), so one mistake shows up as one failing check."""
 
 import secrets
-import time
 
 from drilltutor.checking import Ctx, Failure, check, shared
 
@@ -20,14 +19,13 @@ OTHER_KEY = "not-this-runs-secret-" + secrets.token_hex(8)
 
 def _bad_tokens(ctx: Ctx) -> dict[str, tuple[str, str, str]]:
     """key -> (short name, label for `sent`, token). Each one must end in the same 401."""
-    none_alg = ctx.jwt.encode({"sub": TARGET, "exp": int(time.time()) + 1800}, "", alg="none")
     return {
         "garbage": ("garbage", "a garbage token (Bearer garbage)", "garbage"),
         "forged": ("another key", f"a token for {TARGET} signed with a key that is not SECRET_KEY", ctx.token(TARGET, key=OTHER_KEY)),
         "expired": ("expired", f"a token for {TARGET}, signed with SECRET_KEY, that expired 5 minutes ago", ctx.token(TARGET, minutes=-5)),
         "no-sub": ("no sub", "a token signed with SECRET_KEY whose payload has no sub", ctx.token(None)),
         "unknown": ("unknown user", f"a token signed with SECRET_KEY for {STRANGER}, who is not in `users`", ctx.token(STRANGER)),
-        "alg-none": ("alg none", f'an unsigned token for {TARGET} (header "alg": "none", no signature)', none_alg),
+        "alg-none": ("alg none", f'an unsigned token for {TARGET} (header "alg": "none", no signature)', guard.unsigned_token(ctx, TARGET)),
     }
 
 
@@ -81,7 +79,9 @@ def garbage(ctx: Ctx) -> None:
         fix = "when decode fails, your code returns instead of raising, and FastAPI hands what a dependency returns to the route as the user: raise the 401 from the except"
     else:
         fix = "get_current_user let a string that is not a JWT through: decode it with the library and raise the 401 when decode raises"
-    raise guard.fail(resp, "401: there is nothing in this token to trust", fix, got=f"{resp.status}, get_current_user returned {guard.described(returned)}")
+    raise guard.fail(
+        resp, "401: there is nothing in this token to trust", guard.let_through_fix(returned, fix), got=f"{resp.status}, get_current_user returned {guard.described(returned)}"
+    )
 
 
 @check("signature", "A token signed with another key, or not signed at all, is refused", needs=("garbage",))
@@ -93,8 +93,11 @@ def signature(ctx: Ctx) -> None:
     raise guard.fail(
         resp,
         "401: only a token signed with SECRET_KEY using HS256 names a user",
-        'the signature was never checked, so anyone can write a token for any email: jwt.decode(token, SECRET, algorithms=["HS256"]), '
-        'never get_unverified_claims() or options={"verify_signature": False}',
+        guard.let_through_fix(
+            returned,
+            'the signature was never checked, so anyone can write a token for any email: jwt.decode(token, SECRET, algorithms=["HS256"]), '
+            'never get_unverified_claims() or options={"verify_signature": False}',
+        ),
         got=f"{resp.status}, get_current_user returned {guard.described(returned)}{guard.also(rows, resp)}",
     )
 
@@ -107,7 +110,7 @@ def expiry(ctx: Ctx) -> None:
     raise guard.fail(
         resp,
         "401: once exp has passed the token is worth nothing",
-        'jwt.decode checks exp on its own and raises once it has passed; leave its options alone (no "verify_exp": False, no leeway)',
+        guard.let_through_fix(returned, 'jwt.decode checks exp on its own and raises once it has passed; leave its options alone (no "verify_exp": False, no leeway)'),
         got=f"{resp.status}, get_current_user returned {guard.described(returned)}",
     )
 
@@ -125,7 +128,7 @@ def no_user(ctx: Ctx) -> None:
     raise guard.fail(
         resp,
         "401: a signature proves who made the token, not that the user exists",
-        fix,
+        guard.let_through_fix(returned, fix),
         got=f"{resp.status}, get_current_user returned {guard.described(returned)}{guard.also(rows, resp)}",
     )
 

@@ -7,15 +7,18 @@ wrong and one mistake shows up as one failing check. Each drill's checks.py decl
 checks (ids, titles, order) and calls the bodies here; the bad tokens are its own.
 """
 
-import ast
 import secrets
+import time
 
+import bcrypt
 from fastapi import Depends, FastAPI
 from fastapi.security import OAuth2PasswordBearer
 from fastapi.security.base import SecurityBase
 
-from drilltutor.checking import Advice, Ctx, Failure
+from drilltutor.checking import Advice, Ctx, Failure, shared
 from drilltutor.checking.trace import one_line, trimmed
+
+tokenfile = shared(__file__, "../drill-2-jwt/tokenfile.py")
 
 # Per-run names: a dependency that answers a fixed or first user cannot pass by luck.
 TARGET = f"lin-{secrets.token_hex(3)}@uae.dev"
@@ -73,6 +76,11 @@ def bad(ctx: Ctx, tokens) -> list[tuple[str, str, object, object]]:
     return [(key, short, *ask(ctx, key, token, label)) for key, (short, label, token) in ctx.state["bad-tokens"].items()]
 
 
+def unsigned_token(ctx: Ctx, sub: str) -> str:
+    """A token for `sub` whose header says "alg": "none", with no signature, valid for 30 minutes."""
+    return ctx.jwt.encode({"sub": sub, "exp": int(time.time()) + 1800}, "", alg="none")
+
+
 def fail(resp, expected: str, fix: str, got: str = "") -> Failure:
     return Failure(sent=resp.sent, got=got or resp.brief(), expected=expected, fix=fix, detail=resp.error)
 
@@ -102,62 +110,55 @@ def _hard_coded(ctx: Ctx) -> bool:
 
 # Why a bad token crashed -------------------------------------------------------------
 
-def _tree(ctx: Ctx) -> ast.AST | None:
-    try:
-        return ast.parse(ctx.source)
-    except SyntaxError:
-        return None
-
-
-def _guarded_handlers(ctx: Ctx) -> list[str] | None:
-    """What the `except` clauses around a decode call catch; None when no try holds a decode."""
-    tree = _tree(ctx)
-    if tree is None:
-        return None
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Try):
-            continue
-        decodes = any(
-            isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("decode", "get_unverified_claims")
-            for stmt in node.body
-            for n in ast.walk(stmt)
-        )
-        if decodes:
-            return [ast.unparse(h.type) if h.type is not None else "everything" for h in node.handlers]
-    return None
-
-
 def _raised(resp) -> str:
-    return resp.error.strip().splitlines()[-1] if resp.error else ""
+    """The exception line of the learner's traceback: the first line that is not a frame. Not the
+    last line: a message can run on (pydantic's ends with a link to its docs)."""
+    lines = [line for line in resp.error.strip().splitlines() if line and not line.startswith((" ", "Traceback"))]
+    return lines[0] if lines else ""
 
 
-def _crash_fix(ctx: Ctx, resp) -> str:
+RETURNED_NOT_RAISED = (
+    "get_current_user returned the HTTPException instead of raising it, so FastAPI handed it on as the user: "
+    "raise it, don't return it"
+)
+
+
+def crash_fix(ctx: Ctx, resp) -> str:
+    """The one thing to change when a bad token made the app answer 500, read from what was raised."""
     raised = _raised(resp)
     name = raised.split(":", 1)[0].strip()
     short = name.rsplit(".", 1)[-1]
+    if "'HTTPException' object" in raised:
+        return RETURNED_NOT_RAISED
+    if short == "KeyError" and (STRANGER in raised or raised.endswith("None")):
+        return "users[email] raised KeyError for an email nobody has: look it up with users.get(email) and raise the same 401 when it is None"
+    if short == "KeyError":
+        return 'a genuine token that lacks a claim is still a bad token: read it with payload.get("sub") and let the missing user end in the same 401'
+    if "'NoneType' object" in raised:
+        return "users.get(email) gave None for an email nobody has, and the code went on with it: right after the lookup, if user is None, raise the same 401"
+    if name == "jose.exceptions.JWKError":
+        return (
+            'pass algorithms=["HS256"] to jwt.decode: without it python-jose takes the algorithm from the token\'s own header, '
+            'and for "alg": "none" it raises JWKError, which JWTError does not cover'
+        )
     if name.startswith("jose."):
         parent = "JWTError (from jose import JWTError)"
     elif name.startswith("jwt."):
         parent = "jwt.InvalidTokenError"
-    elif short == "KeyError" and (STRANGER in raised or raised.endswith("None")):
-        return f"{resp.sent} returned 500: users[email] raised for an email nobody has; use users.get(email) and raise the same 401 when it is None"
-    elif short == "KeyError":
-        return (
-            f"{resp.sent} returned 500: a genuine token that lacks a claim is still a bad token; read it with "
-            'payload.get("sub") and let the missing user end in the same 401'
-        )
     else:
-        return f"{resp.sent} returned 500 because your code raised {short}; every way a token can be wrong must end in the 401, never an exception"
-    handlers = _guarded_handlers(ctx)
+        return f"your code raised {short}: every way a token can be wrong must end in the 401, never an exception"
+    handlers = tokenfile.handlers_around_decode(ctx.source)
     if not handlers:
-        return f"{resp.sent} returned 500; wrap jwt.decode in try/except {parent} and raise the 401 from the except"
+        return f"wrap jwt.decode in try/except {parent} and raise the 401 from the except"
     caught = {h.rsplit(".", 1)[-1].strip("() ") for handler in handlers for h in handler.split(",")}
     if caught & {short, "JWTError", "JOSEError", "InvalidTokenError", "PyJWTError", "Exception", "BaseException", "everything"}:
-        return f"{resp.sent} returned 500 from a line outside your try (the traceback shows which); move every call that reads the token inside it"
-    return (
-        f"{resp.sent} returned 500: your except catches {', '.join(handlers)}, and {short} is not one of them; "
-        f"catch {parent}, the parent of every token error decode raises"
-    )
+        return "the error came from a line outside your try (the traceback shows which): move every call that reads the token inside it"
+    return f"your except catches {', '.join(handlers)}, and {short} is not one of them: catch {parent}, the parent of every token error decode raises"
+
+
+def let_through_fix(returned: object, fix: str) -> str:
+    """`fix` for a bad token that got through, unless the slip is an exception returned instead of raised."""
+    return RETURNED_NOT_RAISED if isinstance(returned, Exception) else fix
 
 
 # Check bodies both drills declare -----------------------------------------------------
@@ -172,8 +173,22 @@ def users_store(ctx: Ctx) -> None:
             fix="users: dict = {} at the top level, and look users up with users.get(email)",
         )
     # The decoy goes in first: `next(iter(users.values()))` style answers land on it, not on TARGET.
-    users[DECOY] = {"email": DECOY}
-    users[TARGET] = {"email": TARGET}
+    users[DECOY] = record(ctx, DECOY, "Ade Okafor")
+    users[TARGET] = record(ctx, TARGET, "Lin Chen")
+
+
+def hashed_password(ctx: Ctx) -> str:
+    """A real bcrypt hash, made once per run and shared by every record: new each run, so finding it
+    in an answer can only mean the answer carried a stored user. Nothing verifies against it, so
+    bcrypt's lowest work factor serves (a millisecond, where 12 costs a quarter of a second)."""
+    if "hashed" not in ctx.state:
+        ctx.state["hashed"] = bcrypt.hashpw(secrets.token_urlsafe(12).encode(), bcrypt.gensalt(4)).decode()
+    return ctx.state["hashed"]
+
+
+def record(ctx: Ctx, email: str, full_name: str) -> dict:
+    """A whole user record, as an app keeps one, so that a model built from it (UserInDB(**record)) works."""
+    return {"email": email, "username": email, "hashed_password": hashed_password(ctx), "full_name": full_name, "disabled": False}
 
 
 def _schemes(dependant, kind=OAuth2PasswordBearer) -> list:
@@ -285,7 +300,7 @@ def no_crash(ctx: Ctx, rows: list) -> None:
     raise fail(
         first,
         "401: a bad token is the client's problem, never a server error",
-        _crash_fix(ctx, first),
+        crash_fix(ctx, first),
         got=first.brief() + also(crashed, first),
     )
 

@@ -94,7 +94,7 @@ def refused(ctx: Ctx) -> None:
     raise guard.fail(
         resp,
         "401: there is nothing in this token to trust",
-        fix,
+        guard.let_through_fix(returned, fix),
         got=f"{resp.status}, get_current_user returned {guard.described(returned)}{guard.also(rows, resp)}",
     )
 
@@ -115,7 +115,7 @@ def algorithms(ctx: Ctx) -> None:
     raise guard.fail(
         resp,
         "401: you sign with HS256, so a token that claims anything else is not one of yours",
-        fix,
+        guard.let_through_fix(returned, fix),
         got=f"{resp.status}, get_current_user returned {guard.described(returned)}{guard.also(rows, resp)}",
     )
 

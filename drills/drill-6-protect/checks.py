@@ -1,21 +1,17 @@
 """Hidden checks for drill-6 (protect). The checks put two users of their own in the
-learner's `users` and mint tokens with drilltutor's own codec (ctx.token), so python-jose
-and PyJWT files are judged alike. Every answer is asked for in process (httpx through
-ASGITransport) and then again from a real uvicorn server."""
+learner's `users` (whole records, as an app keeps them) and mint tokens with drilltutor's
+own codec (ctx.token), so python-jose and PyJWT files are judged alike. Every answer is
+asked for in process (httpx through ASGITransport), once per token; `live` then asks a
+real uvicorn server the same questions, once every in-process answer is right."""
 
 import secrets
 
-from drilltutor.checking import Ctx, Failure, check
+from drilltutor.checking import Ctx, Failure, check, shared
 
-# Per-run names: a route that answers a hard-coded email, or the first user it finds,
-# cannot pass by luck.
-TARGET = f"lin-{secrets.token_hex(3)}@uae.dev"
-DECOY = f"ade-{secrets.token_hex(3)}@uae.dev"
-_B64 = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-# Shaped like a real bcrypt hash and new every run, so finding it in an answer can only mean
-# the answer carried the stored user dict.
-HASHED = "$2b$12$" + "".join(secrets.choice(_B64) for _ in range(53))
-DECOY_HASHED = "$2b$12$" + "".join(secrets.choice(_B64) for _ in range(53))
+# The records, the per-run names and what a crash means are drill-4's guard's: drill-6 mounts
+# the same dependency, only on the learner's own route.
+guard = shared(__file__, "../drill-4-dependency/guard.py")
+TARGET, DECOY, STRANGER = guard.TARGET, guard.DECOY, guard.STRANGER
 OTHER_KEY = "not-this-runs-secret-" + secrets.token_hex(8)
 
 
@@ -55,14 +51,22 @@ def _unguarded(ctx: Ctx) -> bool:
     return _no_token(ctx).status == 200
 
 
-def _must_be_401(ctx: Ctx, check_id: str, resp, expected: str, *, on_500: str, on_200: str = UNGUARDED) -> None:
+def _ask(ctx: Ctx, key: str, token: str, label: str):
+    """GET /me once per token in process; the answer is kept for the checks after it."""
+    answers = ctx.state.setdefault("answers", {})
+    if key not in answers:
+        ctx.state.setdefault("asked", {})[key] = (token, label)
+        answers[key] = _client(ctx).get("/me", token=token, label=label)
+    return answers[key]
+
+
+def _must_be_401(ctx: Ctx, resp, expected: str, *, on_200: str = UNGUARDED, on_500: str = "") -> None:
     if resp.status == 401:
         return
-    ctx.state.setdefault("failed", set()).add(check_id)
     if resp.status == 200:
         fix = UNGUARDED if _unguarded(ctx) else on_200
     elif resp.status == 500:
-        fix = on_500
+        fix = on_500 or guard.crash_fix(ctx, resp)
     elif resp.status == 422:
         fix = PARAMETER
     elif resp.status == 403:
@@ -72,19 +76,18 @@ def _must_be_401(ctx: Ctx, check_id: str, resp, expected: str, *, on_500: str, o
     raise _fail(resp, expected, fix)
 
 
+UNSIGNED = 'never get_unverified_claims() or options={"verify_signature": False}'
+
+
+def _tampered(ctx: Ctx) -> str:
+    """A token for TARGET carrying the signature of a genuine token for DECOY: the payload was changed after signing."""
+    genuine, wanted = ctx.token(DECOY), ctx.token(TARGET)
+    return wanted.rsplit(".", 1)[0] + "." + genuine.rsplit(".", 1)[1]
+
+
 @check("users", "`users` is a dict the checks can add users to")
 def users_store(ctx: Ctx) -> None:
-    users = ctx.name("users", "a dict: email -> user dict, the store get_current_user looks users up in")
-    if not isinstance(users, dict):
-        raise Failure(
-            sent="looked at `users`",
-            got=f"a {type(users).__name__}: {users!r}"[:160],
-            expected='a dict keyed by email: {"sam@uae.dev": {"email": "sam@uae.dev", "hashed_password": "$2b$..."}}',
-            fix="users: dict = {} at the top level, and look users up with users.get(email)",
-        )
-    # The decoy goes in first: `next(iter(users))` style answers land on it, not on TARGET.
-    users[DECOY] = {"email": DECOY, "hashed_password": DECOY_HASHED}
-    users[TARGET] = {"email": TARGET, "hashed_password": HASHED}
+    guard.users_store(ctx)
 
 
 @check("me-route", "The app has a GET /me route")
@@ -157,11 +160,9 @@ def me_valid(ctx: Ctx) -> None:
 
 @check("me-no-token", "No Authorization header gets 401", needs=("me-route",))
 def me_no_token(ctx: Ctx) -> None:
-    resp = _no_token(ctx)
     _must_be_401(
         ctx,
-        "me-no-token",
-        resp,
+        _no_token(ctx),
         "401: no token, no answer",
         on_500="your route ran without a user and crashed: the guard belongs in its parameters, user = Depends(get_current_user), so it never runs without one",
     )
@@ -169,49 +170,87 @@ def me_no_token(ctx: Ctx) -> None:
 
 @check("me-garbage", "A token that is not a JWT gets 401, not a 500", needs=("me-route",))
 def me_garbage(ctx: Ctx) -> None:
-    resp = _client(ctx).get("/me", token="garbage", label="Authorization: Bearer garbage")
     _must_be_401(
         ctx,
-        "me-garbage",
-        resp,
+        _ask(ctx, "garbage", "garbage", "Authorization: Bearer garbage"),
         "401, the same as any other bad token",
         on_200="the guard let a token that is not even a JWT through: decode it with the library and raise 401 when decode fails",
-        on_500="decode raised on a token that is not a JWT and nothing caught it: wrap the decode in try/except JWTError (PyJWT: jwt.InvalidTokenError) and raise HTTPException(401) from the except",
     )
 
 
 @check("me-expired", "An expired token gets 401", needs=("users", "me-route"))
 def me_expired(ctx: Ctx) -> None:
-    token = ctx.token(TARGET, minutes=-5)
-    resp = _client(ctx).get("/me", token=token, label=f"a token for {TARGET}, signed with SECRET_KEY, that expired 5 minutes ago")
+    resp = _ask(ctx, "expired", ctx.token(TARGET, minutes=-5), f"a token for {TARGET}, signed with SECRET_KEY, that expired 5 minutes ago")
     _must_be_401(
         ctx,
-        "me-expired",
         resp,
         "401: an expired token is a bad token",
         on_200='the token\'s exp was never checked: get the payload from jwt.decode(token, SECRET, algorithms=["HS256"]), which refuses an expired token, and leave its options alone',
-        on_500="the expired error escaped: catch JWTError (it covers ExpiredSignatureError; PyJWT: jwt.InvalidTokenError) around decode and raise the 401",
     )
 
 
-@check("me-forged", "A token signed with another key gets 401", needs=("users", "me-route"))
+@check("me-forged", "A token signed with another key, or changed after it was signed, gets 401", needs=("users", "me-route"))
 def me_forged(ctx: Ctx) -> None:
-    token = ctx.token(TARGET, key=OTHER_KEY)
-    resp = _client(ctx).get("/me", token=token, label=f"a token for {TARGET} signed with a key that is not SECRET_KEY")
+    forged = _ask(ctx, "forged", ctx.token(TARGET, key=OTHER_KEY), f"a token for {TARGET} signed with a key that is not SECRET_KEY")
+    tampered = _ask(ctx, "tampered", _tampered(ctx), f"a token whose payload was changed from {DECOY} to {TARGET} after SECRET_KEY signed it")
+    for resp in (forged, tampered):
+        _must_be_401(
+            ctx,
+            resp,
+            "401: only a token whose signature matches its content under SECRET_KEY counts",
+            on_200=f'the guard read the payload without checking the signature, so anyone can write a token for any email: jwt.decode(token, SECRET, algorithms=["HS256"]), {UNSIGNED}',
+        )
+
+
+@check("me-alg-none", 'An unsigned token ("alg": "none") gets 401, not a 500', needs=("users", "me-route"))
+def me_alg_none(ctx: Ctx) -> None:
     _must_be_401(
         ctx,
-        "me-forged",
-        resp,
-        "401: only tokens signed with SECRET_KEY count",
-        on_200='the guard read the payload without checking the signature, so anyone can write a token for any email: jwt.decode(token, SECRET, algorithms=["HS256"]), never get_unverified_claims or verify_signature off',
-        on_500="the signature error escaped: catch JWTError (PyJWT: jwt.InvalidTokenError) around decode and raise the 401",
+        _ask(ctx, "alg-none", guard.unsigned_token(ctx, TARGET), f'an unsigned token for {TARGET} (header "alg": "none", no signature)'),
+        "401: a token with no signature proves nothing",
+        on_200=f'a token with no signature named a user: jwt.decode(token, SECRET, algorithms=["HS256"]), {UNSIGNED}',
     )
 
 
-@check("live", "On a real uvicorn server: a valid token gets the email; none, garbage, expired get 401", needs=("me-valid",))
+@check("me-unknown", "A genuine token for an email not in `users` gets 401, not a 500", needs=("users", "me-route"))
+def me_unknown(ctx: Ctx) -> None:
+    _must_be_401(
+        ctx,
+        _ask(ctx, "unknown", ctx.token(STRANGER), f"a token signed with SECRET_KEY for {STRANGER}, who is not in `users`"),
+        "401: a signature proves who made the token, not that the user exists",
+        on_200="return only a user found in `users` under the token's sub; for anyone else, raise the same 401",
+    )
+
+
+BAD = ("me-no-token", "me-garbage", "me-expired", "me-forged", "me-alg-none", "me-unknown")
+BEARER = "a 401 with the header WWW-Authenticate: Bearer (it tells the client which credentials to send)"
+
+
+def _bearer(resp) -> bool:
+    return (resp.header("www-authenticate") or "").split(" ")[0].lower() == "bearer"
+
+
+def _without_bearer(resp) -> str:
+    header = resp.header("www-authenticate")
+    return f"{resp.brief()}, " + (f"WWW-Authenticate: {header}" if header else "no WWW-Authenticate header")
+
+
+@check("www-authenticate", "Every 401 says WWW-Authenticate: Bearer", needs=BAD)
+def www_authenticate(ctx: Ctx) -> None:
+    missing = [resp for resp in (_no_token(ctx), *ctx.state["answers"].values()) if not _bearer(resp)]
+    if missing:
+        raise Failure(
+            sent=missing[0].sent,
+            got=_without_bearer(missing[0]) + (f"; the same for {len(missing) - 1} more bad tokens" if len(missing) > 1 else ""),
+            expected=BEARER,
+            fix='pass headers={"WWW-Authenticate": "Bearer"} to the HTTPException that get_current_user raises',
+        )
+
+
+@check("live", "On a real uvicorn server: a valid token gets the email; no token and bad tokens get the same 401s", needs=("me-valid", "www-authenticate"))
 def live(ctx: Ctx) -> None:
     with ctx.live() as plain:
-        client = _Recorded(plain, ctx.state.setdefault("seen", []))
+        client = _Recorded(plain, ctx.state["seen"])
         resp = client.get("/me", token=ctx.token(TARGET), label=f"a valid token for {TARGET}")
         body = resp.json
         if resp.status != 200 or not isinstance(body, dict) or body.get("email") != TARGET:
@@ -220,25 +259,24 @@ def live(ctx: Ctx) -> None:
                 f'200 and "email": "{TARGET}", as it was in process',
                 "the app answered differently over a real connection; keep /me free of anything that depends on how it is called (the host name, the client address)",
             )
-        bad = (
-            (None, "no Authorization header", "me-no-token"),
-            ("garbage", "Authorization: Bearer garbage", "me-garbage"),
-            (ctx.token(TARGET, minutes=-5), "a token that expired 5 minutes ago", "me-expired"),
-        )
-        for token, label, same_as in bad:
+        # The contract's bad requests, asked again as they were in process.
+        asked = ctx.state["asked"]
+        for token, label in ((None, "no Authorization header"), *(asked[key] for key in ("garbage", "expired", "alg-none", "unknown"))):
             resp = client.get("/me", token=token, label=label)
-            if resp.status != 401:
-                if same_as in ctx.state.get("failed", ()):
-                    fix = f"the same answer as in check {same_as} above: fix that one and this follows"
-                else:
-                    fix = "the app answered differently over a real connection; keep the guard free of anything that depends on how it is called (the host name, the client address)"
-                raise _fail(resp, "401, as in process", fix)
+            if resp.status != 401 or not _bearer(resp):
+                raise Failure(
+                    sent=resp.sent,
+                    got=_without_bearer(resp) if resp.status == 401 else resp.brief(),
+                    expected=BEARER + ", as it was in process",
+                    fix="the app answered differently over a real connection; keep the guard free of anything that depends on how it is called (the host name, the client address)",
+                )
 
 
 @check("no-hash", "No answer holds the password hash", needs=("me-valid",))
 def no_hash(ctx: Ctx) -> None:
+    hashed = guard.hashed_password(ctx)
     for resp in ctx.state.get("seen", []):
-        if HASHED in resp.text or DECOY_HASHED in resp.text:
+        if hashed in resp.text:
             raise Failure(
                 sent=resp.sent,
                 got=f"{resp.brief()}: that holds the user's hashed_password",

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -46,6 +48,38 @@ def check(check_id: str, title: str, *, needs: tuple[str, ...] = ()) -> Callable
 
 def collect(namespace: dict[str, Any]) -> list[CheckSpec]:
     return [value.__check__ for value in namespace.values() if hasattr(value, "__check__")]
+
+
+@dataclass(frozen=True)
+class Crash:
+    """The learner's file raised while it ran, so no check could run: what an explainer reads."""
+
+    exc: BaseException
+    source: str
+    file: str
+
+    def line(self) -> int | None:
+        """The line of the learner's file the error came out of (its last frame there)."""
+        target = os.path.realpath(self.file)
+        lines = [f.lineno for f in traceback.extract_tb(self.exc.__traceback__) if os.path.realpath(f.filename) == target]
+        return lines[-1] if lines else None
+
+
+CrashExplainer = Callable[[Crash], "str | None"]
+
+
+def explains_crash(func: CrashExplainer) -> CrashExplainer:
+    """Declare a function that names a common slip behind a crash of the learner's file.
+
+    It gets the `Crash` and returns the one thing to change, or None when it does not know
+    the slip; the first answer is added to the problem's message.
+    """
+    func.__explains_crash__ = True  # type: ignore[attr-defined]
+    return func
+
+
+def collect_crash_explainers(namespace: dict[str, Any]) -> list[CrashExplainer]:
+    return [value for value in namespace.values() if getattr(value, "__explains_crash__", False)]
 
 
 def shared(checks_file: str, relative: str) -> ModuleType:
