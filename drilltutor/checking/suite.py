@@ -36,7 +36,7 @@ class SuiteRun:
     tests: tuple[TestResult, ...] = ()
     collect_error: str = ""  # pytest's report when the test file could not be loaded
     timed_out: bool = False
-    hung_in: str = ""  # the test that was running when a timed-out run was stopped
+    running: str = ""  # the test that had started and not finished when the run ended
     exit_code: int | None = None  # pytest's exit code, when it ended by itself
     signal: str = ""  # when the tests ended the process with a signal
 
@@ -85,7 +85,7 @@ def run_versions(
             "workers": workers,
         }
         _drive(spec, budget)
-        return {label: _read(folder) for label, folder, _ in folders}
+        return {label: _read(folder, test_file) for label, folder, _ in folders}
 
 
 def _drive(spec: dict[str, object], budget: float) -> None:
@@ -111,7 +111,19 @@ def _drive(spec: dict[str, object], budget: float) -> None:
         proc.wait()
 
 
-def _read(folder: Path) -> SuiteRun:
+def _learner_lines(report: str, folder: Path, test_file: str) -> str:
+    """pytest's report of a file it could not load, cut to the learner's own lines: the
+    frames in their test file and the error, without pytest's and importlib's frames."""
+    kept, ours = [], False
+    for line in report.replace(f"{folder}{os.sep}", "").splitlines():
+        if not line.startswith(" "):
+            ours = line.startswith((test_file, "E "))
+        if ours:
+            kept.append(line)
+    return "\n".join(kept) or report
+
+
+def _read(folder: Path, test_file: str) -> SuiteRun:
     status_file = folder / "status.json"
     if not status_file.exists():
         return SuiteRun(ran=False)
@@ -127,7 +139,7 @@ def _read(folder: Path) -> SuiteRun:
         if event["event"] == "start":
             running = event["test"]
         elif event["event"] == "collect-error":
-            collect_error = event["detail"]
+            collect_error = _learner_lines(event["detail"], folder, test_file)
         elif event["event"] == "test":
             name = event["test"].split("::", 1)[-1]
             if name not in tests or tests[name].outcome == "passed":  # a failed teardown still fails the test
@@ -139,7 +151,7 @@ def _read(folder: Path) -> SuiteRun:
         tests=tuple(tests.values()),
         collect_error=collect_error,
         timed_out=bool(status.get("timed_out")),
-        hung_in=running.split("::", 1)[-1] if status.get("timed_out") else "",
+        running=running.split("::", 1)[-1],
         exit_code=status.get("exit"),
         signal=status.get("signal", ""),
     )
