@@ -56,6 +56,14 @@ def reference(ctx: Ctx) -> None:
     if run.passed:
         return
     sent = f"your {TEST_FILE}, run with pytest against a correct Tasks API (the project drill's reference)"
+    if not run.ran:
+        raise Failure(
+            sent=sent,
+            got=f"pytest could not be started: {(run.error.strip().splitlines() or ['no reason given'])[-1]}",
+            expected="pytest to run your tests",
+            fix="install drilltutor's dependencies again (pip install drilltutor installs pytest); `drilltutor doctor` lists what is missing",
+            detail=run.error,
+        )
     if run.collect_error:
         raise Failure(
             sent=sent,

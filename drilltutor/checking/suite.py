@@ -20,6 +20,7 @@ from pathlib import Path
 PYTEST_ARGS = ["-q", "-p", "no:cacheprovider", "-p", "anyio.pytest_plugin", "--tb=short", "-c", "pytest.ini"]
 # Exit codes of pytest (pytest.ExitCode), named here so the driver's result needs no pytest import.
 EXIT_OK, EXIT_NO_TESTS = 0, 5
+DETAIL_CAP = 2_000  # characters of the driver's own error kept
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class TestResult:
 @dataclass(frozen=True)
 class SuiteRun:
     ran: bool  # False: not started (the correct version failed first, or time ran out)
+    error: str = ""  # when pytest could not be started at all: what the driver said
     tests: tuple[TestResult, ...] = ()
     collect_error: str = ""  # pytest's report when the test file could not be loaded
     timed_out: bool = False
@@ -84,31 +86,34 @@ def run_versions(
             "budget": budget,
             "workers": workers,
         }
-        _drive(spec, budget)
-        return {label: _read(folder, test_file) for label, folder, _ in folders}
+        error = _drive(spec, budget, Path(base) / "driver.txt")
+        return {label: _read(folder, test_file, error) for label, folder, _ in folders}
 
 
-def _drive(spec: dict[str, object], budget: float) -> None:
+def _drive(spec: dict[str, object], budget: float, log: Path) -> str:
+    """Run the driver; what it wrote to stderr when it failed (an error of its own), else ""."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_ADDOPTS", "PYTEST_PLUGINS")}
     env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # only the plugins named: fast, and the same everywhere
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "drilltutor.checking.suitedriver", json.dumps(spec)],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,  # a group of its own: stopped whole if it overruns
-    )
-    try:
-        proc.wait(budget + 10)  # the driver keeps to the budget itself; this is the backstop
-    except subprocess.TimeoutExpired:
-        pass
-    finally:
+    with log.open("wb") as stderr:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "drilltutor.checking.suitedriver", json.dumps(spec)],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            start_new_session=True,  # a group of its own: stopped whole if it overruns
+        )
         try:
-            os.killpg(proc.pid, signal.SIGKILL)  # and whatever a test left running
-        except (ProcessLookupError, PermissionError):
+            proc.wait(budget + 10)  # the driver keeps to the budget itself; this is the backstop
+        except subprocess.TimeoutExpired:
             pass
-        proc.wait()
+        finally:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)  # and whatever a test left running
+            except (ProcessLookupError, PermissionError):
+                pass
+            proc.wait()
+    return log.read_text(encoding="utf-8", errors="replace")[-DETAIL_CAP:] if proc.returncode else ""
 
 
 def _learner_lines(report: str, folder: Path, test_file: str) -> str:
@@ -123,11 +128,11 @@ def _learner_lines(report: str, folder: Path, test_file: str) -> str:
     return "\n".join(kept) or report
 
 
-def _read(folder: Path, test_file: str) -> SuiteRun:
+def _read(folder: Path, test_file: str, error: str) -> SuiteRun:
     status_file = folder / "status.json"
-    if not status_file.exists():
-        return SuiteRun(ran=False)
-    status = json.loads(status_file.read_text(encoding="utf-8"))
+    status = json.loads(status_file.read_text(encoding="utf-8")) if status_file.exists() else {}
+    if not status or status.get("out_of_time"):
+        return SuiteRun(ran=False, error=error)
     tests: dict[str, TestResult] = {}
     collect_error, running = "", ""
     report = folder / "report.jsonl"
