@@ -20,7 +20,7 @@ from drilltutor.variants import load_variants
     ("source", "got", "detail"),
     [
         ("from tasks_api import app\n\ndef test_x(:\n    pass\n", "pytest could not load the file: SyntaxError", 'File "test_tasks_api.py", line 3'),
-        ("import os\n\ndef test_leaves():\n    os._exit(3)\n", "ended before reporting every test (exit status 3, while test_leaves was running)", ""),
+        ("import os\n\ndef test_leaves():\n    os._exit(0)\n", "ended before reporting every test (exit status 0, while test_leaves was running)", ""),
         ("from tasks_api import app\n", "pytest found no tests", ""),
     ],
     ids=["syntax error", "os._exit in a test", "no tests"],
