@@ -17,7 +17,7 @@ else:  # pragma: no cover - exercised on 3.10 only
 FORMAT_VERSION = 1
 METADATA_FILE = "drill.toml"
 DRILL_FILES = ("prompt.md", "solution.py", "hints.toml", "checks.py")
-MODES = ("script", "module")
+MODES = ("script", "module", "pytest")  # pytest: a test file, which only the checks run (with pytest)
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,7 @@ class Drill:
     starter_from: str | None = None
     env: dict[str, str] = field(default_factory=dict)
     self_check: str = ""
+    timeout: float | None = None  # seconds the whole run needs at least, when more than the default
     hints: tuple[Hint, ...] = ()
     cards: tuple[Card, ...] = ()
 
@@ -163,6 +164,9 @@ def load_drill(folder: Path) -> Drill:
     number = meta.get("number")
     if number is not None and not isinstance(number, int):
         raise DrilltutorError(f"Malformed drill: {meta_path} has a `number` that is not a whole number.")
+    timeout = meta.get("timeout")
+    if timeout is not None and (not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0):
+        raise DrilltutorError(f"Malformed drill: {meta_path} has a `timeout` that is not a positive number of seconds.")
     return Drill(
         id=_require(meta, "id", str, meta_path),
         alias=_require(meta, "alias", str, meta_path),
@@ -179,6 +183,7 @@ def load_drill(folder: Path) -> Drill:
         starter_from=starter_from,
         env={str(k): str(v) for k, v in meta.get("env", {}).items()},
         self_check=str(meta.get("self_check", "")),
+        timeout=None if timeout is None else float(timeout),
         hints=hints,
         cards=cards,
     )

@@ -21,7 +21,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO, Iterable, Iterator
 
@@ -183,7 +183,13 @@ def _read_capped(stream: BinaryIO, cap: int, sink: list[bytes], overflow: list[b
     overflow.append(kept > cap)
 
 
+def for_drill(drill: Drill, options: RunOptions) -> RunOptions:
+    """A drill that needs longer than the run's limit (drill.toml `timeout`) gets that long."""
+    return replace(options, timeout=max(options.timeout, drill.timeout or 0))
+
+
 def run_drill(catalogue: Catalogue, drill: Drill, file: Path, options: RunOptions = RunOptions()) -> RunReport:
+    options = for_drill(drill, options)
     file = file.resolve()
     check_file(file)
     started = time.monotonic()

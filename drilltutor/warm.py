@@ -255,6 +255,7 @@ class WarmRunner:
     run = __call__
 
     def _run(self, catalogue: Catalogue, drill: Drill, file: Path, options: RunOptions) -> RunReport:
+        options = runner.for_drill(drill, options)
         file = file.resolve()
         runner.check_file(file)  # bad input is the caller's error, exactly as with the cold runner
         sock = self._ensure()

@@ -20,6 +20,9 @@ def test_find_by_id_alias_or_number() -> None:
 def test_the_bundled_catalogue_holds_the_contracts_drills(catalogue) -> None:
     assert catalogue.find("hashing").file == "drill_1_hashing.py"
     assert all(drill.hints for drill in catalogue.drills)
+    ids = [drill.id for drill in catalogue.drills]
+    assert ids[ids.index("project") + 1] == "tests"
+    assert (catalogue.find("verify").file, catalogue.find("verify").mode) == ("test_tasks_api.py", "pytest")
 
 
 def _copy(tmp_path: Path) -> Path:
@@ -34,9 +37,10 @@ def _copy(tmp_path: Path) -> Path:
         (lambda d: (d / "answer/checks.py").unlink(), "checks.py"),
         (lambda d: (d / "answer/drill.toml").write_text("format = 1\nid = [\n"), "drill.toml"),
         (lambda d: (d / "answer/drill.toml").write_text((d / "answer/drill.toml").read_text().replace("format = 1", "format = 9")), "drill.toml"),
+        (lambda d: (d / "answer/drill.toml").write_text((d / "answer/drill.toml").read_text() + 'timeout = "long"\n'), "timeout"),
         (lambda d: (d / "webapp/drill.toml").write_text((d / "webapp/drill.toml").read_text().replace('alias = "webapp"', 'alias = "answer"')), "answer"),
     ],
-    ids=["missing checks", "bad toml", "future format", "duplicate alias"],
+    ids=["missing checks", "bad toml", "future format", "bad timeout", "duplicate alias"],
 )
 def test_malformed_drill_is_a_clear_error_naming_the_file(tmp_path: Path, edit, named: str) -> None:
     folder = _copy(tmp_path)

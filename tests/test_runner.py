@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from drilltutor.catalogue import load_catalogue
 from drilltutor.results import FAILED, PASSED
-from drilltutor.runner import RunOptions, run_drill
+from drilltutor.runner import RunOptions, for_drill, run_drill
 from tests.conftest import FIXTURES
 
 CATALOGUE = load_catalogue(FIXTURES / "drills")
@@ -31,6 +32,16 @@ def test_reference_passes_and_starter_fails() -> None:
     assert not report.passed
     assert [c.status for c in report.checks] == [FAILED, "skipped"]
     assert report.checks[0].hint == 1
+
+
+def test_a_drill_that_needs_longer_gets_its_own_timeout_and_never_less_than_asked(tmp_path: Path) -> None:
+    slow = replace(ANSWER, timeout=60.0)
+    assert for_drill(slow, RunOptions(timeout=10)).timeout == 60
+    assert for_drill(slow, RunOptions(timeout=90)).timeout == 90
+    assert for_drill(ANSWER, QUICK) == QUICK
+    # A file that needs 5 s runs to the end under QUICK's 4 s, because the drill asks for 60.
+    report = run_source(tmp_path, "import time\ntime.sleep(5)\nanswer = 42\nprint(answer)\n", drill=slow)
+    assert report.passed, report.to_dict()
 
 
 def test_syntax_error_names_the_line(tmp_path: Path) -> None:
