@@ -104,10 +104,11 @@ def delete_task(task_id: int, user: dict = Depends(get_current_user)) -> None:
 
 @app.patch("/tasks/{task_id}")
 def update_task(task_id: int, body: TaskIn, user: dict = Depends(get_current_user)) -> dict:
-    task = tasks.get(task_id)
-    if task is None:
-        raise HTTPException(status_code=404, detail="Task not found")
-    if not may_change(user, task):
-        raise HTTPException(status_code=403, detail="Not your task")
-    task["title"] = body.title
-    return task
+    stored = tasks.get(task_id)
+    if stored is None:
+        raise HTTPException(status_code=404, detail="No such task")
+    if not may_change(user, stored):
+        raise HTTPException(status_code=403, detail="Only its owner or an admin may change it")
+    # The stored dict itself, so GET /tasks shows the new title too.
+    stored["title"] = body.title
+    return stored
