@@ -24,7 +24,7 @@ from drilltutor.fastcli import lighten, narrowed
 from tests.conftest import FIXTURES
 
 # pydantic too: Typer 0.29 would import it to convert parameters; drilltutor.fastcli converts plain ones itself.
-HEAVY = ("fastapi", "starlette", "httpx", "uvicorn", "jose", "jwt", "passlib", "pwdlib", "bcrypt", "fsrs", "watchfiles", "pydantic")
+HEAVY = ("fastapi", "starlette", "httpx", "uvicorn", "jose", "jwt", "passlib", "pwdlib", "bcrypt", "fsrs", "watchfiles", "pydantic", "sqlalchemy")
 
 PROBE_RUNNER = """
 import json, sys
@@ -62,6 +62,11 @@ def test_list_imports_no_heavy_library() -> None:
 
 def test_progress_imports_no_heavy_library() -> None:
     assert _modules_after(["progress"]) & set(HEAVY) == set()
+
+
+def test_doctor_imports_no_sqlalchemy() -> None:
+    # doctor imports the hashing and JWT libraries to try them; SQLAlchemy is only exercise-3's choice.
+    assert "sqlalchemy" not in _modules_after(["doctor"], PROBE_MAIN)
 
 
 @pytest.mark.parametrize(

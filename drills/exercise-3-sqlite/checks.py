@@ -7,10 +7,16 @@ learner's file twice more, one process after the other, each in a folder of its 
 
 bcrypt: one register in the first new process; one login and (if the app hashes before
 it looks) one hash for the duplicate in the second. The table itself is read directly.
+
+Plain sqlite3 and SQLAlchemy (ORM or Core) are both right; the checks read the file the
+same way for both, and a fix names each step in the words of the library the file imports.
 """
 
+import re
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from drilltutor.checking import Ctx, Failure, check, shared
 
@@ -25,7 +31,50 @@ COLUMNS = ("username", "hashed_password", "role")
 flow = shared(__file__, "../project-tasks/tasksflow.py")
 USER, ADMIN = flow.USER, flow.ADMIN
 TABLE_SQL = "CREATE TABLE IF NOT EXISTS users (username TEXT PRIMARY KEY, hashed_password TEXT NOT NULL, role TEXT NOT NULL)"
-CATCH_DUPLICATE = "wrap the INSERT in try/except sqlite3.IntegrityError and raise HTTPException(status_code=400) from the except"
+
+
+@dataclass(frozen=True)
+class Words:
+    """Each step a fix may name, in the words of one library."""
+
+    connect: str  # open the database at TASKS_DB
+    create: str  # the users table, made before the first request
+    write: str  # /register stores the user
+    read: str  # /token and get_current_user find the user
+    commit: str  # a write other connections can see
+    catch: str  # the refused duplicate becomes a 400
+    unique: str  # the table refuses a second row for a name
+    role: str  # the role from the body is stored
+    keep: str  # startup keeps what is there
+
+
+SQLITE3 = Words(
+    connect='sqlite3.connect(os.environ["TASKS_DB"])',
+    create=TABLE_SQL + ", then commit",
+    write="INSERT the user into the table",
+    read="SELECT ... FROM users WHERE username = ?",
+    commit="conn.commit() after the INSERT, or run it inside `with conn:`, which commits when the block ends",
+    catch="wrap the INSERT in try/except sqlite3.IntegrityError and raise HTTPException(status_code=400) from the except",
+    unique="username PRIMARY KEY (or UNIQUE)",
+    role="INSERT ... VALUES (?, ?, ?) with (body.username, hashed, body.role)",
+    keep="create the table with CREATE TABLE IF NOT EXISTS and never DROP it or DELETE its rows at startup",
+)
+SQLALCHEMY = Words(
+    connect='create_engine(f"sqlite:///{os.environ[\'TASKS_DB\']}")',
+    create='a model with __tablename__ = "users" (or Table("users", metadata, ...)) and the columns username, hashed_password, role, then Base.metadata.create_all(engine) (Core: metadata.create_all(engine))',
+    write="add the user: session.add(User(...)) (Core: conn.execute(insert(users).values(...)))",
+    read="session.get(User, username) (Core: select(users).where(users.c.username == username))",
+    commit="session.commit() after session.add(...), or (Core) write inside `with engine.begin() as conn:`, which commits when the block ends",
+    catch="wrap the commit (Core: the engine.begin() block) in try/except sqlalchemy.exc.IntegrityError, roll the session back, and raise HTTPException(status_code=400)",
+    unique="username the primary key: mapped_column(primary_key=True) (or unique=True)",
+    role="User(username=body.username, hashed_password=hashed, role=body.role)",
+    keep="create_all() only creates what is missing: never drop_all() or delete rows at startup",
+)
+_USES_SQLALCHEMY = re.compile(r"^\s*(from|import)\s+sqlalchemy\b", re.MULTILINE)
+
+
+def _words(ctx: Ctx) -> Words:
+    return SQLALCHEMY if _USES_SQLALCHEMY.search(ctx.source) else SQLITE3
 
 
 def _db_path(ctx: Ctx) -> Path:
@@ -71,7 +120,7 @@ def _read_table(ctx: Ctx, sent: str) -> _Table:
             sent=sent,
             got=f"{path} could not be read as SQLite: {exc}",
             expected="a SQLite database file",
-            fix="create it with the standard library: sqlite3.connect(os.environ[\"TASKS_DB\"]), and write nothing else to that path",
+            fix=f"create it as SQLite: {_words(ctx).connect}, and write nothing else to that path",
         ) from None
 
 
@@ -80,27 +129,43 @@ def register_duplicate(ctx: Ctx) -> None:
     response = flow.register(flow.api(ctx), USER, password="another-password-7")
     if response.status == 400:
         return
+    raise _not_refused(ctx, response, "400: ada is already registered (and her password must not change)")
+
+
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*: ")
+
+
+def _not_refused(ctx: Ctx, response: Any, expected: str) -> Failure:
+    """A second /register of a taken name that was not a 400; a crash named by its exception's own
+    line, since SQLAlchemy's message ends with a link rather than the cause."""
+    causes = [line for line in response.error.splitlines() if _EXCEPTION_LINE.match(line)]
+    got = f"{response.status}, because your code raised {causes[-1]}" if causes else response.brief()
+    return Failure(sent=response.sent, got=got, expected=expected, fix=_duplicate_fix(ctx, response), detail=response.error)
+
+
+def _duplicate_fix(ctx: Ctx, response: Any) -> str:
+    """Why a second /register of a taken name was not a 400."""
+    words = _words(ctx)
     if "IntegrityError" in response.error:
-        fix = "the table refused the second INSERT, which is right, but nothing caught it: " + CATCH_DUPLICATE
-    elif response.status in (200, 201):
-        fix = "the table let the name in twice: make username the PRIMARY KEY (or UNIQUE), then " + CATCH_DUPLICATE
-    else:
-        fix = flow.route_fix(response, "POST /register", "answer a taken username with 400: " + CATCH_DUPLICATE)
-    raise flow.fail(response, "400: ada is already registered (and her password must not change)", fix)
+        return "the table refused the second row, which is right, but nothing caught it: " + words.catch
+    if response.status in (200, 201):
+        return f"the table let the name in twice: make {words.unique}, then " + words.catch
+    return flow.route_fix(response, "POST /register", "answer a taken username with 400: " + words.catch)
 
 
 @check("users-table", "The users sit in a `users` table (username, hashed_password, role) at TASKS_DB, committed", needs=("login",))
 def users_table(ctx: Ctx) -> None:
     path = _db_path(ctx)
     sent = f"after ada and grace registered and logged in, opened TASKS_DB ({path}) with a connection of the checks' own"
+    words = _words(ctx)
     if not path.is_file():
         strays = _strays(SCRATCH, ctx)
         if strays:
             got = f"no file there, but your app wrote {strays[0].name} in its working folder"
-            fix = 'open the path the environment names: sqlite3.connect(os.environ["TASKS_DB"]), not a file name of your own'
+            fix = f"open the path the environment names: {words.connect}, not a file name of your own"
         else:
             got = "no file there: the users are still kept somewhere else (in memory?)"
-            fix = f'keep users in SQLite: sqlite3.connect(os.environ["TASKS_DB"]); at startup {TABLE_SQL}; INSERT in /register, SELECT in /token and get_current_user'
+            fix = f"keep users in SQLite: {words.connect}; at startup {words.create}; in /register {words.write}; in /token and get_current_user {words.read}"
         raise Failure(sent=sent, got=got, expected="a SQLite database file", fix=fix)
     table = _read_table(ctx, sent)
     if table.name is None:
@@ -108,7 +173,7 @@ def users_table(ctx: Ctx) -> None:
             sent=sent,
             got=f"tables: {', '.join(table.tables) or 'none'}",
             expected="a table called users",
-            fix=f"create it before the first request, at import or in your lifespan: {TABLE_SQL}, then commit",
+            fix=f"create it before the first request, at import or in your lifespan: {words.create}",
         )
     missing = [c for c in COLUMNS if c not in (name.lower() for name in table.columns)]
     if missing:
@@ -116,7 +181,7 @@ def users_table(ctx: Ctx) -> None:
             sent=sent,
             got=f"a users table with the columns {', '.join(table.columns)}",
             expected=f"the columns {', '.join(COLUMNS)}",
-            fix=f"add {', '.join(missing)}: {TABLE_SQL} (delete an old tasks.db you made by hand, so the table is created afresh)",
+            fix=f"add {', '.join(missing)}: {words.create} (delete an old tasks.db you made by hand, so the table is created afresh)",
         )
     for name, role in ((USER, "user"), (ADMIN, "admin")):
         row = table.user(name)
@@ -125,12 +190,12 @@ def users_table(ctx: Ctx) -> None:
             if isinstance(memory, dict) and name in memory:
                 got, fix = (
                     f"no row for {name} (she is in the `users` dict of your file instead)",
-                    "register must INSERT the user into the table, and /token and get_current_user must SELECT from it; then delete the users dict",
+                    f"in /register {words.write}, and in /token and get_current_user {words.read}; then delete the users dict",
                 )
             else:
                 got, fix = (
-                    f"no row for {name}, though she logs in: the INSERT was never committed, so only the connection that made it can see it",
-                    "commit after writing: conn.commit() after the INSERT, or run it inside `with conn:`, which commits when the block ends",
+                    f"no row for {name}, though she logs in: the write was never committed, so only the connection that made it can see it",
+                    "commit after writing: " + words.commit,
                 )
             raise Failure(sent=sent, got=got + f" ({len(table.rows)} rows in all)", expected=f"a committed row for {name}", fix=fix)
         if row.get("role") != role:
@@ -138,7 +203,7 @@ def users_table(ctx: Ctx) -> None:
                 sent=sent,
                 got=f"{name}'s row has role {row.get('role')!r}",
                 expected=f"role {role!r}, as /register answered",
-                fix="store the role from the body in the role column: INSERT ... VALUES (?, ?, ?) with (body.username, hashed, body.role)",
+                fix="store the role from the body in the role column: " + words.role,
             )
 
 
@@ -152,22 +217,20 @@ def _stored(ctx: Ctx, name: str) -> bool:
 
 def _restart_fix(ctx: Ctx, name: str, first: Path, login, stored_before: bool) -> str:
     """Why an account made in process 1 is not known to process 2."""
+    words = _words(ctx)
     strays = _strays(first, ctx)
     if strays:
         return (
             f"process 1 wrote {first.name}/{strays[0].name}, inside its own working folder, and process 2 started "
-            f'with an empty one in another folder: connect to os.environ["TASKS_DB"], not to a bare file name'
+            f"with an empty one in another folder: connect with {words.connect}, not to a bare file name"
         )
     if login.error:
         return "your /token raised in process 2; the traceback below shows the line"
     if stored_before and not _stored(ctx, name):
-        return (
-            f"{name} was in the table when process 1 stopped, and process 2's start removed that row: create the table with "
-            "CREATE TABLE IF NOT EXISTS and never DROP it or DELETE its rows at startup"
-        )
+        return f"{name} was in the table when process 1 stopped, and process 2's start removed that row: {words.keep}"
     if stored_before:
-        return f"{name} is in the table at TASKS_DB, yet /token refused the right password: look the user up with SELECT ... FROM users WHERE username = ?, not in a dict"
-    return f"{name} never reached the table at TASKS_DB: /register must INSERT into it and commit (conn.commit() or `with conn:`)"
+        return f"{name} is in the table at TASKS_DB, yet /token refused the right password: look the user up with {words.read}, not in a dict"
+    return f"{name} never reached the table at TASKS_DB: in /register {words.write}, and commit: {words.commit}"
 
 
 @check("survives-restart", "An account registered in one process logs in from the next; a duplicate there is still a 400", needs=("users-table",))
@@ -204,20 +267,14 @@ def survives_restart(ctx: Ctx) -> None:
                 sent=f"{login.sent}, then {listed.sent}",
                 got=listed.brief(),
                 expected="200: the token is good and the user exists",
-                fix="get_current_user must look the user up in the table too (SELECT ... WHERE username = ?), not in a dict that a new process starts empty",
+                fix=f"get_current_user must look the user up in the table too ({_words(ctx).read}), not in a dict that a new process starts empty",
                 detail=listed.error,
             )
         # Only after the login: sent at once, a duplicate that lands first in an empty table
         # would make an account the login then finds, and hide why the restart lost it.
         duplicate = flow.register(client, name, password="another-" + name)
         if duplicate.status != 400:
-            if "IntegrityError" in duplicate.error:
-                fix = "the table refused the second INSERT, but nothing caught it: " + CATCH_DUPLICATE
-            elif duplicate.status in (200, 201):
-                fix = "the name was taken before the restart: let the table decide (username PRIMARY KEY or UNIQUE), then " + CATCH_DUPLICATE
-            else:
-                fix = flow.route_fix(duplicate, "POST /register", "answer a taken username with 400")
-            raise flow.fail(duplicate, f"400: {name} registered before the restart", fix)
+            raise _not_refused(ctx, duplicate, f"400: {name} registered before the restart")
 
 
 @check("no-plain-text", "The database file never holds a password as typed", needs=("users-table",))

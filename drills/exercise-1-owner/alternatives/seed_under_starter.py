@@ -108,3 +108,12 @@ def delete_task(task_id: int, user: dict = Depends(get_current_user)):
         raise HTTPException(status_code=403, detail="Not your task")
     del tasks[task_id]
     return None
+
+@app.patch("/tasks/{task_id}")
+def update_task(task_id: int, body: TaskIn, user: dict = Depends(get_current_user)):
+    if task_id not in tasks:
+        raise HTTPException(status_code=404, detail="Task not found")
+    if tasks[task_id]["owner"] != user["username"] and user["role"] != "admin":
+        raise HTTPException(status_code=403, detail="Not your task")
+    tasks[task_id]["title"] = body.title
+    return tasks[task_id]
