@@ -81,6 +81,10 @@ class Drill:
         return self.folder / "mistakes.toml"
 
     @property
+    def alternatives_file(self) -> Path:
+        return self.folder / "alternatives.toml"
+
+    @property
     def names(self) -> tuple[str, ...]:
         """Every way a learner may name this drill on the command line."""
         number = () if self.number is None else (str(self.number),)

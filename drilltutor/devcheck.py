@@ -1,12 +1,13 @@
 """`drilltutor dev check`: proves every drill folder is sound.
 
-For each drill: the reference solution and every file in `alternatives/` pass, the
-starter fails, and every mistake fails on the check it names, with the file itself
-running. A mistake is stated as its change to the reference in `mistakes.toml`
-(`expect = ["check-id"]`), or, where it really is a different file, as a whole file in
-`mistakes/` whose first line names the check (`# expect: check-id`). A mistake whose
-whole point is that the file cannot finish (an uncaught exception) names the problem
-instead: `problem:crash`.
+For each drill: the reference solution and every alternative pass (a file in
+`alternatives/`, or one stated in `alternatives.toml` as its change to another file, such
+as the project's alternative an exercise changes), the starter fails, and every mistake
+fails on the check it names, with the file itself running. A mistake is stated as its
+change to the reference in `mistakes.toml` (`expect = ["check-id"]`), or, where it really
+is a different file, as a whole file in `mistakes/` whose first line names the check
+(`# expect: check-id`). A mistake whose whole point is that the file cannot finish (an
+uncaught exception) names the problem instead: `problem:crash`.
 """
 
 from __future__ import annotations
@@ -67,9 +68,15 @@ def cases(drill: Drill) -> list[_Case]:
         for path in sorted((drill.folder / folder).glob("*.py")):
             expect = () if should_pass else expected_failures(path)
             found.append(_Case(drill, f"{folder}/{path.name}", path, should_pass, expect))
+    for variant in alternatives(drill):
+        found.append(_Case(drill, f"alternatives.toml:{variant.name}", None, True, variant=variant))
     for variant in mistakes(drill):
         found.append(_Case(drill, f"mistakes.toml:{variant.name}", None, False, variant.expect, variant))
     return found
+
+
+def alternatives(drill: Drill) -> tuple[Variant, ...]:
+    return load_variants(drill.alternatives_file, "alternative", drill.solution_path)
 
 
 def mistakes(drill: Drill) -> tuple[Variant, ...]:

@@ -2,7 +2,9 @@
 the reference, a broken copy of an app as the one behaviour it breaks.
 
 A drill's `mistakes.toml` holds its mistakes this way, so a reader sees the mistake and a
-change to the reference reaches every mistake at once. A change that no longer applies
+change to the reference reaches every mistake at once; its `alternatives.toml` holds the
+correct styles that are one change away from another file (an exercise's from the
+project's alternative in the same style). A change that no longer applies
 (its text is gone from the base, or stands there more than once) fails loudly, naming
 the variant, rather than running a file that is not the mistake it claims to be.
 """
@@ -63,7 +65,8 @@ def load_variants(path: Path, table: str, default_base: Path) -> tuple[Variant, 
     """The variants under `[[table]]` in `path`; none when the file does not exist.
 
     A variant changes `default_base` unless it names another file (`base`, relative to
-    the TOML file's folder), such as an alternative it is one change away from.
+    the TOML file's folder), such as an alternative it is one change away from, or
+    another drill's file ("../project-tasks/alternatives/annotated_deps.py").
     """
     if not path.is_file():
         return ()
@@ -87,5 +90,7 @@ def load_variants(path: Path, table: str, default_base: Path) -> tuple[Variant, 
         if not isinstance(expect, list) or not all(isinstance(e, str) for e in expect):
             raise DrilltutorError(f"Malformed drill: {path}: variant {name!r} has an `expect` that is not a list of check ids.")
         base = path.parent / entry["base"] if isinstance(entry.get("base"), str) else default_base
+        if not base.is_file():
+            raise DrilltutorError(f"Malformed drill: {path}: variant {name!r} changes {base}, which is not a file.")
         variants.append(Variant(name, str(entry.get("why", "")), tuple(expect), base, changes, path))
     return tuple(variants)

@@ -32,10 +32,11 @@ def test_every_drill_has_four_mistakes_each_naming_its_check(drill) -> None:
     assert all(variant.expect and variant.why for variant in stated)
 
 
-@pytest.mark.parametrize(("mistake", "named"), [("sha256_crypt_scheme.py", "not sha256_crypt"), ("sha256_not_bcrypt.py", "not a hashlib digest")])
-def test_a_hash_that_is_not_bcrypt_is_named_by_what_made_it(mistake: str, named: str, catalogue) -> None:
+@pytest.mark.parametrize(("mistake", "named"), [("sha256_crypt_scheme", "not sha256_crypt"), ("sha256_not_bcrypt", "not a hashlib digest")])
+def test_a_hash_that_is_not_bcrypt_is_named_by_what_made_it(mistake: str, named: str, catalogue, tmp_path) -> None:
     drill = catalogue.find("hashing")
-    report = run_drill(catalogue, drill, drill.mistakes_dir / mistake, devcheck.AUTHOR_OPTIONS)
+    (case,) = [c for c in devcheck.cases(drill) if c.variant and c.variant.name == mistake]
+    report = run_drill(catalogue, drill, case.file(tmp_path), devcheck.AUTHOR_OPTIONS)
     assert [(c.id, named in c.fix) for c in report.failed_checks] == [("bcrypt-hash", True)], report.to_dict()
 
 

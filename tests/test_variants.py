@@ -35,3 +35,15 @@ def test_a_change_that_no_longer_applies_is_refused_by_name(tmp_path: Path, base
 def test_a_malformed_file_is_named(tmp_path: Path, toml: str) -> None:
     with pytest.raises(DrilltutorError, match="Malformed drill"):
         load_variants(_write(tmp_path, toml), "mistake", tmp_path / "solution.py")
+
+
+def test_a_base_in_another_folder_is_changed_and_a_missing_one_is_named(tmp_path: Path) -> None:
+    (tmp_path / "project").mkdir()
+    (tmp_path / "project" / "app.py").write_text("role = body.role\n", encoding="utf-8")
+    (tmp_path / "exercise").mkdir()
+    entry = '[[alternative]]\nname = "{0}"\nbase = "../project/{0}.py"\n[[alternative.change]]\nreplace = "body.role"\nwith = "\'user\'"\n'
+    path = _write(tmp_path / "exercise", entry.format("app"))
+    (variant,) = load_variants(path, "alternative", tmp_path / "exercise" / "solution.py")
+    assert variant.source() == "role = 'user'\n"
+    with pytest.raises(DrilltutorError, match="'gone' changes .*gone.py, which is not a file"):
+        load_variants(_write(tmp_path / "exercise", entry.format("gone")), "alternative", tmp_path / "exercise" / "solution.py")
