@@ -491,7 +491,7 @@ def me_unknown_user(ctx: Ctx) -> None:
         "me-unknown-user",
         resp,
         "401: a signature proves who signed the token, not that the account exists (it may have been deleted since)",
-        on_200="the guard trusted the token's sub without looking it up: user = users.get(email); if user is None: raise the same 401",
+        on_200="the guard answered for an account that does not exist: look the sub up, user = users.get(email), and raise the same 401 when it is None; never make a user up from the token's claims",
         on_500="users.get(email) gave None and the route used it: if user is None, raise the same 401 as for a bad token",
     )
 

@@ -362,7 +362,7 @@ def unknown_user(ctx: Ctx) -> None:
         if response.status == 401:
             fix = "raise the same HTTPException as for a bad token when users.get(username) finds nobody"
         elif response.status in (200, 204, 403):
-            fix = "get_current_user trusted the token's sub without looking it up: user = users.get(username); if user is None: raise the 401 (a signature proves who signed the token, not that the account exists)"
+            fix = "get_current_user answered for an account that does not exist: look the sub up, user = users.get(username), and raise the 401 when it is None; never make a user up from the token's claims (a signature proves who signed the token, not that the account exists)"
         else:
             fix = "users.get(username) gave None and the code went on with it: if user is None, raise the 401 before returning"
         raise flow.fail(response, expected, flow.route_fix(response, route, fix))
