@@ -14,7 +14,6 @@ Hashes may be bcrypt or Argon2: seed 000 teaches bcrypt, and FastAPI's own tutor
 uses pwdlib's PasswordHash.recommended(), which is Argon2."""
 
 import ast
-import re
 import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
