@@ -69,6 +69,7 @@ def test_this_environment_is_healthy_and_every_library_was_exercised(drills: Pat
     assert code == 0 and report["broken"] is False
     hashing = " ".join(f["message"] for f in by_topic(report, "hashing"))
     assert "hashed and verified" in hashing and "pwdlib" in hashing
+    assert "PasswordHash.recommended() (Argon2) hashed and verified" in hashing
     assert all("signed and read" in f["message"] for f in by_topic(report, "jwt"))
     assert {"python", "hashing", "jwt", "web", "secret", "progress", "drills", "workspace"} <= {f["topic"] for f in report["findings"]}
 
@@ -82,6 +83,17 @@ def test_a_passlib_that_cannot_hash_with_bcrypt_is_named_with_the_fix(drills: Pa
     assert len(broken) == 1
     assert "passlib 1.7.4" in broken[0]["message"] and "bcrypt" in broken[0]["message"] and "72 bytes" in broken[0]["message"]
     assert "pip install libpass" in broken[0]["fix"]
+
+
+def test_pwdlib_without_its_argon2_backend_is_broken_with_the_install_line(drills: Path, workspace: Path, tmp_path: Path) -> None:
+    # FastAPI's tutorial calls PasswordHash.recommended(), which raises HasherNotAvailable without argon2-cffi.
+    fake = tmp_path / "site"
+    fake_distribution(fake, "argon2-cffi", "25.1.0", "argon2", {"__init__.py": "raise ImportError('argon2-cffi is not installed')\n"})
+    code, report = run_doctor(fake, workspace)
+    broken = [f for f in by_topic(report, "hashing") if f["status"] == "broken"]
+    assert code == 1 and len(broken) == 1
+    assert "PasswordHash.recommended()" in broken[0]["message"] and "HasherNotAvailable" in broken[0]["message"]
+    assert broken[0]["fix"] == "pip install 'pwdlib[argon2,bcrypt]'"
 
 
 def test_python_jose_before_3_4_is_flagged_with_both_cves(drills: Path, workspace: Path, tmp_path: Path) -> None:
@@ -143,5 +155,5 @@ def test_doctor_cli_renders_and_exits_by_verdict(cli: Invoke, monkeypatch: pytes
 def test_importing_doctor_imports_no_library_it_checks() -> None:
     probe = "import sys, drilltutor.commands.doctor; print(sorted({m.split('.')[0] for m in sys.modules}))"
     modules = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
-    for heavy in ("passlib", "pwdlib", "bcrypt", "jose", "jwt", "fastapi"):
+    for heavy in ("passlib", "pwdlib", "bcrypt", "argon2", "jose", "jwt", "fastapi"):
         assert f"'{heavy}'" not in modules

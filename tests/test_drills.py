@@ -56,3 +56,17 @@ def test_a_crash_names_the_slip_behind_it(alias: str, mistake: str, named: str, 
     report = run_drill(catalogue, drill, path, devcheck.AUTHOR_OPTIONS)
     assert report.problem is not None and report.problem.kind == "crash", report.to_dict()
     assert named in report.problem.message
+
+
+@pytest.mark.parametrize(
+    ("file", "advised"),
+    [("alternatives/tutorial_argon2.py", False), ("alternatives/seed_under_starter.py", True)],
+    ids=["dummy-hash", "seed-style"],
+)
+def test_build_login_timing_advice_follows_the_dummy_hash(file: str, advised: bool, catalogue) -> None:
+    # One timed sample each is enough: no hash against a hash is a factor of ~100, the advice
+    # needs 10, and with a dummy hash both refusals check one, so neither verdict sits near the limit.
+    drill = catalogue.find("build")
+    report = run_drill(catalogue, drill, drill.folder / file, devcheck.AUTHOR_OPTIONS)
+    timing = next(c for c in report.checks if c.id == "login-timing")
+    assert report.passed and timing.status == ("advice" if advised else "passed"), report.to_dict()

@@ -1,21 +1,26 @@
 """Hidden checks for the build (auth). They walk the flow of the course's step 5 in
 process (register, the duplicate, login good, bad and unknown, /me with the token,
-without one, with garbage, expired, forged), then a short flow on a real uvicorn
-server. Tokens are read and minted with drilltutor's own codec (ctx.jwt, ctx.token), so
+without one, with garbage, expired, forged, tampered, `alg: none` and for an unknown
+email), read the OpenAPI schema for the Authorize button's tokenUrl, then a short flow
+on a real uvicorn server. Tokens are read and minted with drilltutor's own codec (ctx.jwt, ctx.token), so
 python-jose and PyJWT files are judged alike.
 
 bcrypt at cost 12 takes about a quarter of a second a call, so the checks register and
 log in no more often than the properties need: one register and three logins (sent at
 once) in process. The live server serves the same app object, so it reuses that account
-and its token instead of making another (no bcrypt there)."""
+and its token instead of making another (no hash checked there).
+
+Hashes may be bcrypt or Argon2: seed 000 teaches bcrypt, and FastAPI's own tutorial now
+uses pwdlib's PasswordHash.recommended(), which is Argon2."""
 
 import ast
-import re
 import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from drilltutor.checking import Ctx, Failure, check
+from drilltutor.checking import Advice, Ctx, Failure, check, shared
+
+gate = shared(__file__, "gate.py")
 
 # Fresh per run: a file that hard-codes the course's sam@uae.dev / hunter2pls cannot pass by luck.
 EMAIL = f"sam-{secrets.token_hex(3)}@uae.dev"
@@ -24,8 +29,10 @@ WRONG = PASSWORD + "x"
 UNKNOWN = f"nobody-{secrets.token_hex(3)}@uae.dev"
 OTHER_KEY = "not-this-runs-secret-" + secrets.token_hex(8)
 TTL, SLACK = 30 * 60, 60
-BCRYPT = re.compile(r"\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}")
-BCRYPT_PREFIXES = ("$2a$", "$2b$", "$2y$")
+# An unknown email refused this many times faster than a wrong password, and by this much,
+# was refused without checking any hash. bcrypt against no hash is a factor of about 100,
+# so one sample of each is enough, and a loaded machine does not flip the verdict.
+TIMING_RATIO, TIMING_GAP = 10, 0.05
 
 FORM_FIX = "login takes the OAuth2 password form, not JSON: form: OAuth2PasswordRequestForm = Depends(), then form.username (the email) and form.password"
 JSON_FIX = "register takes a JSON body: a Pydantic model with email: str and password: str as the route's one parameter"
@@ -84,18 +91,6 @@ def _bearer(resp) -> str | None:
     return token if isinstance(token, str) else None
 
 
-def _hash_matches(hashed: str | None, password: str) -> bool:
-    """Only asked once a login has already failed, so the extra bcrypt call costs nothing on a pass."""
-    if not hashed:
-        return False
-    try:
-        import bcrypt
-
-        return bcrypt.checkpw(password.encode(), hashed.encode())
-    except Exception:  # no bcrypt, or a hash it cannot read: no diagnosis, not a verdict
-        return False
-
-
 def _validation_error(resp) -> bool:
     """FastAPI's own 422: a list of {"loc", "msg", ...}; a 422 the app raises itself still counts."""
     detail = resp.json.get("detail") if resp.status == 422 and isinstance(resp.json, dict) else None
@@ -132,11 +127,11 @@ def register(ctx: Ctx) -> None:
         raise _fail(resp, expected, 'answer the new account\'s email: return {"email": body.email}')
 
 
-@check("stored-hash", "users holds a bcrypt hash under hashed_password, never the password", needs=("users", "register"))
+@check("stored-hash", "users holds a bcrypt or Argon2 hash under hashed_password, never the password", needs=("users", "register"))
 def stored_hash(ctx: Ctx) -> None:
     users = ctx.namespace["users"]
     sent = f"read users[{EMAIL!r}] after registering it with the password {PASSWORD!r}"
-    expected = f'{{"email": "{EMAIL}", "hashed_password": "$2b$12$..."}}: a bcrypt hash, and the password nowhere'
+    expected = f'{{"email": "{EMAIL}", "hashed_password": "$2b$12$..."}}: a bcrypt (or Argon2) hash, and the password nowhere'
     user = users.get(EMAIL)
     if not isinstance(user, dict):
         raise Failure(
@@ -162,12 +157,12 @@ def stored_hash(ctx: Ctx) -> None:
         )
     if isinstance(hashed, bytes):
         hashed = hashed.decode("ascii", "replace")
-    if not isinstance(hashed, str) or not hashed.startswith(BCRYPT_PREFIXES):
+    if not isinstance(hashed, str) or not gate.is_password_hash(hashed):
         raise Failure(
             sent=sent,
             got=f"hashed_password = {hashed!r}"[:200],
             expected=expected,
-            fix='hash with bcrypt: CryptContext(schemes=["bcrypt"]) or PasswordHash((BcryptHasher(),)), not hashlib or your own scheme',
+            fix='hash with bcrypt: CryptContext(schemes=["bcrypt"]) or PasswordHash((BcryptHasher(),)) (Argon2, PasswordHash.recommended(), is as good), not hashlib or your own scheme',
         )
     ctx.state["hash"] = hashed
 
@@ -201,19 +196,34 @@ def register_duplicate(ctx: Ctx) -> None:
         )
 
 
+def _timed_login(client, email: str, password: str, label: str) -> tuple:
+    started = time.perf_counter()
+    resp = _login(client, email, password, label)
+    return resp, time.perf_counter() - started
+
+
 def _logins(ctx: Ctx) -> tuple:
-    """The right password, a wrong one and an unknown email, sent at once: two bcrypt verifies cost one."""
+    """The right password and a wrong one sent at once (two bcrypt verifies cost one), then an
+    unknown email on its own.
+
+    Each is timed (ctx.state["login-seconds"]) for the login-timing advice. The unknown email
+    goes alone so that its time is its own: an async handler that hashes in the event loop
+    makes concurrent requests wait for each other, which would hide the difference, or
+    invent one.
+    """
     if "logins" not in ctx.state:
         client = _client(ctx)
         # A pool of its own rather than ctx.parallel: a login that hangs must reach the
         # harness as AppHung, which stops the run, not as an ordinary failure.
-        with ThreadPoolExecutor(max_workers=3) as pool:
+        with ThreadPoolExecutor(max_workers=2) as pool:
             futures = [
-                pool.submit(_login, client, EMAIL, PASSWORD, "the right password"),
-                pool.submit(_login, client, EMAIL, WRONG, "a wrong password"),
-                pool.submit(_login, client, UNKNOWN, PASSWORD, "an email nobody registered"),
+                pool.submit(_timed_login, client, EMAIL, PASSWORD, "the right password"),
+                pool.submit(_timed_login, client, EMAIL, WRONG, "a wrong password"),
             ]
-            ctx.state["logins"] = tuple(future.result() for future in futures)
+            timed = [future.result() for future in futures]
+        timed.append(_timed_login(client, UNKNOWN, PASSWORD, "an email nobody registered"))
+        ctx.state["logins"] = tuple(resp for resp, _ in timed)
+        ctx.state["login-seconds"] = tuple(seconds for _, seconds in timed)
     return ctx.state["logins"]
 
 
@@ -225,7 +235,7 @@ def login(ctx: Ctx) -> None:
         raise _fail(resp, expected, FORM_FIX)
     if resp.status in (401, 403):
         fix = "login turned away the password register was given: find the user with users.get(form.username) and check with pwd.verify(form.password, user[\"hashed_password\"])"
-        if _hash_matches(ctx.state.get("hash"), PASSWORD):
+        if gate.hash_matches(ctx.state.get("hash"), PASSWORD):
             fix = "the stored hash does match the password, so the comparison in login is what fails: hashing the candidate again gives a new salt and a different string; ask pwd.verify(form.password, user[\"hashed_password\"]) instead of =="
         raise _fail(resp, expected, fix)
     if resp.status != 200:
@@ -355,6 +365,17 @@ def login_unknown_email(ctx: Ctx) -> None:
         )
 
 
+@check("login-timing", "An unknown email takes as long to refuse as a wrong password", needs=("login-wrong-password", "login-unknown-email"))
+def login_timing(ctx: Ctx) -> None:
+    _, wrong, unknown = ctx.state["login-seconds"]
+    if wrong > TIMING_RATIO * unknown and wrong - unknown > TIMING_GAP:
+        # Advice, not a failure: the answers are the same, only their timing tells.
+        raise Advice(
+            got=f"a wrong password was refused in {wrong * 1000:.0f} ms, an unknown email in {unknown * 1000:.0f} ms: no hash was checked for the unknown email, so the time alone tells an attacker which emails have accounts",
+            fix='when the email is unknown, verify the password against a dummy hash anyway (DUMMY_HASH = pwd.hash("dummy"), made once at import), so every refusal costs one hash check',
+        )
+
+
 @check("me-token", "GET /me with the login's token gets 200 and the email", needs=("login",))
 def me_token(ctx: Ctx) -> None:
     resp = _client(ctx).get("/me", token=ctx.state["token"], label="the access_token from the login")
@@ -375,8 +396,10 @@ def me_token(ctx: Ctx) -> None:
         raise _fail(resp, expected, 'answer the email of the user the dependency returned: return {"email": user["email"]}')
 
 
-def _must_be_401(ctx: Ctx, check_id: str, resp, expected: str, on_200: str, on_500: str) -> None:
+def _must_be_401(ctx: Ctx, check_id: str, resp, expected: str, on_200: str, on_500: str, token_sent: bool = True) -> None:
     if resp.status == 401:
+        if token_sent:  # kept for me-www-authenticate; a missing token is OAuth2PasswordBearer's own 401
+            ctx.state.setdefault("bad-token-401s", []).append(resp)
         return
     ctx.state.setdefault("failed", set()).add(check_id)
     if resp.status == 200:
@@ -398,6 +421,7 @@ def me_no_token(ctx: Ctx) -> None:
         "401: no token, no answer",
         on_200="/me answered someone who sent no token: guard it with user = Depends(get_current_user), whose OAuth2PasswordBearer turns away a missing header",
         on_500="your route ran without a user and crashed: the guard belongs in its parameters, user = Depends(get_current_user)",
+        token_sent=False,
     )
 
 
@@ -428,31 +452,74 @@ def me_expired(ctx: Ctx) -> None:
     )
 
 
-@check("me-forged", "GET /me with a token signed with another key gets 401", needs=("me-token",))
+@check("me-forged", "GET /me with a token signed with another key, or with an altered payload, gets 401", needs=("me-token",))
 def me_forged(ctx: Ctx) -> None:
-    token = ctx.token(EMAIL, key=OTHER_KEY)
-    resp = _client(ctx).get("/me", token=token, label=f"a token for {EMAIL} signed with a key that is not SECRET_KEY")
+    forgeries = (
+        (ctx.token(EMAIL, key=OTHER_KEY), f"a token for {EMAIL} signed with a key that is not SECRET_KEY"),
+        (gate.tampered(ctx, EMAIL, ctx.token(UNKNOWN)), f"a token for {UNKNOWN}, signed with SECRET_KEY, whose payload was then changed to name {EMAIL}"),
+    )
+    for token, label in forgeries:
+        _must_be_401(
+            ctx,
+            "me-forged",
+            _client(ctx).get("/me", token=token, label=label),
+            "401: only tokens signed with SECRET_KEY, as they were signed, count",
+            on_200='the guard read the payload without checking the signature, so anyone can write a token for any email: jwt.decode(token, SECRET, algorithms=["HS256"])',
+            on_500="the signature error escaped: catch JWTError (PyJWT: jwt.InvalidTokenError) around decode and raise the 401",
+        )
+
+
+@check("me-alg-none", "GET /me with an unsigned alg: none token gets 401, not a 500", needs=("me-token",))
+def me_alg_none(ctx: Ctx) -> None:
+    resp = _client(ctx).get("/me", token=gate.alg_none(ctx, EMAIL), label=f'a token for {EMAIL} whose header says "alg": "none", with no signature')
     _must_be_401(
         ctx,
-        "me-forged",
+        "me-alg-none",
         resp,
-        "401: only tokens signed with SECRET_KEY count",
-        on_200='the guard read the payload without checking the signature, so anyone can write a token for any email: jwt.decode(token, SECRET, algorithms=["HS256"])',
-        on_500="the signature error escaped: catch JWTError (PyJWT: jwt.InvalidTokenError) around decode and raise the 401",
+        "401: a token without a signature proves nothing",
+        on_200='the guard accepted an unsigned token: name the one algorithm you sign with, jwt.decode(token, SECRET, algorithms=["HS256"])',
+        on_500='decode met an algorithm it has no key for and raised an error your except does not catch: pass algorithms=["HS256"] to jwt.decode, so any other "alg" is refused as a JWTError (PyJWT: InvalidTokenError)',
     )
 
 
-@check("live", "On a real uvicorn server: the login form, /me with the login's token, /me with garbage", needs=("me-token",))
+@check("me-unknown-user", "GET /me with a valid token for an email nobody registered gets 401", needs=("me-token",))
+def me_unknown_user(ctx: Ctx) -> None:
+    resp = _client(ctx).get("/me", token=ctx.token(UNKNOWN), label=f"a token for {UNKNOWN}, signed with SECRET_KEY, an email nobody registered")
+    _must_be_401(
+        ctx,
+        "me-unknown-user",
+        resp,
+        "401: a signature proves who signed the token, not that the account exists (it may have been deleted since)",
+        on_200="the guard answered for an account that does not exist: look the sub up, user = users.get(email), and raise the same 401 when it is None; never make a user up from the token's claims",
+        on_500="users.get(email) gave None and the route used it: if user is None, raise the same 401 as for a bad token",
+    )
+
+
+@check("me-www-authenticate", "Every 401 for a bad token says WWW-Authenticate: Bearer", needs=("me-token",))
+def me_www_authenticate(ctx: Ctx) -> None:
+    for resp in ctx.state.get("bad-token-401s", []):
+        if (resp.header("www-authenticate") or "").split(" ")[0].lower() != "bearer":
+            raise Failure(
+                sent=resp.sent,
+                got=f"{resp.brief()}, with WWW-Authenticate {resp.header('www-authenticate')!r}",
+                expected="401 with the header WWW-Authenticate: Bearer, which tells the client how to authenticate",
+                fix='give the guard\'s HTTPException the header: HTTPException(401, "Could not validate credentials", headers={"WWW-Authenticate": "Bearer"})',
+            )
+
+
+@check("token-url", "The Authorize button in /docs logs in through POST /login", needs=("login",))
+def token_url(ctx: Ctx) -> None:
+    gate.check_token_url(ctx, "/login")
+
+
+@check("live", "On a real uvicorn server: /me with the login's token, /me with garbage", needs=("me-token",))
 def live(ctx: Ctx) -> None:
     # The same app object in the same process: the account and token made in process are there.
     differs = "the app answered differently on a real server than in process: look for code that depends on how it is called (the host name, the client address) or on state left from an earlier request"
-    unknown_in_process = _logins(ctx)[2]
+    # No login here: a login checks a hash (a dummy one for an unknown email), and the form
+    # reads alike in process and over HTTP.
     with ctx.live() as plain:
         client = _Recorded(plain, ctx.state.setdefault("seen", []))
-        # An unknown email: the form is read over real HTTP, and no password is verified.
-        resp = _login(client, UNKNOWN, PASSWORD, "an email nobody registered")
-        if resp.status != unknown_in_process.status:
-            raise _fail(resp, f"{unknown_in_process.status}, as in process", differs)
         resp = client.get("/me", token=ctx.state["token"], label="the access_token from the login in process")
         body = resp.json
         if resp.status != 200 or not isinstance(body, dict) or body.get("email") != EMAIL:
@@ -473,7 +540,7 @@ def no_secrets(ctx: Ctx) -> None:
         if _validation_error(resp):
             continue  # FastAPI's own 422s echo the input back; that is not the app's doing
         found = next((p for p in passwords if p in resp.text), None)
-        what = f"the password {found!r}" if found else "a bcrypt hash" if BCRYPT.search(resp.text) else None
+        what = f"the password {found!r}" if found else "a password hash" if gate.PASSWORD_HASH.search(resp.text) else None
         if what is None:
             continue
         raise Failure(

@@ -14,6 +14,8 @@ ALGORITHM = "HS256"
 TOKEN_MINUTES = 30
 
 pwd = CryptContext(schemes=["bcrypt"], deprecated="auto")
+# Checked when the email is unknown, so that refusal takes as long as a wrong password's.
+DUMMY_HASH = pwd.hash("not-anyone's-password")
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="login")
 
 app = FastAPI()
@@ -36,8 +38,10 @@ def register(body: Credentials):
 @app.post("/login")
 def login(form: OAuth2PasswordRequestForm = Depends()):
     user = users.get(form.username)
-    # One answer for both failures, so the login form cannot be used to learn who has an account.
-    if user is None or not pwd.verify(form.password, user["hashed_password"]):
+    # One answer for both failures, and one hash check for both, so neither the answer nor
+    # its timing tells who has an account.
+    hashed = user["hashed_password"] if user else DUMMY_HASH
+    if not pwd.verify(form.password, hashed) or user is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "Incorrect email or password", headers={"WWW-Authenticate": "Bearer"}
         )

@@ -2,7 +2,7 @@
 
 Each run sets ADMIN_USERNAMES="grace,boss-<random>" (drill.toml's [env]); the checks read
 the actual value from ctx.env. Every project check runs first; this file replaces two and
-adds four:
+adds five:
 
     register                  replaced: grace registers with no "role" at all and must come
                               back "admin", because she is listed (ada: "user", as before)
@@ -12,8 +12,12 @@ adds four:
     role-claim-cannot-delete  added: with mallory's token, her DELETE of grace's task is 403
     role-listed-admin         added: the random boss-… name registers with no role, is "admin",
                               and its DELETE of ada's task is 204
-    role-exact-names          added: that name minus its last letter is not an admin
-                              (a substring test on the raw string would say it is)
+    role-exact-names          added: that name minus its last letter, and that name with
+                              "-2" after it, are not admins (a substring test on the raw
+                              string says the first is, a listed name found inside the
+                              username says the second is)
+    role-exact-names-delete   added: with those two names' tokens, a DELETE is 403: the
+                              admin-only route agrees with the list as exactly
 """
 
 from drilltutor.checking import Ctx, Failure, check, shared
@@ -40,15 +44,24 @@ def _boss(ctx: Ctx) -> str:
     return others[0]
 
 
+def _near_misses(boss: str) -> tuple[str, str]:
+    """Two names that are not listed: one only part of a listed name, one that holds it."""
+    return boss[:-1], boss + "-2"
+
+
 def _registered(ctx: Ctx) -> dict:
-    """The three new accounts, registered at once on first use (bcrypt is the slow part)."""
+    """The four new accounts, registered on first use two at a time (bcrypt is the slow part:
+    two at once cost one on two cores, and no request waits behind three other hashes)."""
     if "roles-registered" not in ctx.state:
         client, boss = flow.api(ctx), _boss(ctx)
-        names = (CLAIMER, boss, boss[:-1])
+        part, holder = _near_misses(boss)
+        names = (CLAIMER, boss, part, holder)
         answers = flow.together(
             lambda: flow.register(client, CLAIMER, role="admin"),
             lambda: flow.register(client, boss),
-            lambda: flow.register(client, boss[:-1]),
+        ) + flow.together(
+            lambda: flow.register(client, part),
+            lambda: flow.register(client, holder),
         )
         ctx.state["roles-registered"] = dict(zip(names, answers))
     return ctx.state["roles-registered"]
@@ -137,14 +150,34 @@ def role_listed_admin(ctx: Ctx) -> None:
         raise Failure(sent=f"{response.sent}, then GET /tasks as ada", got=f"task {task['id']!r} is still listed", expected="the task gone", fix="del tasks[task_id] before answering")
 
 
-@check("role-exact-names", "Only whole names in ADMIN_USERNAMES count, not parts of them", needs=("register",))
+@check("role-exact-names", "Only whole names in ADMIN_USERNAMES count, not parts of them or names that hold them", needs=("register",))
 def role_exact_names(ctx: Ctx) -> None:
-    boss = _boss(ctx)
-    partial = boss[:-1]
-    _expect_role(
-        _registered(ctx)[partial],
-        partial,
-        "user",
-        f"{partial!r} is only part of {boss!r} in {ctx.env.get('ADMIN_USERNAMES')!r}",
-        'split the list on commas and compare whole names: `name in os.environ["ADMIN_USERNAMES"]` tests for a substring of the string',
-    )
+    boss, listed = _boss(ctx), ctx.env.get("ADMIN_USERNAMES")
+    part, holder = _near_misses(boss)
+    for name, why in ((part, f"only part of {boss!r}"), (holder, f"holds {boss!r} but is not it")):
+        _expect_role(
+            _registered(ctx)[name],
+            name,
+            "user",
+            f"{name!r} {why}, and ADMIN_USERNAMES is {listed!r}",
+            'split the list on commas and compare whole names, username in {"grace", ...}: `username in os.environ["ADMIN_USERNAMES"]` tests for a piece of one string, and `listed in username` for a piece of the username',
+        )
+
+
+@check("role-exact-names-delete", "The admin-only DELETE agrees with the list as exactly: near-miss names get 403", needs=("role-exact-names", "tasks-create"))
+def role_exact_names_delete(ctx: Ctx) -> None:
+    boss, listed = _boss(ctx), ctx.env.get("ADMIN_USERNAMES")
+    task = flow.create_task(ctx, USER, "Not for near misses")
+    for name in _near_misses(boss):
+        response = flow.api(ctx).delete(f"/tasks/{task['id']}", token=_token_for(ctx, name), label=f"{name}'s token (registered as a user; ADMIN_USERNAMES is {listed!r})")
+        if response.status != 403:
+            raise flow.fail(
+                response,
+                f"403: /register made {name} a user, and the delete route must agree",
+                flow.route_fix(
+                    response,
+                    "DELETE /tasks/{task_id}",
+                    'let require_admin read the role stored at /register (user["role"] == "admin"); testing the name against os.environ["ADMIN_USERNAMES"] there is a substring test that lets a piece of a listed name through',
+                ),
+            )
+        flow.still_there(ctx, USER, task, response.sent, "refuse before touching the store")

@@ -7,7 +7,9 @@ The checks walk the seed's Stage 4 sequence on the learner's app, in this order:
     ada again (400), good and bad logins, /tasks without and with a token, each creates a task,
     ada tries to delete grace's task (403), grace deletes ada's (204), an unknown id (404),
     an expired token from the learner's make_token (401), a garbage token on DELETE (401 not 403),
-    a short flow on a real uvicorn server with ada's token, then no-secrets over every answer.
+    a short flow on a real uvicorn server with ada's token, every kind of bad token (one 401 body),
+    a valid token for a username nobody registered (the same 401, on DELETE too), the Authorize
+    button's tokenUrl in the OpenAPI schema, then no-secrets over every answer.
 
 Exercises (`extends = "project"`) get these checks first; a check of theirs with the same id
 replaces the one here and keeps its place. Their checks.py loads tasksflow.py with
@@ -18,7 +20,8 @@ so an exercise can re-declare them with its own wording without copying them.
 
 Check ids: make-token, register, register-duplicate, login, login-wrong, secret-from-env
 (advice only), tasks-need-token, tasks-list, tasks-create, delete-as-user, delete-as-admin,
-delete-unknown, expired-token, 401-before-403, live-server, no-secrets.
+delete-unknown, expired-token, 401-before-403, live-server, bad-tokens, unknown-user, token-url,
+no-secrets.
 
 bcrypt at cost 12 is about 0.25 s a call: 2 registers (at once), ada's login and her wrong
 password (an unknown name costs nothing). grace's token is minted with the learner's own
@@ -31,6 +34,7 @@ from drilltutor.checking import Advice, Ctx, Failure, check, shared
 
 
 flow = shared(__file__, "tasksflow.py")
+gate = shared(__file__, "../build-auth/gate.py")
 USER, ADMIN = flow.USER, flow.ADMIN
 UNKNOWN_ID = 987654
 SLACK = 90  # seconds: the file ran a moment before this check
@@ -307,6 +311,68 @@ def live_server(ctx: Ctx) -> None:
             raise flow.fail(listed, f"200 with a list holding task {body.get('id')!r}", "the same code must work when served")
 
 
+def _bad_token_fix(response) -> str:
+    return {
+        200: "the guard let a bad token through: jwt.decode(token, SECRET, algorithms=[ALGORITHM]) checks the signature, the algorithm and exp; never switch those off",
+        403: "who the caller is comes before what they may do: a bad token is a 401 from get_current_user, before any role is looked at",
+        500: 'decode raised an error nothing caught: pass algorithms=[ALGORITHM] (so an "alg": "none" token is refused as the library\'s own error) and catch that library\'s base error, jwt.InvalidTokenError (jose: JWTError)',
+    }.get(response.status, "turn every token that cannot be read, verified or matched to a user into the one HTTPException(status_code=401, ...)")
+
+
+@check("bad-tokens", "Every bad token gets 401, with one body for all of them", needs=("make-token", "login"))
+def bad_tokens(ctx: Ctx) -> None:
+    client = flow.api(ctx)
+    stranger = flow.minted(ctx, flow.fresh("stranger")) or ctx.token(flow.fresh("stranger"))
+    tokens = (
+        ("garbage", 'the token "garbage"'),
+        (ctx.token(USER, key="not-your-key-" + flow.fresh("k")), "a token for ada signed with some other key"),
+        (_make_token(ctx, -1), f'make_token("{USER}", minutes=-1), expired a minute ago'),
+        (gate.alg_none(ctx, USER), 'a token for ada whose header says "alg": "none", with no signature'),
+        (gate.tampered(ctx, USER, stranger), "a token make_token made for someone else, its payload changed to name ada, its signature kept"),
+    )
+    answers = [client.get("/tasks", token=token, label=label) for token, label in tokens]
+    for response in answers:
+        if response.status != 401:
+            raise flow.fail(response, "401", flow.route_fix(response, "GET /tasks", _bad_token_fix(response)))
+    ctx.state["bad-token-401"] = first = answers[0]
+    for response in answers[1:]:
+        if response.text != first.text:
+            raise Failure(
+                sent=f"{first.sent}, then {response.sent}",
+                got=f"{first.brief()}, then {response.brief()}",
+                expected="the same 401 body for every bad token, so a caller learns nothing about why (a request with no token may keep OAuth2PasswordBearer's own 401)",
+                fix="build one HTTPException(status_code=401, ...) in get_current_user and raise it for every way a token can be wrong: catch the library's base error once (jwt.InvalidTokenError; jose: JWTError), not its subclasses one by one",
+            )
+
+
+@check("unknown-user", "A valid token for a username nobody registered is the same 401, on DELETE too", needs=("bad-tokens", "tasks-create"))
+def unknown_user(ctx: Ctx) -> None:
+    client, ghost = flow.api(ctx), flow.fresh("ghost")
+    token = flow.minted(ctx, ghost) or ctx.token(ghost)
+    label = f"make_token(\"{ghost}\"): a valid token for a username nobody registered"
+    task = ctx.state["task"][ADMIN]
+    same = ctx.state["bad-token-401"]
+    for route, response in (
+        ("GET /tasks", client.get("/tasks", token=token, label=label)),
+        ("DELETE /tasks/{task_id}", client.delete(f"/tasks/{task['id']}", token=token, label=label)),
+    ):
+        if response.status == 401 and response.text == same.text:
+            continue
+        expected = f"401, the very answer every bad token gets: {same.brief()}"
+        if response.status == 401:
+            fix = "raise the same HTTPException as for a bad token when users.get(username) finds nobody"
+        elif response.status in (200, 204, 403):
+            fix = "get_current_user answered for an account that does not exist: look the sub up, user = users.get(username), and raise the 401 when it is None; never make a user up from the token's claims (a signature proves who signed the token, not that the account exists)"
+        else:
+            fix = "users.get(username) gave None and the code went on with it: if user is None, raise the 401 before returning"
+        raise flow.fail(response, expected, flow.route_fix(response, route, fix))
+
+
+@check("token-url", "The Authorize button in /docs logs in through POST /token", needs=("login",))
+def token_url(ctx: Ctx) -> None:
+    gate.check_token_url(ctx, "/token")
+
+
 @check("no-secrets", "No answer holds a password or a password hash", needs=("register",))
 def no_secrets(ctx: Ctx) -> None:
     passwords = ctx.state.get("passwords", set())
@@ -314,7 +380,7 @@ def no_secrets(ctx: Ctx) -> None:
         if response.status == 422:  # FastAPI's own validation errors echo the input; the contract allows it
             continue
         leaked = next((p for p in sorted(passwords) if p in response.text), None)
-        found = f"the password {leaked!r}" if leaked else "a bcrypt hash" if flow.BCRYPT_HASH.search(response.text) else None
+        found = f"the password {leaked!r}" if leaked else "a password hash" if gate.PASSWORD_HASH.search(response.text) else None
         if found:
             raise Failure(
                 sent=response.sent,

@@ -26,6 +26,7 @@ PASSWORD = "doctor-check-pw"
 JOSE_FIXED = (3, 4)  # python-jose before 3.4: CVE-2024-33663 (algorithm confusion), CVE-2024-33664 (JWE bomb)
 MIN_PYTHON = (3, 10)
 LIBPASS_FIX = "pip uninstall -y passlib && pip install libpass  (libpass is the maintained passlib: same import, works with bcrypt 4.1+)"
+PWDLIB_FIX = "pip install 'pwdlib[argon2,bcrypt]'"
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,31 @@ def _pwdlib_works() -> bool:
     return hasher.verify(PASSWORD, hashed) and not hasher.verify("wrong", hashed)
 
 
+def _pwdlib_recommended_works() -> bool:
+    # What FastAPI's own tutorial calls: Argon2, which needs the argon2-cffi backend.
+    from pwdlib import PasswordHash
+
+    hasher = PasswordHash.recommended()
+    return hasher.verify(PASSWORD, hasher.hash(PASSWORD))
+
+
+def _check_pwdlib(pwdlib: str, bcrypt: str | None) -> list[Finding]:
+    found = []
+    error = _attempt(_pwdlib_works)
+    if error:
+        found.append(Finding("hashing", BROKEN, f"{pwdlib} cannot hash with bcrypt ({error}).", PWDLIB_FIX))
+    else:
+        found.append(Finding("hashing", OK, f"{pwdlib} with {bcrypt}: hashed and verified"))
+    error = _attempt(_pwdlib_recommended_works)
+    if error:
+        why = "FastAPI's tutorial, and any file that uses it, stops there" if "HasherNotAvailable" in error else "it hashed badly"
+        found.append(Finding("hashing", BROKEN, f"{pwdlib}: PasswordHash.recommended() (Argon2) cannot hash ({error}); {why}.", PWDLIB_FIX))
+    else:
+        argon2 = installed("argon2") or "its Argon2 backend"
+        found.append(Finding("hashing", OK, f"{pwdlib} with {argon2}: PasswordHash.recommended() (Argon2) hashed and verified"))
+    return found
+
+
 def check_hashing() -> list[Finding]:
     bcrypt = installed("bcrypt")
     found = []
@@ -130,13 +156,9 @@ def check_hashing() -> list[Finding]:
             found.append(Finding("hashing", BROKEN, f"{passlib} cannot hash with bcrypt ({error}).", fix))
     pwdlib = installed("pwdlib")
     if pwdlib:
-        error = _attempt(_pwdlib_works)
-        if error:
-            found.append(Finding("hashing", BROKEN, f"{pwdlib} cannot hash with bcrypt ({error}).", "pip install 'pwdlib[bcrypt]'"))
-        else:
-            found.append(Finding("hashing", OK, f"{pwdlib} with {bcrypt}: hashed and verified"))
+        found.extend(_check_pwdlib(pwdlib, bcrypt))
     if not found:
-        found.append(Finding("hashing", BROKEN, "No password-hashing library is installed.", "pip install libpass bcrypt  (or: pip install 'pwdlib[bcrypt]')"))
+        found.append(Finding("hashing", BROKEN, "No password-hashing library is installed.", f"pip install libpass bcrypt  (or: {PWDLIB_FIX})"))
     return found
 
 
