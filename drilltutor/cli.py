@@ -48,6 +48,16 @@ DrillsDir = Annotated[
     Optional[Path], typer.Option("--drills-dir", help="Use another folder of drills (also: DRILLTUTOR_DRILLS).")
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of text.")]
+MAX_TIMEOUT = 3600  # an hour: no check run needs more, and a larger number overflows the clock (inf, 1e300)
+
+
+def _seconds(value: float) -> float:
+    if not 1 <= value <= MAX_TIMEOUT:  # nan too: it compares false with everything
+        raise typer.BadParameter(f"{value:g} is not a number of seconds from 1 to {MAX_TIMEOUT}.")
+    return value
+
+
+Timeout = Annotated[float, typer.Option("--timeout", callback=_seconds, help=f"Seconds the whole run may take (1 to {MAX_TIMEOUT}).")]
 DrillName = Annotated[str, typer.Argument(help="A drill id, alias or number, e.g. drill-3, expiry or 3.")]
 
 
@@ -95,7 +105,7 @@ def start(
 def run(
     drill: DrillName,
     file: Annotated[Optional[Path], typer.Argument(help="The file to check (default: the drill's file in your workspace).")] = None,
-    timeout: Annotated[float, typer.Option("--timeout", min=1, help="Seconds the whole run may take.")] = 10.0,
+    timeout: Timeout = 10.0,
     workspace: Workspace = None,
     drills_dir: DrillsDir = None,
     as_json: AsJson = False,
@@ -218,7 +228,7 @@ def watch(
             "(network drives, some containers). WATCHFILES_FORCE_POLLING=1 is the other way out.",
         ),
     ] = False,
-    timeout: Annotated[float, typer.Option("--timeout", min=1, help="Seconds each run may take.")] = 10.0,
+    timeout: Timeout = 10.0,
     workspace: Workspace = None,
     drills_dir: DrillsDir = None,
 ) -> None:

@@ -12,6 +12,7 @@ import fcntl
 import json
 import os
 import tempfile
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -126,6 +127,7 @@ class ProgressStore:
             _validate(data)
         except (ValueError, TypeError, RecursionError) as exc:  # RecursionError: JSON nested without end
             return self._set_aside(str(exc) or type(exc).__name__)
+        data.pop(SEAL, None)
         return data
 
     def _set_aside(self, why: str) -> dict[str, Any]:
@@ -141,7 +143,16 @@ class ProgressStore:
         self.notices.append(f"Your progress file was damaged ({why}). It was moved to {kept} and a new one started.")
         return empty()
 
+    def _note_home_not_a_folder(self) -> None:
+        """A home that is a file cannot hold progress: say so on every command, not only on a write."""
+        home = self.path.parent
+        if home.exists() and not home.is_dir():
+            notice = f"{home} is a file, not a folder, so your progress cannot be read or saved there. Set DRILLTUTOR_HOME to a folder."
+            if notice not in self.notices:
+                self.notices.append(notice)
+
     def read(self) -> dict[str, Any]:
+        self._note_home_not_a_folder()
         try:
             if not self.path.exists():
                 return empty()
@@ -158,7 +169,7 @@ class ProgressStore:
         with self._locked():
             data = self._read_unlocked()
             change(data)
-            self._write_unlocked(data)
+            self._write_unlocked(sealed(data))
             return data
 
     def _write_unlocked(self, data: dict[str, Any]) -> None:
@@ -198,13 +209,28 @@ def _migrate(data: Any, path: Path) -> None:
         data["schema"] += 1
 
 
+SEAL = "written_crc"  # the file's own checksum: matches only while the file is exactly as drilltutor wrote it
+
+
+def _crc(data: dict[str, Any]) -> int:
+    # zlib is imported already (the start-up budget), and a checksum only has to notice a hand edit, not resist an attacker
+    body = {k: v for k, v in data.items() if k != SEAL}
+    return zlib.crc32(json.dumps(body, sort_keys=True).encode())
+
+
+def sealed(data: dict[str, Any]) -> dict[str, Any]:
+    return {**data, SEAL: _crc(data)}
+
+
 def _validate(data: dict[str, Any]) -> None:
-    for key in ("drills", "checklist", "cards"):
-        if not isinstance(data.get(key), dict):
-            raise ValueError(f"`{key}` is missing or not an object")
-    for drill_id, entry in data["drills"].items():
-        if not isinstance(entry, dict):
-            raise ValueError(f"the entry of {drill_id} is not an object")
+    """A file drilltutor wrote is known good; any other (edited by hand, older) is checked against the schema."""
+    if data.get(SEAL) == _crc(data):
+        return
+    from drilltutor.progress_schema import problems
+
+    found = problems({k: v for k, v in data.items() if k != SEAL})
+    if found:
+        raise ValueError(found)
 
 
 # Changes -------------------------------------------------------------------------
