@@ -20,24 +20,39 @@ from drilltutor.errors import DrilltutorError, ExitCode
 class _Group(TyperGroup):
     """Where a DrilltutorError becomes a message and an exit code, for every command (CliRunner included)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         from drilltutor.fastcli import lighten
 
-        lighten(self)  # plain values converted without pydantic: ~100 ms off every start
+        # Plain values converted without pydantic: ~100 ms off every start. Here, not in __init__:
+        # Typer adds the completion options after it has built the group.
+        lighten(self)
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: Any) -> Any:
+        as_json = "--json" in [*getattr(ctx, "_protected_args", ()), *ctx.args]  # read before Click empties them
         try:
             return super().invoke(ctx)
         except DrilltutorError as exc:
-            render.error(render.console(stderr=True), exc.message, exc.hint)
-            ctx.exit(int(exc.exit_code))
+            _fail(exc.message, exc.hint, exc.exit_code, as_json)
+        except typer.TyperException as exc:  # Click's UsageError (Typer's own copy): a bad option, e.g. --timeout inf
+            if not as_json or getattr(exc, "exit_code", None) != ExitCode.BAD_INPUT or not hasattr(exc, "format_message"):
+                raise
+            help_line = f"Try '{exc.ctx.command_path} --help' for help." if exc.ctx is not None else ""
+            _fail(exc.format_message(), help_line, ExitCode.BAD_INPUT, as_json)
+
+
+def _fail(message: str, hint: str, code: int, as_json: bool) -> None:
+    """A tool error: on stderr for a person, or with --json one JSON document on stdout, as a script reads it."""
+    if as_json:
+        _emit_json({"error": message, "hint": hint, "exit_code": int(code)})
+    else:
+        render.error(render.console(stderr=True), message, hint)
+    raise typer.Exit(int(code))
 
 
 app = typer.Typer(
     cls=_Group,
     help="Type-it-yourself drills for backend authentication, checked by hidden tests against your own code.",
-    add_completion=False,
     pretty_exceptions_enable=False,
 )
 dev_app = typer.Typer(help="Tools for drill authors.", add_completion=False)
@@ -376,8 +391,19 @@ def dev_check(
     raise typer.Exit(ExitCode.OK if all(f.ok for f in found) else ExitCode.CHECK_FAILED)
 
 
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        from drilltutor import __version__
+
+        typer.echo(f"drilltutor {__version__}")
+        raise typer.Exit()
+
+
 @app.callback(invoke_without_command=True)
-def home(ctx: typer.Context) -> None:
+def home(
+    ctx: typer.Context,
+    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit.")] = False,
+) -> None:
     """With no command: how far along you are, and what to type next."""
     if ctx.invoked_subcommand is not None:
         return
@@ -404,9 +430,12 @@ def main() -> None:
     except Exception as exc:  # drilltutor's own bug: say so briefly; DRILLTUTOR_DEBUG=1 shows the traceback
         if os.environ.get("DRILLTUTOR_DEBUG"):
             raise
-        render.error(
-            render.console(stderr=True),
-            f"drilltutor itself failed: {type(exc).__name__}: {exc}",
-            "Set DRILLTUTOR_DEBUG=1 to see the traceback, and please report it.",
-        )
-        sys.exit(int(ExitCode.CHECK_FAILED))
+        try:
+            _fail(
+                f"drilltutor itself failed: {type(exc).__name__}: {exc}",
+                "Set DRILLTUTOR_DEBUG=1 to see the traceback, and please report it.",
+                ExitCode.CHECK_FAILED,
+                "--json" in sys.argv[1:],
+            )
+        except typer.Exit as stop:
+            sys.exit(stop.exit_code)

@@ -83,7 +83,7 @@ def drill_progress(data: dict[str, Any], drill_id: str) -> DrillProgress:
     passed_at, revealed_at = entry.get("passed_at"), entry.get("revealed_at")
     if passed_at:
         status = PASSED
-    elif revealed_at:
+    elif revealed_at and not entry.get("revealed_after_pass"):
         status = REVEALED
     elif attempts:
         status = ATTEMPTED
@@ -249,14 +249,18 @@ def record_run(drill_id: str, passed: bool) -> Callable[[dict[str, Any]], None]:
         entry["last_attempt"] = stamp
         if passed and not entry.get("passed_at"):
             entry["passed_at"] = stamp
-            entry["passed_after_reveal"] = bool(entry.get("revealed_at"))  # the order, which equal stamps cannot tell
+            # the order, which equal stamps cannot tell; a reveal made after an earlier pass (then reset) does not count
+            entry["passed_after_reveal"] = bool(entry.get("revealed_at")) and not entry.get("revealed_after_pass")
 
     return change
 
 
 def record_reveal(drill_id: str) -> Callable[[dict[str, Any]], None]:
     def change(data: dict[str, Any]) -> None:
-        _entry(data, drill_id).setdefault("revealed_at", now())
+        entry = _entry(data, drill_id)
+        if not entry.get("passed_at") and entry.pop("revealed_after_pass", None):
+            entry.pop("revealed_at", None)  # seen again before passing again: this reveal is the one that counts
+        entry.setdefault("revealed_at", now())
 
     return change
 
@@ -282,12 +286,21 @@ def record_hint(drill_id: str, number: int) -> Callable[[dict[str, Any]], None]:
 
 
 def clear_drill(drill_id: str) -> Callable[[dict[str, Any]], None]:
-    """A fresh start on one drill. An earlier reveal stays on record, so a later pass still says so."""
+    """A fresh start on one drill. An earlier reveal stays on record.
+
+    A reveal made before the drill was passed counts against the next pass too ("after reveal").
+    One made after passing it (to compare) is kept as `revealed_after_pass`: the status is
+    "new" again and the next pass is a plain pass.
+    """
 
     def change(data: dict[str, Any]) -> None:
-        revealed_at = data["drills"].pop(drill_id, {}).get("revealed_at")
-        if revealed_at:
-            data["drills"][drill_id] = {"revealed_at": revealed_at}
+        before = drill_progress(data, drill_id)
+        old = data["drills"].pop(drill_id, {})
+        if before.revealed_at:
+            kept: dict[str, Any] = {"revealed_at": before.revealed_at}
+            if old.get("revealed_after_pass") or (before.passed_at and not before.revealed_before_pass):
+                kept["revealed_after_pass"] = True
+            data["drills"][drill_id] = kept
 
     return change
 

@@ -27,6 +27,7 @@ class DrillEntry(_Strict):
     passed_at: Optional[str] = None
     revealed_at: Optional[str] = None
     passed_after_reveal: Optional[bool] = None
+    revealed_after_pass: Optional[bool] = None  # kept by a reset: the reveal came after a pass, so it does not count
     started_at: Optional[str] = None
 
 

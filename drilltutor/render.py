@@ -6,8 +6,9 @@ always carried by words and symbols, never by colour alone.
 
 from __future__ import annotations
 
+import sys
 import textwrap
-from typing import TYPE_CHECKING, Iterable
+from typing import IO, TYPE_CHECKING, Iterable
 
 from rich.console import Console
 from rich.markup import escape
@@ -37,9 +38,39 @@ MARKS = {PASSED: ("✓", "green"), FAILED: ("✗", "red"), ADVICE: ("!", "yellow
 STATUS_STYLE = {"new": "dim", "attempted": "yellow", "passed": "green", "revealed": "magenta"}
 
 
+class _TrimmedLines:
+    """A stream that drops the blanks Rich pads lines with, so piped output ends each line where its words do."""
+
+    def __init__(self, target: IO[str]) -> None:
+        self.target = target
+        self.pending = ""  # the start of a line whose end has not been written yet
+
+    def write(self, text: str) -> int:
+        *lines, self.pending = (self.pending + text).split("\n")
+        if lines:
+            self.target.write("".join(line.rstrip(" ") + "\n" for line in lines))
+        return len(text)
+
+    def flush(self) -> None:
+        if self.pending:
+            self.target.write(self.pending)
+            self.pending = ""
+        self.target.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+    @property
+    def encoding(self) -> str:
+        return getattr(self.target, "encoding", None) or "utf-8"
+
+
 def console(stderr: bool = False) -> Console:
     # emoji=False: no ":name:" codes are used, and looking for them in every cell costs ~3 ms per table.
-    return Console(highlight=False, emoji=False, stderr=stderr)
+    stream = sys.stderr if stderr else sys.stdout
+    if stream is None or stream.isatty():  # a terminal shows no trailing blanks; keep Rich's own stream and its size
+        return Console(highlight=False, emoji=False, stderr=stderr)
+    return Console(highlight=False, emoji=False, file=_TrimmedLines(stream))  # type: ignore[arg-type]
 
 
 def bar(done: int, total: int, width: int = 24) -> str:
@@ -419,8 +450,12 @@ def drill_reset(out: Console, result: DrillReset) -> None:
     out.print(f"[bold]Reset {result.drill}[/]: {escape(result.file.name)} holds {escape(result.source)} again.")
     if result.backup is not None:
         out.print(f"Your version is kept beside it as {escape(result.backup.name)}.")
-    if result.reveal_kept:
-        out.print("Its status is cleared, but the earlier reveal stays on record: a pass will still say it came after a reveal.")
+    elif result.had_file:
+        out.print("No .bak copy made: your file was the starter already, unchanged.")
+    if result.reveal == "counts":
+        out.print("Its status is cleared. You saw the reference before you passed, so that stays on record: the next pass will say it came after a reveal.")
+    elif result.reveal == "after pass":
+        out.print("Its status is cleared (new). You saw the reference only after passing, so it does not count: the next pass is a plain pass.")
     else:
         out.print("Its status is cleared.")
     out.print(f"Next: [bold]drilltutor watch {escape(result.alias)}[/] and type it again from memory.")

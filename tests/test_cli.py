@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -132,3 +135,52 @@ def test_help_everywhere(cli) -> None:
     for args in (["--help"], ["run", "--help"], ["dev", "check", "--help"]):
         result = cli(*args)
         assert result.exit_code == 0 and "Usage" in result.output
+
+
+# Conventions -------------------------------------------------------------------------------
+
+
+def test_version(cli) -> None:
+    from drilltutor import __version__
+
+    result = cli("--version")
+    assert result.exit_code == 0 and result.output == f"drilltutor {__version__}\n"
+
+
+def test_shell_completion_is_offered_and_works(cli, tmp_path: Path) -> None:
+    assert "--install-completion" in cli("--help").output
+    env = {**os.environ, "_DRILLTUTOR_COMPLETE": "complete_bash", "COMP_WORDS": "drilltutor run --ti", "COMP_CWORD": "2"}
+    done = subprocess.run([sys.executable, "-m", "drilltutor"], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert (done.returncode, done.stdout.split()) == (0, ["--timeout"])
+
+
+@pytest.mark.parametrize("args", [("--help",), ("run", "--help"), ("reveal", "--help"), ("cards", "--help")])
+def test_help_shows_no_type_on_flags(cli, args: tuple[str, ...]) -> None:
+    result = cli(*args)
+    assert result.exit_code == 0 and "<bool>" not in result.output and "--help" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("run", "nope", "--json"), "No drill is called 'nope'"),
+        (("run", "answer", "--json", "--timeout", "inf"), "inf is not a number of seconds from 1 to 3600"),
+        (("list", "--json", "--bogus"), "No such option: --bogus"),
+        (("progress", "--json", "--drills-dir", "/nowhere/at/all"), "/nowhere/at/all"),
+    ],
+)
+def test_with_json_a_tool_error_is_one_json_document_on_stdout(args: tuple[str, ...], words: str, tmp_path: Path) -> None:
+    env = {**os.environ, "DRILLTUTOR_DRILLS": DRILLS}
+    done = subprocess.run([sys.executable, "-m", "drilltutor", *args], capture_output=True, text=True, cwd=tmp_path, env=env)
+    document = json.loads(done.stdout)
+    assert set(document) == {"error", "hint", "exit_code"} and words in document["error"]
+    assert done.returncode == document["exit_code"] == 2 and done.stderr == ""
+
+
+@pytest.mark.parametrize("args", [("list",), ("progress",), (), ("run", "answer", "mine.py"), ("doctor",)])
+def test_piped_output_has_no_trailing_spaces(args: tuple[str, ...], tmp_path: Path) -> None:
+    (tmp_path / "mine.py").write_text("answer = 41\nprint(answer)\n")
+    env = {**os.environ, "DRILLTUTOR_DRILLS": DRILLS, "COLUMNS": "80"}
+    done = subprocess.run([sys.executable, "-m", "drilltutor", *args], capture_output=True, text=True, cwd=tmp_path, env=env)
+    lines = (done.stdout + done.stderr).splitlines()
+    assert len(lines) > 2 and [line for line in lines if line != line.rstrip()] == []
