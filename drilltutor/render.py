@@ -6,6 +6,7 @@ always carried by words and symbols, never by colour alone.
 
 from __future__ import annotations
 
+import re
 import sys
 import textwrap
 from typing import IO, TYPE_CHECKING, Iterable
@@ -145,18 +146,42 @@ def _fields(rows: list[tuple[str, str]]) -> Padding:
     return Padding(grid, (0, 0, 0, 6), expand=False)
 
 
-def _check(out: Console, check: CheckResult, alias: str) -> None:
-    mark, style = MARKS.get(check.status, ("?", "white"))
-    title = escape(check.title)
-    if check.status in (PASSED, SKIPPED) and check.got:
-        title += f" [dim]({escape(check.got)})[/]"
+def _status_line(out: Console, status: str, title: str) -> None:
+    mark, style = MARKS.get(status, ("?", "white"))
     # A title too long for the line wraps under itself, not under the mark.
     line = Table.grid(padding=(0, 1))
     line.add_column(no_wrap=True)
     line.add_column()
-    line.add_row(f"[{style}]{mark} {check.status:<7}[/]", title)
+    line.add_row(f"[{style}]{mark} {status:<7}[/]", title)
     out.print(Padding(line, (0, 0, 0, 2), expand=False))
-    if check.status in (PASSED, SKIPPED):
+
+
+_WAITS_ON = re.compile(r"not run: it needs .+ to pass first")  # the harness's words for a check that waits on another
+
+
+def _skipped(out: Console, checks: list[CheckResult], failures: int) -> None:
+    """The checks not run in one line: how many wait on the failure, not a line each (--json lists every one)."""
+    waiting = sum(bool(_WAITS_ON.fullmatch(c.got)) for c in checks)
+    if waiting:
+        those = f"{waiting} check{'s' * (waiting != 1)} not run"
+        they = "it depends" if waiting == 1 else "they depend"
+        runs = "runs" if waiting == 1 else "run"
+        failed = "the failure below" if failures == 1 else "the failures below"
+        _status_line(out, SKIPPED, f"[dim]{those}: {they} on {failed} and {runs} once {'that passes' if failures == 1 else 'those pass'}[/]")
+    others: dict[str, int] = {}
+    for check in checks:
+        if not _WAITS_ON.fullmatch(check.got):
+            others[check.got] = others.get(check.got, 0) + 1
+    for reason, count in others.items():
+        _status_line(out, SKIPPED, f"[dim]{count} check{'s' * (count != 1)} {escape(reason)}[/]")
+
+
+def _check(out: Console, check: CheckResult, alias: str) -> None:
+    title = escape(check.title)
+    if check.status == PASSED and check.got:
+        title += f" [dim]({escape(check.got)})[/]"
+    _status_line(out, check.status, title)
+    if check.status == PASSED:
         return
     hint = f"drilltutor hint {alias} {check.hint}   (the hint about this)" if check.hint is not None else ""
     out.print(_fields([("sent", check.sent), ("got", check.got), ("expected", check.expected), ("fix", check.fix), ("hint", hint)]))
@@ -173,12 +198,18 @@ def run_outcome(out: Console, outcome: RunOutcome) -> None:
             out.print(Padding(Text(report.problem.detail, style="dim"), (0, 0, 0, 6), expand=False))
         if report.problem.hint is not None:
             out.print(f"      [bold]hint[/] drilltutor hint {escape(outcome.alias)} {report.problem.hint}")
+    # What passed, then what did not run, then the failures: the failure is last on screen, where the eye lands.
     for check in report.checks:
-        _check(out, check, outcome.alias)
+        if check.status in (PASSED, ADVICE):
+            _check(out, check, outcome.alias)
+    _skipped(out, [c for c in report.checks if c.status == SKIPPED], len(report.failed_checks))
     if report.output.strip() and not report.passed:
         more = " (cut short)" if report.output_truncated else ""
         out.print(f"  [bold]your file printed{more}:[/]")
         out.print(Padding(Text(report.output.rstrip()[-2000:]), (0, 0, 0, 6), expand=False))
+    for check in report.checks:
+        if check.status not in (PASSED, ADVICE, SKIPPED):
+            _check(out, check, outcome.alias)
     out.print(_summary(report))
     notices(out, outcome.notices)
 
