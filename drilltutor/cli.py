@@ -178,10 +178,22 @@ def progress(workspace: Workspace = None, drills_dir: DrillsDir = None, as_json:
     render.notices(out, session.store.notices)
 
 
-def _tick(item: str, ticked: bool, drills_dir: Path | None) -> None:
-    from drilltutor.commands.checklist import tick
+def _tick(name: str, ticked: bool, drills_dir: Path | None, force: bool = False) -> None:
+    from drilltutor.commands import checklist as items
 
-    result = tick(_session(None, drills_dir), item, ticked)
+    session = _session(None, drills_dir)
+    item = items.find(session, name)
+    drill = items.unpassed_drill(session, item) if ticked and not force else None
+    if drill is not None:
+        question = f"You have not passed {drill.id} yet. Tick '{item.text}' anyway?"
+        refusal = DrilltutorError(
+            f"You have not passed {drill.id} yet, so its item stays unticked: a pass ticks the drill, and this item is for doing it again without looking.",
+            hint=f"Run it first: drilltutor run {drill.alias}   (to tick it anyway: drilltutor tick {name} --force)",
+        )
+        if not _confirm(question, refusal):
+            render.console().print("Not ticked.")
+            return
+    result = items.tick(session, item, ticked)
     word = "Ticked" if ticked else "Unticked"
     render.console().print(f"{word}: {result.text}")
 
@@ -189,10 +201,11 @@ def _tick(item: str, ticked: bool, drills_dir: Path | None) -> None:
 @app.command("tick")
 def tick_command(
     item: Annotated[str, typer.Argument(help="A self-check item id, or a drill for its 'without looking' item.")],
+    force: Annotated[bool, typer.Option("--force", help="Tick a drill's item even though the drill has not passed.")] = False,
     drills_dir: DrillsDir = None,
 ) -> None:
-    """Tick a self-check item: only when you can do it without looking."""
-    _tick(item, True, drills_dir)
+    """Tick a self-check item: only when you can do it without looking. A drill's item asks first until the drill passes."""
+    _tick(item, True, drills_dir, force)
 
 
 @app.command("untick")

@@ -232,8 +232,8 @@ def _summary(report: RunReport) -> str:
 
 def _status_of(row: DrillRow) -> str:
     status = row.status + (" (after reveal)" if row.revealed_before_pass else "")
-    if not row.open and row.status == "new":
-        status += f" (opens after {', '.join(row.opens_after)})"
+    if not row.open and row.status == "new":  # short, so that no status wraps in 80 columns
+        status += f" ({', '.join(row.opens_after)} first)"
     return status
 
 
@@ -249,7 +249,7 @@ def drill_table(out: Console, rows: list[DrillRow]) -> None:
     table = Table(show_edge=False, pad_edge=False, box=None)
     for column in ("#", "drill", "alias"):
         table.add_column(column, no_wrap=True)
-    table.add_column("status", overflow="fold", max_width=14)
+    table.add_column("status", no_wrap=True)  # a status is read at a glance: never split over two lines
     table.add_column("file", no_wrap=True)
     table.add_column("there", no_wrap=True)
     # Squeezed below 100 columns a title wraps a word a line; the alias names the topic there.

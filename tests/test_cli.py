@@ -111,7 +111,10 @@ def test_progress_lists_drills_and_self_check_items_and_tick_untick(cli) -> None
     data = json.loads(cli("progress", "--json").output)
     assert data["total"] == 3 and data["done"] == 0
     assert [i["id"] for i in data["items"]] == ["fixture-answer"]
-    assert cli("tick", "answer").exit_code == 0
+    refused = cli("tick", "answer")  # never passed: no terminal to ask in, so it says how
+    assert refused.exit_code == 2 and "You have not passed fixture-answer yet" in refused.output and "--force" in refused.output
+    assert json.loads(cli("progress", "--json").output)["done"] == 0
+    assert cli("tick", "answer", "--force").exit_code == 0
     assert json.loads(cli("progress", "--json").output)["done"] == 1
     assert cli("untick", "fixture-answer").exit_code == 0
     assert json.loads(cli("progress", "--json").output)["done"] == 0
@@ -185,3 +188,20 @@ def test_piped_output_has_no_trailing_spaces(args: tuple[str, ...], tmp_path: Pa
     done = subprocess.run([sys.executable, "-m", "drilltutor", *args], capture_output=True, text=True, cwd=tmp_path, env=env)
     lines = (done.stdout + done.stderr).splitlines()
     assert len(lines) > 2 and [line for line in lines if line != line.rstrip()] == []
+
+
+def test_no_status_wraps_in_list_at_80_columns(catalogue, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The real catalogue, each kind of status, 80 columns: one line per drill."""
+    from drilltutor.paths import progress_file
+    from drilltutor.progress import ProgressStore, record_reveal, record_run
+
+    store = ProgressStore(progress_file())
+    store.update(record_reveal("drill-1"))
+    store.update(record_run("drill-1", passed=True))  # passed (after reveal)
+    store.update(record_run("drill-2", passed=False))  # attempted
+    store.update(record_reveal("drill-3"))  # revealed
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["list"], env={"COLUMNS": "80", "DRILLTUTOR_DRILLS": None})
+    lines = result.output.splitlines()
+    assert result.exit_code == 0 and len(lines) == 1 + len(catalogue.drills) and max(map(len, lines)) <= 80, result.output
+    assert "passed (after reveal)" in lines[1] and "(project first)" in lines[-1]

@@ -6,6 +6,8 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pytest
+
 from drilltutor.commands.cards import review
 from drilltutor.commands.hint import hint
 from drilltutor.commands.home import home, next_drill
@@ -133,3 +135,19 @@ def test_progress_is_one_checklist_and_a_pass_after_a_reveal_says_so(cli: Invoke
     assert lines[answer].startswith("  [x] fixture-answer") and "(passed after a reveal)" in lines[answer]
     assert lines[answer + 1].startswith("      [x] self-check: Know the answer")
     assert any(line.startswith("  [ ] say-it") for line in lines)
+
+
+def test_tick_on_a_drill_not_passed_asks_and_a_course_item_does_not(cli: Invoke, session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    from drilltutor import cli as cli_module
+
+    assert cli("tick", "say-it").exit_code == 0  # the course's own items are the learner's word alone
+    monkeypatch.setattr(cli_module, "_is_terminal", lambda: True)
+    declined = cli("tick", "answer", input="n\n")
+    assert declined.exit_code == 0 and "You have not passed fixture-answer yet" in declined.output and "Not ticked." in declined.output
+    assert not session.store.read()["checklist"].get("fixture-answer")
+    accepted = cli("tick", "answer", input="y\n")
+    assert accepted.exit_code == 0 and "Ticked: Know the answer without looking" in accepted.output
+    assert cli("untick", "answer").exit_code == 0
+    _pass(session, "fixture-answer")
+    monkeypatch.setattr(cli_module, "_is_terminal", lambda: False)  # once passed, nothing to ask
+    assert cli("tick", "answer").exit_code == 0
