@@ -190,6 +190,25 @@ ROWS = {
     ),
     "closing its own stdout": Row("answer", "import os, sys\nos.close(1)\nanswer = 42\nprint(answer)\n", 0, ("All 2 checks passed",)),
     "KeyboardInterrupt at import": Row("answer", "raise KeyboardInterrupt\n", 1, ("raised an error while running: KeyboardInterrupt",)),
+    # The common slips, each named in its own words.
+    "a pydantic error: its own line, not its help URL": Row(
+        "answer",
+        "from pydantic import BaseModel\nclass User(BaseModel):\n    age: int\nUser(age='old')\n",
+        1,
+        ("raised an error while running: ValidationError: 1 validation error for User · age · Input should be a valid integer",),
+    ),
+    "a misnamed module-level name": Row(
+        "answer",
+        "import os\nanswer_value = 42\nprint(answer_value)\n",
+        1,
+        ("got no such module-level name; your file defines `answer_value`: did you mean it?", "fix rename `answer_value` to `answer`"),
+    ),
+    "a missing package that drilltutor knows": Row(
+        "answer",
+        "raise ModuleNotFoundError(\"No module named 'jose'\", name='jose')\n",
+        1,
+        ("could not import something: ModuleNotFoundError: No module named 'jose' (install it: pip install 'python-jose[cryptography]')",),
+    ),
 }
 
 

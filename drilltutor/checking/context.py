@@ -45,11 +45,14 @@ class Ctx:
         """A module-level name of the learner's file, or a failure saying it is missing."""
         value = self.namespace.get(name, _MISSING)
         if value is _MISSING:
+            from drilltutor.checking.names import did_you_mean
+
+            near = did_you_mean(name, self.source)
             raise Failure(
                 sent=f"looked for `{name}` in {self.file.name}",
-                got="no such module-level name",
+                got="no such module-level name" + (f"; your file defines `{near}`: did you mean it?" if near else ""),
                 expected=what,
-                fix=f"define `{name}` at the top level of the file (not inside a function or the __main__ block)",
+                fix=f"rename `{near}` to `{name}`: the checks read that name" if near else f"define `{name}` at the top level of the file (not inside a function or the __main__ block)",
             )
         return value
 
