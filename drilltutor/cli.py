@@ -307,26 +307,37 @@ def _read_key() -> str:
 
 
 @app.command()
-def cards(drills_dir: DrillsDir = None, as_json: AsJson = False) -> None:
-    """Flash cards: answer out loud, press space to flip, rate yourself. Due cards come first.
+def cards(
+    new_per_day: Annotated[
+        Optional[int], typer.Option("--new-per-day", min=0, help="How many new cards a day may bring (kept for next time; default 10).")
+    ] = None,
+    drills_dir: DrillsDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Flash cards: answer out loud, press space to flip, rate yourself. Due reviews first, then today's new cards.
 
-    Without a terminal it says how many cards are due and exits 0.
+    A drill's cards join once you start it. Without a terminal it says how many are due and new, and exits 0.
     """
     from drilltutor.commands import cards as flash
 
     session = _session(None, drills_dir)
+    if new_per_day is not None:
+        session.store.update(flash.set_new_per_day(new_per_day))
     now = _utc_now()
     deck = flash.deck(session, session.store.read(), now)
     if as_json:
-        listed = [{"id": c.id, "source": c.source, "due": c.due, "reviews": c.reviews} for c in deck.due + deck.later]
-        _emit_json({"due": len(deck.due), "new": deck.new, "total": deck.total, "next_due": deck.next_due, "cards": listed})
+        listed = [{"id": c.id, "source": c.source, "due": c.due, "reviews": c.reviews} for c in deck.queue + deck.later]
+        counts = {"due": len(deck.due), "new": len(deck.new), "held_back": deck.held_back, "not_reached": deck.not_reached}
+        _emit_json({**counts, "total": deck.total, "new_per_day": deck.new_per_day, "next_due": deck.next_due, "cards": listed})
         return
     out = render.console()
-    if not deck.due or not _is_terminal():
+    if new_per_day is not None:
+        out.print(f"New cards a day: {new_per_day} (kept for next time).")
+    if not deck.queue or not _is_terminal():
         render.cards_due(out, deck, now, _is_terminal())
         return
     try:
-        sitting = flash.study(session, deck.due, _read_key, lambda screen: render.card_screen(out, screen), _utc_now)
+        sitting = flash.study(session, deck.queue, _read_key, lambda screen: render.card_screen(out, screen), _utc_now)
     except KeyboardInterrupt:
         out.print("\nStopped. Your ratings so far are saved.")
         raise typer.Exit(130) from None

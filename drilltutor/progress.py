@@ -66,6 +66,7 @@ class DrillProgress:
     hints_used: int
     last_attempt: str | None
     passed_after_reveal: bool | None = None  # decided at the pass; None in files written before it was kept
+    started_at: str | None = None  # the first `start` (or watch moving on to it)
 
     @property
     def revealed_before_pass(self) -> bool:
@@ -91,7 +92,14 @@ def drill_progress(data: dict[str, Any], drill_id: str) -> DrillProgress:
         status = NEW
     after = entry.get("passed_after_reveal")
     return DrillProgress(
-        status, attempts, passed_at, revealed_at, int(entry.get("hints_used", 0)), entry.get("last_attempt"), after if isinstance(after, bool) else None
+        status,
+        attempts,
+        passed_at,
+        revealed_at,
+        int(entry.get("hints_used", 0)),
+        entry.get("last_attempt"),
+        after if isinstance(after, bool) else None,
+        entry.get("started_at"),
     )
 
 
@@ -251,6 +259,15 @@ def record_run(drill_id: str, passed: bool) -> Callable[[dict[str, Any]], None]:
             entry["passed_at"] = stamp
             # the order, which equal stamps cannot tell; a reveal made after an earlier pass (then reset) does not count
             entry["passed_after_reveal"] = bool(entry.get("revealed_at")) and not entry.get("revealed_after_pass")
+
+    return change
+
+
+def record_start(drill_id: str) -> Callable[[dict[str, Any]], None]:
+    """The drill was reached: its flash cards join the deck."""
+
+    def change(data: dict[str, Any]) -> None:
+        _entry(data, drill_id).setdefault("started_at", now())
 
     return change
 

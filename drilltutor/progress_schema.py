@@ -35,6 +35,7 @@ class CardState(_Strict):
     fsrs: dict[str, Any] = Field(default_factory=dict)  # fsrs's own record; cards.py reads what it needs and tolerates the rest
     reviews: int = Field(0, ge=0)
     last_rating: Optional[str] = None
+    introduced_at: Optional[str] = None  # the first review: counts against the day's limit of new cards
 
 
 class Settings(_Strict):

@@ -348,8 +348,10 @@ def home(out: Console, result: Home) -> None:
     count = f" {result.passed}/{result.drills} passed"
     out.print(f"Drills {bar(result.passed, result.drills, bar_width(out, 7 + len(count)))} passed")
     extras = [f"{result.ticked}/{result.items} self-check items ticked"]
-    if result.cards_due:
-        extras.append(f"{result.cards_due} card{'s' * (result.cards_due != 1)} due")
+    if result.cards_due or result.cards_new:
+        from drilltutor.commands.cards import card_counts
+
+        extras.append(f"cards: {card_counts(result.cards_due, result.cards_new)}")
     _indented(out, " · ".join(extras), 7)
     if result.drill is None:
         out.print("\n[green]Every drill passed.[/] Next:")
@@ -457,13 +459,21 @@ def cards_due(out: Console, deck: Deck, now: datetime, interactive: bool) -> Non
     if deck.total == 0:
         out.print("There are no flash cards in this drills folder.")
         return
-    if not deck.due:
+    if not deck.queue:
         when = "" if deck.next_due is None else f" The next is due in {until(deck.next_due - now)} ({deck.next_due.astimezone():%Y-%m-%d %H:%M})."
-        out.print(f"No cards due out of {deck.total}.{when}")
-        return
-    new = f", {deck.new} of them new" if deck.new else ""
-    out.print(f"{len(deck.due)} of {deck.total} flash cards due{new}.")
-    if not interactive:
+        out.print(f"No cards due and no new ones today.{when}")
+    else:
+        from drilltutor.commands.cards import card_counts
+
+        out.print(f"{card_counts(len(deck.due), len(deck.new))} today.")
+    waiting = []
+    if deck.held_back:
+        waiting.append(f"{deck.held_back} more new tomorrow or later ({deck.new_per_day} new a day; cards --new-per-day N changes it)")
+    if deck.not_reached:
+        waiting.append(f"{deck.not_reached} arrive as you start more drills")
+    if waiting:
+        _indented(out, "Of the rest: " + "; ".join(waiting) + ".", 0, style="dim")
+    if deck.queue and not interactive:
         out.print("Review them in a terminal: [bold]drilltutor cards[/] (answer out loud, flip, rate yourself).")
 
 

@@ -31,7 +31,7 @@ def test_home_starts_with_the_first_drill_and_its_exact_command(session: Session
     assert result.drill == "fixture-answer"
     assert result.next.command == "drilltutor start answer"
     assert "drilltutor watch answer" in [s.command for s in result.also]
-    assert result.cards_due == 3
+    assert (result.cards_due, result.cards_new) == (0, 2)  # the course's cards; answer's arrive once it is started
 
 
 def test_home_says_run_once_the_file_exists_and_offers_the_next_hint_after_a_failure(session: Session, workspace: Path) -> None:
@@ -61,14 +61,14 @@ def test_home_after_every_drill_points_at_cards_then_the_checklist(session: Sess
     for item in ("say-it", "fixture-answer"):
         session.store.update(set_ticked(item, True))
     done = home(session, NOW)
-    assert (done.drill, done.next.command, done.cards_due) == (None, "drilltutor cards", 0)
+    assert (done.drill, done.next.command, done.cards_due, done.cards_new) == (None, "drilltutor cards", 0, 0)
 
 
 def test_drilltutor_alone_prints_the_home_screen(cli: Invoke) -> None:
     result = cli()
     assert result.exit_code == 0
     assert "0/2 passed" in result.output and "Next: fixture-answer" in result.output
-    assert "drilltutor start answer" in result.output and "3 cards due" in result.output
+    assert "drilltutor start answer" in result.output and "cards: 0 cards due and 2 new" in result.output
 
 
 # hint ------------------------------------------------------------------------------------
