@@ -256,11 +256,16 @@ def watch(
             "(network drives, some containers). WATCHFILES_FORCE_POLLING=1 is the other way out.",
         ),
     ] = False,
+    move_on: Annotated[
+        bool, typer.Option("--move-on", help="After a pass, move on to the next drill even if this one had passed before (watch stays on it otherwise).")
+    ] = False,
     timeout: Timeout = 10.0,
     workspace: Workspace = None,
     drills_dir: DrillsDir = None,
 ) -> None:
     """Check your file each time you save it; after a pass, move on to the next drill. Ctrl-C stops.
+
+    A drill that had passed before stays watched after a pass, so you can refactor it (--move-on moves on).
 
     Without a terminal it checks once (or once per line read, with --manual). Exit: 0 when the
     last run passed, 1 when it failed, 130 after Ctrl-C.
@@ -284,7 +289,8 @@ def watch(
     runner = run_drill if mode == "once" else WarmRunner().start()
     out = render.console()
     try:
-        last = watching.watch(session, chosen, triggers, lambda frame: render.watch_frame(out, frame, mode), options=RunOptions(timeout=timeout), runner=runner)
+        show = lambda frame: render.watch_frame(out, frame, mode)  # noqa: E731
+        last = watching.watch(session, chosen, triggers, show, options=RunOptions(timeout=timeout), runner=runner, move_on=move_on)
     except KeyboardInterrupt:
         out.print("\nStopped watching.")
         raise typer.Exit(130) from None

@@ -401,22 +401,22 @@ def watch_frame(out: Console, frame: Frame, mode: str) -> None:
     """One redraw. `mode` says what brings the next one: "save", "enter", or "once" (nothing: no terminal)."""
     out.clear()
     out.rule(f"watch · run {frame.runs} · {frame.at:%H:%M:%S}" if frame.runs else "watch")
-    moved_on = frame.outcome is not None and frame.started is not None
-    if frame.outcome is not None and not moved_on:
+    # Top to bottom, as it happened: the verdict, then (after a pass) the next drill's task, then what watch does now.
+    if frame.outcome is not None:
         run_outcome(out, frame.outcome)
     if frame.problem:
         out.print(f"[yellow]Waiting:[/] {escape(frame.problem)}")
+    if frame.outcome is not None and frame.started is not None and frame.watching is not None:
+        out.print(f"\n[bold green]{frame.outcome.report.drill} passed.[/] On to {frame.watching.drill} · {escape(frame.watching.title)}:")
     if frame.started is not None:
         out.rule(frame.started.drill)
         start_prompt(out, frame.started)
-    if moved_on:  # last, so it is what shows at the foot of the screen, with the new task above it
-        assert frame.outcome is not None and frame.watching is not None
-        out.print(f"\n{_summary(frame.outcome.report)}")
-        out.print(f"[bold green]{frame.outcome.report.drill} passed.[/] On to {frame.watching.drill} · {escape(frame.watching.title)}: the task is above.")
     if frame.watching is None:
         out.print("[bold green]Every drill passed.[/] Keep it fresh: [bold]drilltutor cards[/]")
         return
     target = frame.watching
+    if frame.stays:
+        _indented(out, f"{target.drill} had passed before, so watch stays on it while you refactor. To move on: drilltutor watch --move-on {target.alias} (or drilltutor watch, for the next drill).", 0, style="dim")
     _indented(out, WATCH_FOOTERS[mode].format(file=target.file, drill=target.drill, alias=target.alias), 0, style="dim")
 
 
