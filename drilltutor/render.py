@@ -415,6 +415,8 @@ def watch_frame(out: Console, frame: Frame, mode: str) -> None:
         out.print("[bold green]Every drill passed.[/] Keep it fresh: [bold]drilltutor cards[/]")
         return
     target = frame.watching
+    if frame.outcome is not None and frame.started is not None:  # a long task pushes the verdict off the top: say it once more
+        out.print(f"[green]✓ {frame.outcome.report.drill} passed[/] (its checks are above the task).")
     if frame.stays:
         _indented(out, f"{target.drill} had passed before, so watch stays on it while you refactor. To move on: drilltutor watch --move-on {target.alias} (or drilltutor watch, for the next drill).", 0, style="dim")
     _indented(out, WATCH_FOOTERS[mode].format(file=target.file, drill=target.drill, alias=target.alias), 0, style="dim")
