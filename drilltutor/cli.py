@@ -185,7 +185,7 @@ def _tick(name: str, ticked: bool, drills_dir: Path | None, force: bool = False)
     item = items.find(session, name)
     drill = items.unpassed_drill(session, item) if ticked and not force else None
     if drill is not None:
-        question = f"You have not passed {drill.id} yet. Tick '{item.text}' anyway?"
+        question = f"You have not passed {drill.id} yet. Tick it anyway?"
         refusal = DrilltutorError(
             f"You have not passed {drill.id} yet, so its item stays unticked: a pass ticks the drill, and this item is for doing it again without looking.",
             hint=f"Run it first: drilltutor run {drill.alias}   (to tick it anyway: drilltutor tick {name} --force)",
@@ -367,7 +367,7 @@ def reset(
     session = _session(workspace, drills_dir)
     out = render.console()
     if everything:
-        question = "Clear all progress: drills, self-check ticks and card reviews? (A copy is kept.)"
+        question = "Clear all progress: drills, self-check ticks and card reviews?\n(A copy is kept.) Go ahead?"
         refusal = DrilltutorError("reset --all asks before it clears anything, and there is no terminal to ask in.", hint="To clear anyway: drilltutor reset --all --yes")
         if yes or _confirm(question, refusal):
             render.all_reset(out, resetting.reset_all(session, datetime.now()))
@@ -375,7 +375,8 @@ def reset(
             out.print("Nothing changed.")
         return
     chosen = session.catalogue.find(drill or "")
-    question = f"Put the starter back in {chosen.file} (yours is kept as a .bak copy) and clear {chosen.id}'s status?"
+    # two short lines: a terminal wraps a long question in the middle of a word
+    question = f"Put the starter back in {chosen.file} (yours is kept as a .bak copy)\nand clear {chosen.id}'s status?"
     refusal = DrilltutorError(f"reset asks before it replaces {chosen.file}, and there is no terminal to ask in.", hint=f"To reset anyway: drilltutor reset {chosen.alias} --yes")
     if yes or _confirm(question, refusal):
         render.drill_reset(out, resetting.reset_drill(session, chosen.id, datetime.now()))
