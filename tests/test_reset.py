@@ -142,3 +142,13 @@ def _status(cli: Invoke, drill: str) -> str:
 
     row = next(r for r in json.loads(cli("list", "--json").output)["drills"] if r["id"] == drill)
     return row["status"] + (" (after reveal)" if row["revealed_before_pass"] else "")
+
+
+def test_looking_again_after_such_a_reset_counts_against_the_next_pass(session: Session, workspace: Path) -> None:
+    session.store.update(record_run("fixture-answer", passed=True))
+    session.store.update(record_reveal("fixture-answer"))  # compared after passing
+    assert reset_drill(session, "answer", STAMP).reveal == "after pass"
+    session.store.update(record_reveal("fixture-answer"))  # looked again before passing again
+    assert drill_progress(session.store.read(), "fixture-answer").status == "revealed"
+    session.store.update(record_run("fixture-answer", passed=True))
+    assert drill_progress(session.store.read(), "fixture-answer").revealed_before_pass
