@@ -65,6 +65,17 @@ class _TrimmedLines:
     def encoding(self) -> str:
         return getattr(self.target, "encoding", None) or "utf-8"
 
+    def __getattr__(self, name: str) -> object:  # fileno, errors, buffer...: the stream's own
+        return getattr(self.target, name)
+
+
+def trim_piped_streams() -> None:
+    """Piped stdout and stderr lose Rich's trailing blanks for the whole process: Typer's help and errors too."""
+    if sys.stdout is not None and not sys.stdout.isatty():
+        sys.stdout = _TrimmedLines(sys.stdout)  # type: ignore[assignment]
+    if sys.stderr is not None and not sys.stderr.isatty():
+        sys.stderr = _TrimmedLines(sys.stderr)  # type: ignore[assignment]
+
 
 def console(stderr: bool = False) -> Console:
     # emoji=False: no ":name:" codes are used, and looking for them in every cell costs ~3 ms per table.

@@ -181,7 +181,7 @@ def test_with_json_a_tool_error_is_one_json_document_on_stdout(args: tuple[str, 
     assert done.returncode == document["exit_code"] == 2 and done.stderr == ""
 
 
-@pytest.mark.parametrize("args", [("list",), ("progress",), (), ("run", "answer", "mine.py"), ("doctor",)])
+@pytest.mark.parametrize("args", [("list",), ("progress",), (), ("run", "answer", "mine.py"), ("doctor",), ("--help",), ("run", "--help"), ("run", "--bogus")])
 def test_piped_output_has_no_trailing_spaces(args: tuple[str, ...], tmp_path: Path) -> None:
     (tmp_path / "mine.py").write_text("answer = 41\nprint(answer)\n")
     env = {**os.environ, "DRILLTUTOR_DRILLS": DRILLS, "COLUMNS": "80"}
