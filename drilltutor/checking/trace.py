@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import traceback
 
+from drilltutor.packages import pip_line  # not lazily: one_line runs in server threads, where an import can deadlock
+
 
 def trimmed(exc: BaseException, learner_file: str) -> str:
     """The exception as the learner should see it: their frames only, then the error line."""
@@ -35,8 +37,6 @@ def one_line(exc: BaseException) -> str:
 
 def _missing_package(exc: BaseException) -> str | None:
     """The pip line for the module an ImportError (or the one it was raised from) could not find."""
-    from drilltutor.packages import pip_line
-
     for error in (exc, exc.__cause__, exc.__context__):
         if isinstance(error, ImportError) and pip_line(error.name):
             return pip_line(error.name)
