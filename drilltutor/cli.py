@@ -20,24 +20,39 @@ from drilltutor.errors import DrilltutorError, ExitCode
 class _Group(TyperGroup):
     """Where a DrilltutorError becomes a message and an exit code, for every command (CliRunner included)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         from drilltutor.fastcli import lighten
 
-        lighten(self)  # plain values converted without pydantic: ~100 ms off every start
+        # Plain values converted without pydantic: ~100 ms off every start. Here, not in __init__:
+        # Typer adds the completion options after it has built the group.
+        lighten(self)
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: Any) -> Any:
+        as_json = "--json" in [*getattr(ctx, "_protected_args", ()), *ctx.args]  # read before Click empties them
         try:
             return super().invoke(ctx)
         except DrilltutorError as exc:
-            render.error(render.console(stderr=True), exc.message, exc.hint)
-            ctx.exit(int(exc.exit_code))
+            _fail(exc.message, exc.hint, exc.exit_code, as_json)
+        except typer.TyperException as exc:  # Click's UsageError (Typer's own copy): a bad option, e.g. --timeout inf
+            if not as_json or getattr(exc, "exit_code", None) != ExitCode.BAD_INPUT or not hasattr(exc, "format_message"):
+                raise
+            help_line = f"Try '{exc.ctx.command_path} --help' for help." if exc.ctx is not None else ""
+            _fail(exc.format_message(), help_line, ExitCode.BAD_INPUT, as_json)
+
+
+def _fail(message: str, hint: str, code: int, as_json: bool) -> None:
+    """A tool error: on stderr for a person, or with --json one JSON document on stdout, as a script reads it."""
+    if as_json:
+        _emit_json({"error": message, "hint": hint, "exit_code": int(code)})
+    else:
+        render.error(render.console(stderr=True), message, hint)
+    raise typer.Exit(int(code))
 
 
 app = typer.Typer(
     cls=_Group,
     help="Type-it-yourself drills for backend authentication, checked by hidden tests against your own code.",
-    add_completion=False,
     pretty_exceptions_enable=False,
 )
 dev_app = typer.Typer(help="Tools for drill authors.", add_completion=False)
@@ -48,6 +63,16 @@ DrillsDir = Annotated[
     Optional[Path], typer.Option("--drills-dir", help="Use another folder of drills (also: DRILLTUTOR_DRILLS).")
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of text.")]
+MAX_TIMEOUT = 3600  # an hour: no check run needs more, and a larger number overflows the clock (inf, 1e300)
+
+
+def _seconds(value: float) -> float:
+    if not 1 <= value <= MAX_TIMEOUT:  # nan too: it compares false with everything
+        raise typer.BadParameter(f"{value:g} is not a number of seconds from 1 to {MAX_TIMEOUT}.")
+    return value
+
+
+Timeout = Annotated[float, typer.Option("--timeout", callback=_seconds, help=f"Seconds the whole run may take (1 to {MAX_TIMEOUT}).")]
 DrillName = Annotated[str, typer.Argument(help="A drill id, alias or number, e.g. drill-3, expiry or 3.")]
 
 
@@ -95,7 +120,7 @@ def start(
 def run(
     drill: DrillName,
     file: Annotated[Optional[Path], typer.Argument(help="The file to check (default: the drill's file in your workspace).")] = None,
-    timeout: Annotated[float, typer.Option("--timeout", min=1, help="Seconds the whole run may take.")] = 10.0,
+    timeout: Timeout = 10.0,
     workspace: Workspace = None,
     drills_dir: DrillsDir = None,
     as_json: AsJson = False,
@@ -153,10 +178,22 @@ def progress(workspace: Workspace = None, drills_dir: DrillsDir = None, as_json:
     render.notices(out, session.store.notices)
 
 
-def _tick(item: str, ticked: bool, drills_dir: Path | None) -> None:
-    from drilltutor.commands.checklist import tick
+def _tick(name: str, ticked: bool, drills_dir: Path | None, force: bool = False) -> None:
+    from drilltutor.commands import checklist as items
 
-    result = tick(_session(None, drills_dir), item, ticked)
+    session = _session(None, drills_dir)
+    item = items.find(session, name)
+    drill = items.unpassed_drill(session, item) if ticked and not force else None
+    if drill is not None:
+        question = f"You have not passed {drill.id} yet. Tick it anyway?"
+        refusal = DrilltutorError(
+            f"You have not passed {drill.id} yet, so its item stays unticked: a pass ticks the drill, and this item is for doing it again without looking.",
+            hint=f"Run it first: drilltutor run {drill.alias}   (to tick it anyway: drilltutor tick {name} --force)",
+        )
+        if not _confirm(question, refusal):
+            render.console().print("Not ticked.")
+            return
+    result = items.tick(session, item, ticked)
     word = "Ticked" if ticked else "Unticked"
     render.console().print(f"{word}: {result.text}")
 
@@ -164,10 +201,11 @@ def _tick(item: str, ticked: bool, drills_dir: Path | None) -> None:
 @app.command("tick")
 def tick_command(
     item: Annotated[str, typer.Argument(help="A self-check item id, or a drill for its 'without looking' item.")],
+    force: Annotated[bool, typer.Option("--force", help="Tick a drill's item even though the drill has not passed.")] = False,
     drills_dir: DrillsDir = None,
 ) -> None:
-    """Tick a self-check item: only when you can do it without looking."""
-    _tick(item, True, drills_dir)
+    """Tick a self-check item: only when you can do it without looking. A drill's item asks first until the drill passes."""
+    _tick(item, True, drills_dir, force)
 
 
 @app.command("untick")
@@ -218,11 +256,16 @@ def watch(
             "(network drives, some containers). WATCHFILES_FORCE_POLLING=1 is the other way out.",
         ),
     ] = False,
-    timeout: Annotated[float, typer.Option("--timeout", min=1, help="Seconds each run may take.")] = 10.0,
+    move_on: Annotated[
+        bool, typer.Option("--move-on", help="After a pass, move on to the next drill even if this one had passed before (watch stays on it otherwise).")
+    ] = False,
+    timeout: Timeout = 10.0,
     workspace: Workspace = None,
     drills_dir: DrillsDir = None,
 ) -> None:
     """Check your file each time you save it; after a pass, move on to the next drill. Ctrl-C stops.
+
+    A drill that had passed before stays watched after a pass, so you can refactor it (--move-on moves on).
 
     Without a terminal it checks once (or once per line read, with --manual). Exit: 0 when the
     last run passed, 1 when it failed, 130 after Ctrl-C.
@@ -246,7 +289,8 @@ def watch(
     runner = run_drill if mode == "once" else WarmRunner().start()
     out = render.console()
     try:
-        last = watching.watch(session, chosen, triggers, lambda frame: render.watch_frame(out, frame, mode), options=RunOptions(timeout=timeout), runner=runner)
+        show = lambda frame: render.watch_frame(out, frame, mode)  # noqa: E731
+        last = watching.watch(session, chosen, triggers, show, options=RunOptions(timeout=timeout), runner=runner, move_on=move_on)
     except KeyboardInterrupt:
         out.print("\nStopped watching.")
         raise typer.Exit(130) from None
@@ -269,26 +313,37 @@ def _read_key() -> str:
 
 
 @app.command()
-def cards(drills_dir: DrillsDir = None, as_json: AsJson = False) -> None:
-    """Flash cards: answer out loud, press space to flip, rate yourself. Due cards come first.
+def cards(
+    new_per_day: Annotated[
+        Optional[int], typer.Option("--new-per-day", min=0, help="How many new cards a day may bring (kept for next time; default 10).")
+    ] = None,
+    drills_dir: DrillsDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Flash cards: answer out loud, press space to flip, rate yourself. Due reviews first, then today's new cards.
 
-    Without a terminal it says how many cards are due and exits 0.
+    A drill's cards join once you start it. Without a terminal it says how many are due and new, and exits 0.
     """
     from drilltutor.commands import cards as flash
 
     session = _session(None, drills_dir)
+    if new_per_day is not None:
+        session.store.update(flash.set_new_per_day(new_per_day))
     now = _utc_now()
     deck = flash.deck(session, session.store.read(), now)
     if as_json:
-        listed = [{"id": c.id, "source": c.source, "due": c.due, "reviews": c.reviews} for c in deck.due + deck.later]
-        _emit_json({"due": len(deck.due), "new": deck.new, "total": deck.total, "next_due": deck.next_due, "cards": listed})
+        listed = [{"id": c.id, "source": c.source, "due": c.due, "reviews": c.reviews} for c in deck.queue + deck.later]
+        counts = {"due": len(deck.due), "new": len(deck.new), "held_back": deck.held_back, "not_reached": deck.not_reached}
+        _emit_json({**counts, "total": deck.total, "new_per_day": deck.new_per_day, "next_due": deck.next_due, "cards": listed})
         return
     out = render.console()
-    if not deck.due or not _is_terminal():
+    if new_per_day is not None:
+        out.print(f"New cards a day: {new_per_day} (kept for next time).")
+    if not deck.queue or not _is_terminal():
         render.cards_due(out, deck, now, _is_terminal())
         return
     try:
-        sitting = flash.study(session, deck.due, _read_key, lambda screen: render.card_screen(out, screen), _utc_now)
+        sitting = flash.study(session, deck.queue, _read_key, lambda screen: render.card_screen(out, screen), _utc_now)
     except KeyboardInterrupt:
         out.print("\nStopped. Your ratings so far are saved.")
         raise typer.Exit(130) from None
@@ -312,7 +367,7 @@ def reset(
     session = _session(workspace, drills_dir)
     out = render.console()
     if everything:
-        question = "Clear all progress: drills, self-check ticks and card reviews? (A copy is kept.)"
+        question = "Clear all progress: drills, self-check ticks and card reviews?\n(A copy is kept.) Go ahead?"
         refusal = DrilltutorError("reset --all asks before it clears anything, and there is no terminal to ask in.", hint="To clear anyway: drilltutor reset --all --yes")
         if yes or _confirm(question, refusal):
             render.all_reset(out, resetting.reset_all(session, datetime.now()))
@@ -320,7 +375,8 @@ def reset(
             out.print("Nothing changed.")
         return
     chosen = session.catalogue.find(drill or "")
-    question = f"Put the starter back in {chosen.file} (yours is kept as a .bak copy) and clear {chosen.id}'s status?"
+    # two short lines: a terminal wraps a long question in the middle of a word
+    question = f"Put the starter back in {chosen.file} (yours is kept as a .bak copy)\nand clear {chosen.id}'s status?"
     refusal = DrilltutorError(f"reset asks before it replaces {chosen.file}, and there is no terminal to ask in.", hint=f"To reset anyway: drilltutor reset {chosen.alias} --yes")
     if yes or _confirm(question, refusal):
         render.drill_reset(out, resetting.reset_drill(session, chosen.id, datetime.now()))
@@ -366,8 +422,19 @@ def dev_check(
     raise typer.Exit(ExitCode.OK if all(f.ok for f in found) else ExitCode.CHECK_FAILED)
 
 
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        from drilltutor import __version__
+
+        typer.echo(f"drilltutor {__version__}")
+        raise typer.Exit()
+
+
 @app.callback(invoke_without_command=True)
-def home(ctx: typer.Context) -> None:
+def home(
+    ctx: typer.Context,
+    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit.")] = False,
+) -> None:
     """With no command: how far along you are, and what to type next."""
     if ctx.invoked_subcommand is not None:
         return
@@ -387,6 +454,7 @@ def main() -> None:
     # What the imports made lives as long as the process: set it aside, so neither the collections
     # during the command nor the one at exit walk it again (about 15 ms of every start).
     gc.freeze()
+    render.trim_piped_streams()
     try:
         narrowed(app, sys.argv[1:])()  # only the command asked for is built
     except KeyboardInterrupt:
@@ -394,9 +462,12 @@ def main() -> None:
     except Exception as exc:  # drilltutor's own bug: say so briefly; DRILLTUTOR_DEBUG=1 shows the traceback
         if os.environ.get("DRILLTUTOR_DEBUG"):
             raise
-        render.error(
-            render.console(stderr=True),
-            f"drilltutor itself failed: {type(exc).__name__}: {exc}",
-            "Set DRILLTUTOR_DEBUG=1 to see the traceback, and please report it.",
-        )
-        sys.exit(int(ExitCode.CHECK_FAILED))
+        try:
+            _fail(
+                f"drilltutor itself failed: {type(exc).__name__}: {exc}",
+                "Set DRILLTUTOR_DEBUG=1 to see the traceback, and please report it.",
+                ExitCode.CHECK_FAILED,
+                "--json" in sys.argv[1:],
+            )
+        except typer.Exit as stop:
+            sys.exit(stop.exit_code)

@@ -45,29 +45,39 @@ def _value(name: Any) -> Any:
 
 
 def lighten(command: Any) -> None:
-    """Give each plain parameter of `command` (and of its subcommands) a pydantic-free converter."""
+    """Give each plain parameter of `command` (and of its subcommands) a pydantic-free converter.
+
+    And a flag no type in the help: Typer 0.29 shows `--json <bool>`, which reads as if it took a value.
+    """
     try:
         plain = _plain_class()
     except Exception:  # pragma: no cover - another Typer: keep its conversion
-        return
-    _walk(command, plain)
+        plain = None
+
+    def visit(param: Any) -> None:
+        if getattr(param, "is_flag", False) and getattr(param, "metavar", None) is None:
+            param.metavar = ""  # the help shows the metavar in place of the type
+        if plain is not None:
+            _lighten_param(param, plain)
+
+    _walk(command, visit)
 
 
-def _walk(command: Any, plain: type) -> None:
+def _walk(command: Any, visit: Callable[[Any], None]) -> None:
     for param in getattr(command, "params", ()):
-        _lighten_param(param, plain)
+        visit(param)
     made = getattr(command, "get_help_option", None)
-    if made is not None:  # --help is made on first use; it is converted like any flag
+    if made is not None:  # --help is made on first use; it is treated like any flag
 
         def get_help_option(ctx: Any) -> Any:
             option = made(ctx)
             if option is not None:
-                _lighten_param(option, plain)
+                visit(option)
             return option
 
         command.get_help_option = get_help_option
     for sub in getattr(command, "commands", {}).values():
-        _walk(sub, plain)
+        _walk(sub, visit)
 
 
 def _lighten_param(param: Any, plain: type) -> None:

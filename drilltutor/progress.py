@@ -12,6 +12,7 @@ import fcntl
 import json
 import os
 import tempfile
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -65,6 +66,7 @@ class DrillProgress:
     hints_used: int
     last_attempt: str | None
     passed_after_reveal: bool | None = None  # decided at the pass; None in files written before it was kept
+    started_at: str | None = None  # the first `start` (or watch moving on to it)
 
     @property
     def revealed_before_pass(self) -> bool:
@@ -82,7 +84,7 @@ def drill_progress(data: dict[str, Any], drill_id: str) -> DrillProgress:
     passed_at, revealed_at = entry.get("passed_at"), entry.get("revealed_at")
     if passed_at:
         status = PASSED
-    elif revealed_at:
+    elif revealed_at and not entry.get("revealed_after_pass"):
         status = REVEALED
     elif attempts:
         status = ATTEMPTED
@@ -90,7 +92,14 @@ def drill_progress(data: dict[str, Any], drill_id: str) -> DrillProgress:
         status = NEW
     after = entry.get("passed_after_reveal")
     return DrillProgress(
-        status, attempts, passed_at, revealed_at, int(entry.get("hints_used", 0)), entry.get("last_attempt"), after if isinstance(after, bool) else None
+        status,
+        attempts,
+        passed_at,
+        revealed_at,
+        int(entry.get("hints_used", 0)),
+        entry.get("last_attempt"),
+        after if isinstance(after, bool) else None,
+        entry.get("started_at"),
     )
 
 
@@ -126,6 +135,7 @@ class ProgressStore:
             _validate(data)
         except (ValueError, TypeError, RecursionError) as exc:  # RecursionError: JSON nested without end
             return self._set_aside(str(exc) or type(exc).__name__)
+        data.pop(SEAL, None)
         return data
 
     def _set_aside(self, why: str) -> dict[str, Any]:
@@ -141,7 +151,16 @@ class ProgressStore:
         self.notices.append(f"Your progress file was damaged ({why}). It was moved to {kept} and a new one started.")
         return empty()
 
+    def _note_home_not_a_folder(self) -> None:
+        """A home that is a file cannot hold progress: say so on every command, not only on a write."""
+        home = self.path.parent
+        if home.exists() and not home.is_dir():
+            notice = f"{home} is a file, not a folder, so your progress cannot be read or saved there. Set DRILLTUTOR_HOME to a folder."
+            if notice not in self.notices:
+                self.notices.append(notice)
+
     def read(self) -> dict[str, Any]:
+        self._note_home_not_a_folder()
         try:
             if not self.path.exists():
                 return empty()
@@ -158,7 +177,7 @@ class ProgressStore:
         with self._locked():
             data = self._read_unlocked()
             change(data)
-            self._write_unlocked(data)
+            self._write_unlocked(sealed(data))
             return data
 
     def _write_unlocked(self, data: dict[str, Any]) -> None:
@@ -198,13 +217,28 @@ def _migrate(data: Any, path: Path) -> None:
         data["schema"] += 1
 
 
+SEAL = "written_crc"  # the file's own checksum: matches only while the file is exactly as drilltutor wrote it
+
+
+def _crc(data: dict[str, Any]) -> int:
+    # zlib is imported already (the start-up budget), and a checksum only has to notice a hand edit, not resist an attacker
+    body = {k: v for k, v in data.items() if k != SEAL}
+    return zlib.crc32(json.dumps(body, sort_keys=True).encode())
+
+
+def sealed(data: dict[str, Any]) -> dict[str, Any]:
+    return {**data, SEAL: _crc(data)}
+
+
 def _validate(data: dict[str, Any]) -> None:
-    for key in ("drills", "checklist", "cards"):
-        if not isinstance(data.get(key), dict):
-            raise ValueError(f"`{key}` is missing or not an object")
-    for drill_id, entry in data["drills"].items():
-        if not isinstance(entry, dict):
-            raise ValueError(f"the entry of {drill_id} is not an object")
+    """A file drilltutor wrote is known good; any other (edited by hand, older) is checked against the schema."""
+    if data.get(SEAL) == _crc(data):
+        return
+    from drilltutor.progress_schema import problems
+
+    found = problems({k: v for k, v in data.items() if k != SEAL})
+    if found:
+        raise ValueError(found)
 
 
 # Changes -------------------------------------------------------------------------
@@ -223,14 +257,27 @@ def record_run(drill_id: str, passed: bool) -> Callable[[dict[str, Any]], None]:
         entry["last_attempt"] = stamp
         if passed and not entry.get("passed_at"):
             entry["passed_at"] = stamp
-            entry["passed_after_reveal"] = bool(entry.get("revealed_at"))  # the order, which equal stamps cannot tell
+            # the order, which equal stamps cannot tell; a reveal made after an earlier pass (then reset) does not count
+            entry["passed_after_reveal"] = bool(entry.get("revealed_at")) and not entry.get("revealed_after_pass")
+
+    return change
+
+
+def record_start(drill_id: str) -> Callable[[dict[str, Any]], None]:
+    """The drill was reached: its flash cards join the deck."""
+
+    def change(data: dict[str, Any]) -> None:
+        _entry(data, drill_id).setdefault("started_at", now())
 
     return change
 
 
 def record_reveal(drill_id: str) -> Callable[[dict[str, Any]], None]:
     def change(data: dict[str, Any]) -> None:
-        _entry(data, drill_id).setdefault("revealed_at", now())
+        entry = _entry(data, drill_id)
+        if not entry.get("passed_at") and entry.pop("revealed_after_pass", None):
+            entry.pop("revealed_at", None)  # seen again before passing again: this reveal is the one that counts
+        entry.setdefault("revealed_at", now())
 
     return change
 
@@ -256,12 +303,21 @@ def record_hint(drill_id: str, number: int) -> Callable[[dict[str, Any]], None]:
 
 
 def clear_drill(drill_id: str) -> Callable[[dict[str, Any]], None]:
-    """A fresh start on one drill. An earlier reveal stays on record, so a later pass still says so."""
+    """A fresh start on one drill. An earlier reveal stays on record.
+
+    A reveal made before the drill was passed counts against the next pass too ("after reveal").
+    One made after passing it (to compare) is kept as `revealed_after_pass`: the status is
+    "new" again and the next pass is a plain pass.
+    """
 
     def change(data: dict[str, Any]) -> None:
-        revealed_at = data["drills"].pop(drill_id, {}).get("revealed_at")
-        if revealed_at:
-            data["drills"][drill_id] = {"revealed_at": revealed_at}
+        before = drill_progress(data, drill_id)
+        old = data["drills"].pop(drill_id, {})
+        if before.revealed_at:
+            kept: dict[str, Any] = {"revealed_at": before.revealed_at}
+            if old.get("revealed_after_pass") or (before.passed_at and not before.revealed_before_pass):
+                kept["revealed_after_pass"] = True
+            data["drills"][drill_id] = kept
 
     return change
 

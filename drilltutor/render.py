@@ -6,8 +6,10 @@ always carried by words and symbols, never by colour alone.
 
 from __future__ import annotations
 
+import re
+import sys
 import textwrap
-from typing import TYPE_CHECKING, Iterable
+from typing import IO, TYPE_CHECKING, Iterable
 
 from rich.console import Console
 from rich.markup import escape
@@ -37,9 +39,50 @@ MARKS = {PASSED: ("✓", "green"), FAILED: ("✗", "red"), ADVICE: ("!", "yellow
 STATUS_STYLE = {"new": "dim", "attempted": "yellow", "passed": "green", "revealed": "magenta"}
 
 
+class _TrimmedLines:
+    """A stream that drops the blanks Rich pads lines with, so piped output ends each line where its words do."""
+
+    def __init__(self, target: IO[str]) -> None:
+        self.target = target
+        self.pending = ""  # the start of a line whose end has not been written yet
+
+    def write(self, text: str) -> int:
+        *lines, self.pending = (self.pending + text).split("\n")
+        if lines:
+            self.target.write("".join(line.rstrip(" ") + "\n" for line in lines))
+        return len(text)
+
+    def flush(self) -> None:
+        if self.pending:
+            self.target.write(self.pending)
+            self.pending = ""
+        self.target.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+    @property
+    def encoding(self) -> str:
+        return getattr(self.target, "encoding", None) or "utf-8"
+
+    def __getattr__(self, name: str) -> object:  # fileno, errors, buffer...: the stream's own
+        return getattr(self.target, name)
+
+
+def trim_piped_streams() -> None:
+    """Piped stdout and stderr lose Rich's trailing blanks for the whole process: Typer's help and errors too."""
+    if sys.stdout is not None and not sys.stdout.isatty():
+        sys.stdout = _TrimmedLines(sys.stdout)  # type: ignore[assignment]
+    if sys.stderr is not None and not sys.stderr.isatty():
+        sys.stderr = _TrimmedLines(sys.stderr)  # type: ignore[assignment]
+
+
 def console(stderr: bool = False) -> Console:
     # emoji=False: no ":name:" codes are used, and looking for them in every cell costs ~3 ms per table.
-    return Console(highlight=False, emoji=False, stderr=stderr)
+    stream = sys.stderr if stderr else sys.stdout
+    if stream is None or stream.isatty():  # a terminal shows no trailing blanks; keep Rich's own stream and its size
+        return Console(highlight=False, emoji=False, stderr=stderr)
+    return Console(highlight=False, emoji=False, file=_TrimmedLines(stream))  # type: ignore[arg-type]
 
 
 def bar(done: int, total: int, width: int = 24) -> str:
@@ -114,18 +157,42 @@ def _fields(rows: list[tuple[str, str]]) -> Padding:
     return Padding(grid, (0, 0, 0, 6), expand=False)
 
 
-def _check(out: Console, check: CheckResult, alias: str) -> None:
-    mark, style = MARKS.get(check.status, ("?", "white"))
-    title = escape(check.title)
-    if check.status in (PASSED, SKIPPED) and check.got:
-        title += f" [dim]({escape(check.got)})[/]"
+def _status_line(out: Console, status: str, title: str) -> None:
+    mark, style = MARKS.get(status, ("?", "white"))
     # A title too long for the line wraps under itself, not under the mark.
     line = Table.grid(padding=(0, 1))
     line.add_column(no_wrap=True)
     line.add_column()
-    line.add_row(f"[{style}]{mark} {check.status:<7}[/]", title)
+    line.add_row(f"[{style}]{mark} {status:<7}[/]", title)
     out.print(Padding(line, (0, 0, 0, 2), expand=False))
-    if check.status in (PASSED, SKIPPED):
+
+
+_WAITS_ON = re.compile(r"not run: it needs .+ to pass first")  # the harness's words for a check that waits on another
+
+
+def _skipped(out: Console, checks: list[CheckResult], failures: int) -> None:
+    """The checks not run in one line: how many wait on the failure, not a line each (--json lists every one)."""
+    waiting = sum(bool(_WAITS_ON.fullmatch(c.got)) for c in checks)
+    if waiting:
+        those = f"{waiting} check{'s' * (waiting != 1)} not run"
+        they = "it depends" if waiting == 1 else "they depend"
+        runs = "runs" if waiting == 1 else "run"
+        failed = "the failure below" if failures == 1 else "the failures below"
+        _status_line(out, SKIPPED, f"[dim]{those}: {they} on {failed} and {runs} once {'that passes' if failures == 1 else 'those pass'}[/]")
+    others: dict[str, int] = {}
+    for check in checks:
+        if not _WAITS_ON.fullmatch(check.got):
+            others[check.got] = others.get(check.got, 0) + 1
+    for reason, count in others.items():
+        _status_line(out, SKIPPED, f"[dim]{count} check{'s' * (count != 1)} {escape(reason)}[/]")
+
+
+def _check(out: Console, check: CheckResult, alias: str) -> None:
+    title = escape(check.title)
+    if check.status == PASSED and check.got:
+        title += f" [dim]({escape(check.got)})[/]"
+    _status_line(out, check.status, title)
+    if check.status == PASSED:
         return
     hint = f"drilltutor hint {alias} {check.hint}   (the hint about this)" if check.hint is not None else ""
     out.print(_fields([("sent", check.sent), ("got", check.got), ("expected", check.expected), ("fix", check.fix), ("hint", hint)]))
@@ -142,12 +209,18 @@ def run_outcome(out: Console, outcome: RunOutcome) -> None:
             out.print(Padding(Text(report.problem.detail, style="dim"), (0, 0, 0, 6), expand=False))
         if report.problem.hint is not None:
             out.print(f"      [bold]hint[/] drilltutor hint {escape(outcome.alias)} {report.problem.hint}")
+    # What passed, then what did not run, then the failures: the failure is last on screen, where the eye lands.
     for check in report.checks:
-        _check(out, check, outcome.alias)
+        if check.status in (PASSED, ADVICE):
+            _check(out, check, outcome.alias)
+    _skipped(out, [c for c in report.checks if c.status == SKIPPED], len(report.failed_checks))
     if report.output.strip() and not report.passed:
         more = " (cut short)" if report.output_truncated else ""
         out.print(f"  [bold]your file printed{more}:[/]")
         out.print(Padding(Text(report.output.rstrip()[-2000:]), (0, 0, 0, 6), expand=False))
+    for check in report.checks:
+        if check.status not in (PASSED, ADVICE, SKIPPED):
+            _check(out, check, outcome.alias)
     out.print(_summary(report))
     notices(out, outcome.notices)
 
@@ -170,8 +243,8 @@ def _summary(report: RunReport) -> str:
 
 def _status_of(row: DrillRow) -> str:
     status = row.status + (" (after reveal)" if row.revealed_before_pass else "")
-    if not row.open and row.status == "new":
-        status += f" (opens after {', '.join(row.opens_after)})"
+    if not row.open and row.status == "new":  # short, so that no status wraps in 80 columns
+        status += f" ({', '.join(row.opens_after)} first)"
     return status
 
 
@@ -187,7 +260,7 @@ def drill_table(out: Console, rows: list[DrillRow]) -> None:
     table = Table(show_edge=False, pad_edge=False, box=None)
     for column in ("#", "drill", "alias"):
         table.add_column(column, no_wrap=True)
-    table.add_column("status", overflow="fold", max_width=14)
+    table.add_column("status", no_wrap=True)  # a status is read at a glance: never split over two lines
     table.add_column("file", no_wrap=True)
     table.add_column("there", no_wrap=True)
     # Squeezed below 100 columns a title wraps a word a line; the alias names the topic there.
@@ -286,8 +359,10 @@ def home(out: Console, result: Home) -> None:
     count = f" {result.passed}/{result.drills} passed"
     out.print(f"Drills {bar(result.passed, result.drills, bar_width(out, 7 + len(count)))} passed")
     extras = [f"{result.ticked}/{result.items} self-check items ticked"]
-    if result.cards_due:
-        extras.append(f"{result.cards_due} card{'s' * (result.cards_due != 1)} due")
+    if result.cards_due or result.cards_new:
+        from drilltutor.commands.cards import card_counts
+
+        extras.append(f"cards: {card_counts(result.cards_due, result.cards_new)}")
     _indented(out, " · ".join(extras), 7)
     if result.drill is None:
         out.print("\n[green]Every drill passed.[/] Next:")
@@ -337,22 +412,24 @@ def watch_frame(out: Console, frame: Frame, mode: str) -> None:
     """One redraw. `mode` says what brings the next one: "save", "enter", or "once" (nothing: no terminal)."""
     out.clear()
     out.rule(f"watch · run {frame.runs} · {frame.at:%H:%M:%S}" if frame.runs else "watch")
-    moved_on = frame.outcome is not None and frame.started is not None
-    if frame.outcome is not None and not moved_on:
+    # Top to bottom, as it happened: the verdict, then (after a pass) the next drill's task, then what watch does now.
+    if frame.outcome is not None:
         run_outcome(out, frame.outcome)
     if frame.problem:
         out.print(f"[yellow]Waiting:[/] {escape(frame.problem)}")
+    if frame.outcome is not None and frame.started is not None and frame.watching is not None:
+        out.print(f"\n[bold green]{frame.outcome.report.drill} passed.[/] On to {frame.watching.drill} · {escape(frame.watching.title)}:")
     if frame.started is not None:
         out.rule(frame.started.drill)
         start_prompt(out, frame.started)
-    if moved_on:  # last, so it is what shows at the foot of the screen, with the new task above it
-        assert frame.outcome is not None and frame.watching is not None
-        out.print(f"\n{_summary(frame.outcome.report)}")
-        out.print(f"[bold green]{frame.outcome.report.drill} passed.[/] On to {frame.watching.drill} · {escape(frame.watching.title)}: the task is above.")
     if frame.watching is None:
         out.print("[bold green]Every drill passed.[/] Keep it fresh: [bold]drilltutor cards[/]")
         return
     target = frame.watching
+    if frame.outcome is not None and frame.started is not None:  # a long task pushes the verdict off the top: say it once more
+        out.print(f"[green]✓ {frame.outcome.report.drill} passed[/] (its checks are above the task).")
+    if frame.stays:
+        _indented(out, f"{target.drill} had passed before, so watch stays on it while you refactor. To move on: drilltutor watch --move-on {target.alias} (or drilltutor watch, for the next drill).", 0, style="dim")
     _indented(out, WATCH_FOOTERS[mode].format(file=target.file, drill=target.drill, alias=target.alias), 0, style="dim")
 
 
@@ -395,13 +472,21 @@ def cards_due(out: Console, deck: Deck, now: datetime, interactive: bool) -> Non
     if deck.total == 0:
         out.print("There are no flash cards in this drills folder.")
         return
-    if not deck.due:
+    if not deck.queue:
         when = "" if deck.next_due is None else f" The next is due in {until(deck.next_due - now)} ({deck.next_due.astimezone():%Y-%m-%d %H:%M})."
-        out.print(f"No cards due out of {deck.total}.{when}")
-        return
-    new = f", {deck.new} of them new" if deck.new else ""
-    out.print(f"{len(deck.due)} of {deck.total} flash cards due{new}.")
-    if not interactive:
+        out.print(f"No cards due and no new ones today.{when}")
+    else:
+        from drilltutor.commands.cards import card_counts
+
+        out.print(f"{card_counts(len(deck.due), len(deck.new))} today.")
+    waiting = []
+    if deck.held_back:
+        waiting.append(f"{deck.held_back} more new tomorrow or later ({deck.new_per_day} new a day; cards --new-per-day N changes it)")
+    if deck.not_reached:
+        waiting.append(f"{deck.not_reached} arrive as you start more drills")
+    if waiting:
+        _indented(out, "Of the rest: " + "; ".join(waiting) + ".", 0, style="dim")
+    if deck.queue and not interactive:
         out.print("Review them in a terminal: [bold]drilltutor cards[/] (answer out loud, flip, rate yourself).")
 
 
@@ -419,8 +504,12 @@ def drill_reset(out: Console, result: DrillReset) -> None:
     out.print(f"[bold]Reset {result.drill}[/]: {escape(result.file.name)} holds {escape(result.source)} again.")
     if result.backup is not None:
         out.print(f"Your version is kept beside it as {escape(result.backup.name)}.")
-    if result.reveal_kept:
-        out.print("Its status is cleared, but the earlier reveal stays on record: a pass will still say it came after a reveal.")
+    elif result.had_file:
+        out.print("No .bak copy made: your file was the starter already, unchanged.")
+    if result.reveal == "counts":
+        out.print("Its status is cleared. You saw the reference before you passed, so that stays on record: the next pass will say it came after a reveal.")
+    elif result.reveal == "after pass":
+        out.print("Its status is cleared (new). You saw the reference only after passing, so it does not count: the next pass is a plain pass.")
     else:
         out.print("Its status is cleared.")
     out.print(f"Next: [bold]drilltutor watch {escape(result.alias)}[/] and type it again from memory.")

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -108,7 +111,10 @@ def test_progress_lists_drills_and_self_check_items_and_tick_untick(cli) -> None
     data = json.loads(cli("progress", "--json").output)
     assert data["total"] == 3 and data["done"] == 0
     assert [i["id"] for i in data["items"]] == ["fixture-answer"]
-    assert cli("tick", "answer").exit_code == 0
+    refused = cli("tick", "answer")  # never passed: no terminal to ask in, so it says how
+    assert refused.exit_code == 2 and "You have not passed fixture-answer yet" in refused.output and "--force" in refused.output
+    assert json.loads(cli("progress", "--json").output)["done"] == 0
+    assert cli("tick", "answer", "--force").exit_code == 0
     assert json.loads(cli("progress", "--json").output)["done"] == 1
     assert cli("untick", "fixture-answer").exit_code == 0
     assert json.loads(cli("progress", "--json").output)["done"] == 0
@@ -132,3 +138,70 @@ def test_help_everywhere(cli) -> None:
     for args in (["--help"], ["run", "--help"], ["dev", "check", "--help"]):
         result = cli(*args)
         assert result.exit_code == 0 and "Usage" in result.output
+
+
+# Conventions -------------------------------------------------------------------------------
+
+
+def test_version(cli) -> None:
+    from drilltutor import __version__
+
+    result = cli("--version")
+    assert result.exit_code == 0 and result.output == f"drilltutor {__version__}\n"
+
+
+def test_shell_completion_is_offered_and_works(cli, tmp_path: Path) -> None:
+    assert "--install-completion" in cli("--help").output
+    env = {**os.environ, "_DRILLTUTOR_COMPLETE": "complete_bash", "COMP_WORDS": "drilltutor run --ti", "COMP_CWORD": "2"}
+    script = Path(sys.executable).with_name("drilltutor")  # completion goes by the program's name, as a shell calls it
+    done = subprocess.run([str(script)], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert (done.returncode, done.stdout.split()) == (0, ["--timeout"])
+
+
+@pytest.mark.parametrize("args", [("--help",), ("run", "--help"), ("reveal", "--help"), ("cards", "--help")])
+def test_help_shows_no_type_on_flags(cli, args: tuple[str, ...]) -> None:
+    result = cli(*args)
+    assert result.exit_code == 0 and "<bool>" not in result.output and "--help" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("run", "nope", "--json"), "No drill is called 'nope'"),
+        (("run", "answer", "--json", "--timeout", "inf"), "inf is not a number of seconds from 1 to 3600"),
+        (("list", "--json", "--bogus"), "No such option: --bogus"),
+        (("progress", "--json", "--drills-dir", "/nowhere/at/all"), "/nowhere/at/all"),
+    ],
+)
+def test_with_json_a_tool_error_is_one_json_document_on_stdout(args: tuple[str, ...], words: str, tmp_path: Path) -> None:
+    env = {**os.environ, "DRILLTUTOR_DRILLS": DRILLS}
+    done = subprocess.run([sys.executable, "-m", "drilltutor", *args], capture_output=True, text=True, cwd=tmp_path, env=env)
+    document = json.loads(done.stdout)
+    assert set(document) == {"error", "hint", "exit_code"} and words in document["error"]
+    assert done.returncode == document["exit_code"] == 2 and done.stderr == ""
+
+
+@pytest.mark.parametrize("args", [("list",), ("progress",), (), ("run", "answer", "mine.py"), ("doctor",), ("--help",), ("run", "--help"), ("run", "--bogus")])
+def test_piped_output_has_no_trailing_spaces(args: tuple[str, ...], tmp_path: Path) -> None:
+    (tmp_path / "mine.py").write_text("answer = 41\nprint(answer)\n")
+    env = {**os.environ, "DRILLTUTOR_DRILLS": DRILLS, "COLUMNS": "80"}
+    done = subprocess.run([sys.executable, "-m", "drilltutor", *args], capture_output=True, text=True, cwd=tmp_path, env=env)
+    lines = (done.stdout + done.stderr).splitlines()
+    assert len(lines) > 2 and [line for line in lines if line != line.rstrip()] == []
+
+
+def test_no_status_wraps_in_list_at_80_columns(catalogue, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The real catalogue, each kind of status, 80 columns: one line per drill."""
+    from drilltutor.paths import progress_file
+    from drilltutor.progress import ProgressStore, record_reveal, record_run
+
+    store = ProgressStore(progress_file())
+    store.update(record_reveal("drill-1"))
+    store.update(record_run("drill-1", passed=True))  # passed (after reveal)
+    store.update(record_run("drill-2", passed=False))  # attempted
+    store.update(record_reveal("drill-3"))  # revealed
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["list"], env={"COLUMNS": "80", "DRILLTUTOR_DRILLS": None})
+    lines = result.output.splitlines()
+    assert result.exit_code == 0 and len(lines) == 1 + len(catalogue.drills) and max(map(len, lines)) <= 80, result.output
+    assert "passed (after reveal)" in lines[1] and "(project first)" in lines[-1]

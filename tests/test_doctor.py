@@ -157,3 +157,12 @@ def test_importing_doctor_imports_no_library_it_checks() -> None:
     modules = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     for heavy in ("passlib", "pwdlib", "bcrypt", "argon2", "jose", "jwt", "fastapi"):
         assert f"'{heavy}'" not in modules
+
+
+def test_a_missing_optional_package_is_named_with_its_pip_line(cli: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = doctor_module.installed
+    monkeypatch.setattr(doctor_module, "installed", lambda module: None if module == "email_validator" else real(module))
+    found = [f for f in json.loads(cli("doctor", "--json").output)["findings"] if f["topic"] == "optional"]
+    assert len(found) == 1 and "email-validator is not installed" in found[0]["message"] and found[0]["fix"].startswith("pip install 'pydantic[email]'")
+    monkeypatch.setattr(doctor_module, "installed", lambda module: "email-validator 2.2.0" if module == "email_validator" else real(module))
+    assert not [f for f in json.loads(cli("doctor", "--json").output)["findings"] if f["topic"] == "optional"]

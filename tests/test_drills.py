@@ -3,6 +3,8 @@ the starter fails, and each mistake fails on the check it names."""
 
 from __future__ import annotations
 
+import difflib
+
 import pytest
 
 from drilltutor import devcheck
@@ -21,6 +23,36 @@ def test_drill_case(case: devcheck._Case, catalogue, tmp_path) -> None:
     # A failure a learner cannot act on is a defect: each says what came back and what to change.
     for check in report.failed_checks:
         assert check.got and check.fix, check
+        if restates(check.fix, check.sent) and (case.drill.id, check.id) in REWORDED_ELSEWHERE:
+            pytest.xfail(f"{case.drill.id} {check.id}: its fix line repeats the sent line; being reworded on the drill's own branch")
+        assert not restates(check.fix, check.sent), f"the fix line of {check.id} repeats what was sent instead of saying what to change: {check}"
+
+
+# Checks whose drill-specific fix lines (drills/drill-4-dependency/guard.py) still begin with the sent line;
+# their wording belongs to the drills' branch (issue 13, item 3). Remove each pair once that rewording is merged.
+REWORDED_ELSEWHERE = {("drill-4", "no-crash"), ("drill-5", "no-500")}
+
+
+def restates(fix: str, sent: str) -> bool:
+    """Whether a fix line starts with, or is little more than, the sent line (the learner has just read it)."""
+    fix, sent = (" ".join(text.lower().split()) for text in (fix, sent))
+    if len(sent) < 12:  # "read `answer`": too short to be repeated by accident
+        return False
+    opening = sent[: min(len(sent), 24)]
+    return fix.startswith(opening) or difflib.SequenceMatcher(None, fix, sent).ratio() >= 0.8
+
+
+@pytest.mark.parametrize(
+    ("fix", "sent", "repeats"),
+    [
+        ("GET /me with a token signed by the run's key returned 500: catch the error", "GET /me with a token signed by the run's key", True),
+        ("looked for `pwd` in drill_1_hashing.py", "looked for `pwd` in drill_1_hashing.py", True),
+        ("define `pwd` at the top level of the file", "looked for `pwd` in drill_1_hashing.py", False),
+        ("answer = 42", "read `answer`", False),
+    ],
+)
+def test_restates(fix: str, sent: str, repeats: bool) -> None:
+    assert restates(fix, sent) is repeats
 
 
 @pytest.mark.parametrize("drill", load_catalogue(bundled_drills_dir()).drills, ids=lambda d: d.id)

@@ -190,6 +190,25 @@ ROWS = {
     ),
     "closing its own stdout": Row("answer", "import os, sys\nos.close(1)\nanswer = 42\nprint(answer)\n", 0, ("All 2 checks passed",)),
     "KeyboardInterrupt at import": Row("answer", "raise KeyboardInterrupt\n", 1, ("raised an error while running: KeyboardInterrupt",)),
+    # The common slips, each named in its own words.
+    "a pydantic error: its own line, not its help URL": Row(
+        "answer",
+        "from pydantic import BaseModel\nclass User(BaseModel):\n    age: int\nUser(age='old')\n",
+        1,
+        ("raised an error while running: ValidationError: 1 validation error for User · age · Input should be a valid integer",),
+    ),
+    "a misnamed module-level name": Row(
+        "answer",
+        "import os\nanswer_value = 42\nprint(answer_value)\n",
+        1,
+        ("got no such module-level name; your file defines `answer_value`: did you mean it?", "fix rename `answer_value` to `answer`"),
+    ),
+    "a missing package that drilltutor knows": Row(
+        "answer",
+        "raise ModuleNotFoundError(\"No module named 'jose'\", name='jose')\n",
+        1,
+        ("could not import something: ModuleNotFoundError: No module named 'jose' (install it: pip install 'python-jose[cryptography]')",),
+    ),
 }
 
 
@@ -218,7 +237,10 @@ BAD_INPUT = {
     "10 MB file": (("run", "answer", "huge.py"), ("huge.py is 10.0 MB; a drill file is a few kilobytes",)),
     "a named pipe": (("run", "answer", "pipe.py"), ("pipe.py is not a regular file",)),
     "timeout that is not a number": (("run", "answer", "mine.py", "--timeout", "soon"), ("Invalid value for '--timeout'",)),
-    "timeout under a second": (("run", "answer", "mine.py", "--timeout", "0"), ("Invalid value for '--timeout'", "greater than or equal to 1")),
+    "timeout under a second": (("run", "answer", "mine.py", "--timeout", "0"), ("Invalid value for '--timeout'", "0 is not a number of seconds from 1 to 3600")),
+    "timeout of infinity": (("run", "answer", "mine.py", "--timeout", "inf"), ("Invalid value for '--timeout'", "inf is not a number of seconds from 1 to 3600")),
+    "timeout past the clock": (("run", "answer", "mine.py", "--timeout", "1e300"), ("Invalid value for '--timeout'", "1e+300 is not a number of seconds from 1 to 3600")),
+    "a symlink loop": (("run", "answer", "loop.py"), ("loop.py is a symbolic link that leads back to itself",)),
     "unknown option": (("run", "answer", "mine.py", "--fast"), ("No such option: --fast",)),
     "no drill named": (("run",), ("Missing argument 'drill'",)),
 }
@@ -232,9 +254,48 @@ def test_bad_input(args: tuple[str, ...], words: tuple[str, ...], tmp_path: Path
     with open(tmp_path / "huge.py", "wb") as huge:
         huge.write(b"# " + b"x" * 10_000_000 + b"\n")
     os.mkfifo(tmp_path / "pipe.py")
+    (tmp_path / "loop.py").symlink_to("loop.py")
     result = drilltutor(*args, cwd=tmp_path, home=tmp_path / "home")
     assert_verdict(result, 2, *words)
     assert not (tmp_path / "home" / "progress.json").exists()  # nothing was run, so nothing recorded
+
+
+def test_a_symlink_loop_as_the_drills_own_file(tmp_path: Path) -> None:
+    (tmp_path / "answer.py").symlink_to("answer.py")
+    result = drilltutor("run", "answer", cwd=tmp_path, home=tmp_path / "home")
+    assert_verdict(result, 2, "answer.py is a symbolic link that leads back to itself", "Point it at your drill file")
+
+
+# progress.json whose fields have the wrong types: set aside as a damaged file is, and the verdict still printed.
+WRONG_TYPES = {
+    "attempts a word": ({"attempts": "many"}, "`drills.fixture-answer.attempts`: Input should be a valid integer (it holds \"many\")"),
+    "attempts null": ({"attempts": None}, "`drills.fixture-answer.attempts`: Input should be a valid integer (it holds null)"),
+    "hints_used a list": ({"hints_used": [1, 2]}, "`drills.fixture-answer.hints_used`: Input should be a valid integer"),
+    "passed_at a number": ({"passed_at": 3}, "`drills.fixture-answer.passed_at`: Input should be a valid string"),
+}
+
+
+@pytest.mark.parametrize(("entry", "words"), WRONG_TYPES.values(), ids=WRONG_TYPES.keys())
+def test_progress_with_fields_of_the_wrong_type(entry: dict, words: str, tmp_path: Path) -> None:
+    import json
+
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "progress.json").write_text(json.dumps({"schema": 2, "drills": {"fixture-answer": entry}, "checklist": {}, "cards": {}}))
+    (tmp_path / "mine.py").write_text("answer = 42\nprint(answer)\n")
+    result = drilltutor("run", "answer", "mine.py", *QUICK, cwd=tmp_path, home=home)
+    assert_verdict(result, 0, "All 2 checks passed", "Your progress file was damaged (" + words, "It was moved to")
+    assert len(list(home.glob("progress.damaged-*.json"))) == 1
+    listed = drilltutor("list", cwd=tmp_path, home=home)
+    assert_verdict(listed, 0, "fixture-answer answer passed")
+
+
+@pytest.mark.parametrize("command", ["list", "progress"])
+def test_a_home_that_is_a_file_is_said_by_every_command(command: str, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.write_text("not a folder\n")
+    result = drilltutor(command, cwd=tmp_path, home=home)
+    assert_verdict(result, 0, f"note: {home} is a file, not a folder, so your progress cannot be read or saved there. Set DRILLTUTOR_HOME to a folder.")
 
 
 @pytest.fixture(scope="module")

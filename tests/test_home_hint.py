@@ -6,6 +6,8 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pytest
+
 from drilltutor.commands.cards import review
 from drilltutor.commands.hint import hint
 from drilltutor.commands.home import home, next_drill
@@ -29,7 +31,7 @@ def test_home_starts_with_the_first_drill_and_its_exact_command(session: Session
     assert result.drill == "fixture-answer"
     assert result.next.command == "drilltutor start answer"
     assert "drilltutor watch answer" in [s.command for s in result.also]
-    assert result.cards_due == 3
+    assert (result.cards_due, result.cards_new) == (0, 2)  # the course's cards; answer's arrive once it is started
 
 
 def test_home_says_run_once_the_file_exists_and_offers_the_next_hint_after_a_failure(session: Session, workspace: Path) -> None:
@@ -59,14 +61,14 @@ def test_home_after_every_drill_points_at_cards_then_the_checklist(session: Sess
     for item in ("say-it", "fixture-answer"):
         session.store.update(set_ticked(item, True))
     done = home(session, NOW)
-    assert (done.drill, done.next.command, done.cards_due) == (None, "drilltutor cards", 0)
+    assert (done.drill, done.next.command, done.cards_due, done.cards_new) == (None, "drilltutor cards", 0, 0)
 
 
 def test_drilltutor_alone_prints_the_home_screen(cli: Invoke) -> None:
     result = cli()
     assert result.exit_code == 0
     assert "0/2 passed" in result.output and "Next: fixture-answer" in result.output
-    assert "drilltutor start answer" in result.output and "3 cards due" in result.output
+    assert "drilltutor start answer" in result.output and "cards: 0 cards due and 2 new" in result.output
 
 
 # hint ------------------------------------------------------------------------------------
@@ -133,3 +135,19 @@ def test_progress_is_one_checklist_and_a_pass_after_a_reveal_says_so(cli: Invoke
     assert lines[answer].startswith("  [x] fixture-answer") and "(passed after a reveal)" in lines[answer]
     assert lines[answer + 1].startswith("      [x] self-check: Know the answer")
     assert any(line.startswith("  [ ] say-it") for line in lines)
+
+
+def test_tick_on_a_drill_not_passed_asks_and_a_course_item_does_not(cli: Invoke, session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    from drilltutor import cli as cli_module
+
+    assert cli("tick", "say-it").exit_code == 0  # the course's own items are the learner's word alone
+    monkeypatch.setattr(cli_module, "_is_terminal", lambda: True)
+    declined = cli("tick", "answer", input="n\n")
+    assert declined.exit_code == 0 and "You have not passed fixture-answer yet" in declined.output and "Not ticked." in declined.output
+    assert not session.store.read()["checklist"].get("fixture-answer")
+    accepted = cli("tick", "answer", input="y\n")
+    assert accepted.exit_code == 0 and "Ticked: Know the answer without looking" in accepted.output
+    assert cli("untick", "answer").exit_code == 0
+    _pass(session, "fixture-answer")
+    monkeypatch.setattr(cli_module, "_is_terminal", lambda: False)  # once passed, nothing to ask
+    assert cli("tick", "answer").exit_code == 0

@@ -5,6 +5,7 @@ Plain text, no escape codes, no prompt waiting on input, and lines that fit.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -58,8 +59,21 @@ def test_a_check_line_too_long_for_the_terminal_wraps_under_its_title(drills: Pa
     done = subprocess.run([sys.executable, "-m", "drilltutor", "run", "answer"], cwd=workspace, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
     lines = done.stdout.splitlines()
     at = next(i for i, line in enumerate(lines) if "skipped" in line)
-    title_column = lines[at].index("the file prints 42")
-    assert lines[at + 1][:title_column].strip() == "" and lines[at + 1][title_column:].startswith("it needs answer"), done.stdout
+    title_column = lines[at].index("1 check not run")
+    assert lines[at + 1][:title_column].strip() == "" and lines[at + 1][title_column:].startswith("on the failure below"), done.stdout
+
+
+def test_checks_that_wait_on_a_failure_are_one_line_and_the_failure_comes_last(drills: Path, workspace: Path) -> None:
+    (workspace / "answer.py").write_text("answer = 41\nprint(answer)\n")
+    env = {**os.environ, "DRILLTUTOR_DRILLS": str(drills), "NO_COLOR": "1", "COLUMNS": "100"}
+    command = [sys.executable, "-m", "drilltutor", "run", "answer"]
+    done = subprocess.run(command, cwd=workspace, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    lines = done.stdout.splitlines()
+    assert [line for line in lines if "skipped" in line] == ["  - skipped 1 check not run: it depends on the failure below and runs once that passes"]
+    assert lines.index(next(line for line in lines if "skipped" in line)) < lines.index("  ✗ failed  answer is 42")
+    assert lines[-1].startswith("0 of 2 checks passed")
+    as_json = subprocess.run([*command, "--json"], cwd=workspace, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    assert [c["status"] for c in json.loads(as_json.stdout)["checks"]] == ["failed", "skipped"]
 
 
 @pytest.mark.parametrize("command", ["hint", "watch", "cards", "reset", "doctor"])

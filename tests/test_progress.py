@@ -72,3 +72,49 @@ def test_concurrent_processes_lose_no_update(tmp_path: Path) -> None:
         list(pool.map(_bump, [str(path)] * 20))
     assert drill_progress(ProgressStore(path).read(), "d").attempts == 20
     assert not list(tmp_path.glob(".progress-*"))
+
+
+SCHEMA_PROBE = """
+import sys
+from pathlib import Path
+from drilltutor.progress import ProgressStore
+store = ProgressStore(Path(sys.argv[1]))
+store.read()
+print("pydantic" in sys.modules, store.notices)
+"""
+
+
+def _pydantic_needed_to_read(path: Path) -> str:
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-c", SCHEMA_PROBE, str(path)], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def test_a_file_drilltutor_wrote_reads_without_pydantic_and_an_edited_one_is_checked(tmp_path: Path) -> None:
+    """The start-up budget: only a file changed outside drilltutor pays for the schema check."""
+    path = tmp_path / "progress.json"
+    ProgressStore(path).update(record_run("d", passed=False))
+    assert _pydantic_needed_to_read(path) == "False []"
+    data = json.loads(path.read_text())
+    data["drills"]["d"]["attempts"] = 5  # a valid edit by hand
+    path.write_text(json.dumps(data))
+    assert _pydantic_needed_to_read(path) == "True []"
+
+
+@pytest.mark.parametrize(
+    ("entry", "words"),
+    [
+        ({"attempts": "many"}, "`drills.d.attempts`: Input should be a valid integer"),
+        ({"attempts": -1}, "`drills.d.attempts`: Input should be greater than or equal to 0"),
+        ({"passed_after_reveal": 1}, "`drills.d.passed_after_reveal`: Input should be a valid boolean"),
+        ({"hints_used": [1], "attempts": None}, "1 more field wrong too"),
+    ],
+)
+def test_fields_of_the_wrong_type_set_the_file_aside(entry: dict, words: str, tmp_path: Path) -> None:
+    path = tmp_path / "progress.json"
+    path.write_text(json.dumps({"schema": 2, "drills": {"d": entry}, "checklist": {}, "cards": {}}))
+    store = ProgressStore(path)
+    assert store.read()["drills"] == {}
+    assert words in store.notices[0] and "moved to" in store.notices[0]
+    assert len(list(tmp_path.glob("progress.damaged-*.json"))) == 1

@@ -30,13 +30,14 @@ def test_reset_puts_the_starter_back_keeps_a_backup_and_clears_the_status(sessio
     assert result.backup.read_text() == "answer = 42\nprint(answer)\n"
     progress = session.progress_of(session.catalogue.find("answer"))
     assert (progress.status, progress.attempts, progress.hints_used) == ("new", 0, 0)
-    assert not result.reveal_kept
+    assert not result.reveal
 
 
 def test_an_earlier_reveal_stays_on_record_so_a_later_pass_says_so(session: Session, workspace: Path) -> None:
     session.store.update(record_reveal("fixture-answer"))
     session.store.update(record_run("fixture-answer", passed=True))
-    assert reset_drill(session, "answer", STAMP).reveal_kept
+    assert reset_drill(session, "answer", STAMP).reveal == "counts"
+    assert drill_progress(session.store.read(), "fixture-answer").status == "revealed"
     session.store.update(record_run("fixture-answer", passed=True))
     assert drill_progress(session.store.read(), "fixture-answer").revealed_before_pass
 
@@ -103,3 +104,51 @@ def test_in_a_terminal_reset_asks_first(cli: Invoke, workspace: Path, monkeypatc
     accepted = cli("reset", "answer", input="y\n")
     assert accepted.exit_code == 0 and "Put the starter back" in accepted.output and "Reset fixture-answer" in accepted.output
     assert (workspace / "answer.py").read_text() == STARTER
+
+
+def test_reset_says_when_it_made_no_backup(cli: Invoke, workspace: Path) -> None:
+    assert cli("start", "answer").exit_code == 0
+    result = cli("reset", "answer", "--yes")
+    assert result.exit_code == 0 and "No .bak copy made: your file was the starter already, unchanged." in result.output
+    assert not list(workspace.glob("*.bak-*"))
+
+
+def test_a_reveal_after_a_pass_then_a_reset_does_not_stay_revealed(cli: Invoke, workspace: Path) -> None:
+    (workspace / "answer.py").write_text("answer = 42\nprint(answer)\n")
+    assert cli("run", "answer").exit_code == 0
+    assert cli("reveal", "answer").exit_code == 0  # passed: no question asked
+    reset = cli("reset", "answer", "--yes")
+    assert "You saw the reference only after passing, so it does not count" in " ".join(reset.output.split())
+    assert "revealed" not in _status(cli, "fixture-answer")
+    (workspace / "answer.py").write_text("answer = 42\nprint(answer)\n")
+    assert cli("run", "answer").exit_code == 0
+    assert _status(cli, "fixture-answer") == "passed"
+
+
+def test_a_reveal_before_a_pass_still_counts_after_a_reset(cli: Invoke, workspace: Path) -> None:
+    assert cli("reveal", "answer", "--yes").exit_code == 0
+    (workspace / "answer.py").write_text("answer = 42\nprint(answer)\n")
+    assert cli("run", "answer").exit_code == 0
+    reset = cli("reset", "answer", "--yes")
+    assert "You saw the reference before you passed, so that stays on record" in " ".join(reset.output.split())
+    assert _status(cli, "fixture-answer") == "revealed"
+    (workspace / "answer.py").write_text("answer = 42\nprint(answer)\n")
+    assert cli("run", "answer").exit_code == 0
+    assert _status(cli, "fixture-answer") == "passed (after reveal)"
+
+
+def _status(cli: Invoke, drill: str) -> str:
+    import json
+
+    row = next(r for r in json.loads(cli("list", "--json").output)["drills"] if r["id"] == drill)
+    return row["status"] + (" (after reveal)" if row["revealed_before_pass"] else "")
+
+
+def test_looking_again_after_such_a_reset_counts_against_the_next_pass(session: Session, workspace: Path) -> None:
+    session.store.update(record_run("fixture-answer", passed=True))
+    session.store.update(record_reveal("fixture-answer"))  # compared after passing
+    assert reset_drill(session, "answer", STAMP).reveal == "after pass"
+    session.store.update(record_reveal("fixture-answer"))  # looked again before passing again
+    assert drill_progress(session.store.read(), "fixture-answer").status == "revealed"
+    session.store.update(record_run("fixture-answer", passed=True))
+    assert drill_progress(session.store.read(), "fixture-answer").revealed_before_pass

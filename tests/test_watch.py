@@ -196,3 +196,36 @@ def test_a_real_ctrl_c_stops_a_real_watch_cleanly(drills: Path, workspace: Path)
         proc.wait()
     assert proc.returncode == 130 and "Stopped watching." in out
     assert "Traceback" not in err
+
+
+def test_after_a_pass_the_verdict_comes_first_then_the_next_task(cli: Invoke, workspace: Path) -> None:
+    (workspace / "answer.py").write_text("answer = 42\nprint(answer)\n")
+    lines = cli("watch", "answer").output.splitlines()
+    order = [next(i for i, line in enumerate(lines) if words in line) for words in ("All 2 checks passed", "fixture-answer passed. On to fixture-webapp", "GET /ping answers", "Wrote", "Not a terminal")]
+    assert order == sorted(order), lines
+
+
+def test_a_drill_passed_before_stays_watched_after_a_pass_until_move_on(session: Session, workspace: Path) -> None:
+    mine = workspace / "answer.py"
+    mine.write_text("answer = 42\nprint(answer)\n")
+    session.store.update(record_run("fixture-answer", True))
+
+    def refactor() -> Iterator[frozenset[str]]:
+        mine.write_text("answer = 6 * 7\nprint(answer)\n")
+        yield saved("answer.py")
+
+    frames = run_watch(session, "answer", refactor())
+    assert [(f.outcome.report.passed, f.started, f.watching.drill, f.stays) for f in frames] == [(True, None, "fixture-answer", True)] * 2
+    moved: list[Frame] = []
+    watch(session, session.catalogue.find("answer"), [], moved.append, clock=fake_clock(), move_on=True)
+    assert moved[0].started is not None and moved[0].watching.drill == "fixture-webapp" and not moved[0].stays
+
+
+def test_watch_on_a_passed_drill_says_it_stays_and_how_to_move_on(cli: Invoke, workspace: Path) -> None:
+    (workspace / "answer.py").write_text("answer = 42\nprint(answer)\n")
+    assert cli("run", "answer").exit_code == 0
+    result = cli("watch", "answer")
+    text = " ".join(result.output.split())
+    assert result.exit_code == 0 and "fixture-answer had passed before, so watch stays on it while you refactor" in text
+    assert "drilltutor watch --move-on answer" in text and "Wrote" not in text
+    assert "On to fixture-webapp" in cli("watch", "answer", "--move-on").output

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from drilltutor.checking import jwtcodec
+from drilltutor.checking.names import did_you_mean  # not lazily: an import inside a check thread can deadlock on the import lock
 from drilltutor.checking.spec import Failure
 from drilltutor.checking.trace import one_line, trimmed
 
@@ -45,11 +46,12 @@ class Ctx:
         """A module-level name of the learner's file, or a failure saying it is missing."""
         value = self.namespace.get(name, _MISSING)
         if value is _MISSING:
+            near = did_you_mean(name, self.source)
             raise Failure(
                 sent=f"looked for `{name}` in {self.file.name}",
-                got="no such module-level name",
+                got="no such module-level name" + (f"; your file defines `{near}`: did you mean it?" if near else ""),
                 expected=what,
-                fix=f"define `{name}` at the top level of the file (not inside a function or the __main__ block)",
+                fix=f"rename `{near}` to `{name}`: the checks read that name" if near else f"define `{name}` at the top level of the file (not inside a function or the __main__ block)",
             )
         return value
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from drilltutor.catalogue import Drill
 from drilltutor.commands.listing import DrillRow, list_drills
 from drilltutor.commands.session import Session
 from drilltutor.errors import DrilltutorError
@@ -44,7 +45,8 @@ def checklist(session: Session) -> Checklist:
     return Checklist(list_drills(session), items(session, data["checklist"]), str(session.store.path))
 
 
-def tick(session: Session, name: str, ticked: bool) -> Item:
+def find(session: Session, name: str) -> Item:
+    """The item by its id, or a drill's own "without looking" item by any of the drill's names."""
     known = items(session, {})
     wanted = name.strip().lower()
     match = next((i for i in known if i.id.lower() == wanted), None)
@@ -53,5 +55,17 @@ def tick(session: Session, name: str, ticked: bool) -> Item:
         match = next((i for i in known if i.id == drill_ids.get(wanted)), None)
     if match is None:
         raise DrilltutorError(f"No checklist item is called {name!r}.", hint="See the items with: drilltutor progress")
-    session.store.update(set_ticked(match.id, ticked))
-    return Item(match.id, match.text, ticked)
+    return match
+
+
+def unpassed_drill(session: Session, item: Item) -> Drill | None:
+    """The drill whose own item this is, while that drill has not passed: ticking it then is a claim not yet shown."""
+    drill = next((d for d in session.catalogue.drills if d.id == item.id), None)
+    if drill is None or session.progress_of(drill).passed_at:
+        return None
+    return drill
+
+
+def tick(session: Session, item: Item, ticked: bool) -> Item:
+    session.store.update(set_ticked(item.id, ticked))
+    return Item(item.id, item.text, ticked)

@@ -230,6 +230,17 @@ def check_web() -> Finding:
     return Finding("web", OK, ", ".join(installed(m) or m for m in ("fastapi", "uvicorn", "httpx")) + f", {multipart}")
 
 
+def check_optional() -> list[Finding]:
+    """Packages a correct drill file may import that a plain install lacks (EmailStr needs email-validator)."""
+    from drilltutor.packages import OPTIONAL, pip_line
+
+    return [
+        Finding("optional", INFO, f"{name} is not installed: a file that imports it (pydantic's EmailStr does) stops at the import.", pip_line(module) or f"pip install {name}")
+        for module, name in OPTIONAL.items()
+        if not installed(module)
+    ]
+
+
 # Settings, progress, workspace ---------------------------------------------------------------
 
 
@@ -285,6 +296,7 @@ def doctor(workspace: Path | None = None, drills_dir: Path | None = None) -> Rep
             *check_hashing(),
             *check_jwt(),
             check_web(),
+            *check_optional(),
             check_secret(),
             check_progress(),
             *check_workspace(paths.workspace_dir(workspace), drills_dir),

@@ -23,8 +23,9 @@ class DrillReset:
     alias: str
     file: Path
     backup: Path | None  # None when there was no file, or it was still the untouched starter
+    had_file: bool  # False: there was no file; with no backup, the file was the starter already
     source: str  # where the fresh file came from
-    reveal_kept: bool  # an earlier reveal stays on record
+    reveal: str  # "": never revealed; "counts": revealed before a pass, so the next pass says so; "after pass": it does not count
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,8 @@ def reset_drill(session: Session, name: str, now: datetime) -> DrillReset:
     source, label = starter_source(session, drill)
     fresh = source.read_text(encoding="utf-8")
     backup = None
-    if target.exists() and not _unchanged(target, fresh):
+    had_file = target.exists()
+    if had_file and not _unchanged(target, fresh):
         backup = _free_name(target.parent, f"{target.name}.bak-", now)
         _copy(target, backup)
     try:
@@ -71,8 +73,9 @@ def reset_drill(session: Session, name: str, now: datetime) -> DrillReset:
         target.write_text(fresh, encoding="utf-8")
     except OSError as exc:
         raise DrilltutorError(f"Could not write {target}: {exc.strerror or exc}.") from None
-    session.store.update(clear_drill(drill.id))
-    return DrillReset(drill.id, drill.alias, target, backup, label, bool(session.progress_of(drill).revealed_at))
+    entry = session.store.update(clear_drill(drill.id))["drills"].get(drill.id, {})
+    reveal = "" if not entry.get("revealed_at") else "after pass" if entry.get("revealed_after_pass") else "counts"
+    return DrillReset(drill.id, drill.alias, target, backup, had_file, label, reveal)
 
 
 def reset_all(session: Session, now: datetime) -> AllReset:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -20,15 +21,32 @@ class RunOutcome:
     notices: list[str] = field(default_factory=list)  # e.g. progress could not be saved
 
 
+def _not_a_loop(path: Path) -> Path:
+    try:
+        path.resolve(strict=True)
+    except OSError as exc:  # a missing file is said by the runner's own checks, with their hint
+        looped = exc.errno == errno.ELOOP
+    except RuntimeError:  # how Python before 3.13 says a symlink loop
+        looped = True
+    else:
+        looped = False
+    if looped:
+        raise DrilltutorError(
+            f"{path} is a symbolic link that leads back to itself, so there is no file to read.",
+            hint=f"Point it at your drill file (ln -sf REAL_FILE {path.name}), or name the real file.",
+        ) from None
+    return path
+
+
 def resolve_file(session: Session, alias: str, file: Path | None, default: Path) -> Path:
     if file is not None:
-        return file if file.is_absolute() else session.workspace / file
-    if not default.exists():
+        return _not_a_loop(file if file.is_absolute() else session.workspace / file)
+    if not default.exists() and not default.is_symlink():
         raise DrilltutorError(
             f"There is no {default.name} in {session.workspace}; that is where `run` looked.",
             hint=f"Create it with: drilltutor start {alias}" + (f" --dir {session.workspace}" if session.workspace != Path.cwd() else ""),
         )
-    return default
+    return _not_a_loop(default)
 
 
 def run(

@@ -8,6 +8,7 @@ from pathlib import Path
 from drilltutor.catalogue import Drill
 from drilltutor.commands.session import Session
 from drilltutor.errors import DrilltutorError
+from drilltutor.progress import record_start
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ def start(session: Session, name: str, force: bool = False) -> StartResult:
     target = session.file_of(drill)
     prompt = drill.prompt_path.read_text(encoding="utf-8")
     source, label = starter_source(session, drill)
+    if not session.progress_of(drill).started_at:
+        session.store.update(record_start(drill.id))  # its cards join the deck (see commands/cards.py)
     if target.exists() and not force:
         return StartResult(drill.id, target, False, label, prompt)
     try:

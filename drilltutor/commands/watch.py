@@ -45,6 +45,7 @@ class Frame:
     outcome: RunOutcome | None = None  # the run this frame shows, if there was one
     problem: str = ""  # why the file could not be run (it is gone, unreadable, ...)
     started: StartResult | None = None  # set when this frame moved on to a drill (starter written if missing)
+    stays: bool = False  # the drill had passed before this watch: a pass keeps watching it (a refactor), not moving on
 
     @property
     def finished(self) -> bool:
@@ -56,8 +57,11 @@ class Frame:
 
 
 class _Watch:
-    def __init__(self, session: Session, options: RunOptions, clock: Callable[[], datetime], runner: Callable[..., RunReport] = run_drill) -> None:
+    def __init__(
+        self, session: Session, options: RunOptions, clock: Callable[[], datetime], runner: Callable[..., RunReport] = run_drill, stay: bool = False
+    ) -> None:
         self.session, self.options, self.clock, self.runner = session, options, clock, runner
+        self.stay = stay
         self.drill: Drill | None = None
         self.runs = 0
         self.seen: bytes | None = None  # the file as last run or written: a save that changes nothing is no reason to run
@@ -91,19 +95,19 @@ class _Watch:
             outcome = run(self.session, self.drill.id, None, self.options, runner=self.runner)
         except DrilltutorError as exc:  # e.g. the file was deleted or renamed away between saves
             return self._frame(problem=f"{exc.message} {exc.hint}".strip())
-        if not outcome.report.passed:
+        if not outcome.report.passed or self.stay:
             return self._frame(outcome=outcome)
         return self._move_to(next_drill(self.session, self.session.store.read()), outcome)
 
     def _move_to(self, drill: Drill | None, outcome: RunOutcome | None) -> Frame:
-        self.drill = drill
+        self.drill, self.stay = drill, False
         started = None if drill is None else start(self.session, drill.id)
         self.seen = None if drill is None else self._contents(self.session.file_of(drill))
         return self._frame(outcome=outcome, started=started)
 
     def _frame(self, outcome: RunOutcome | None = None, problem: str = "", started: StartResult | None = None) -> Frame:
         target = None if self.drill is None else Target(self.drill.id, self.drill.alias, self.drill.title, self.drill.file)
-        return Frame(target, self.runs, self.clock(), outcome, problem, started)
+        return Frame(target, self.runs, self.clock(), outcome, problem, started, self.stay)
 
 
 def watch(
@@ -114,12 +118,16 @@ def watch(
     clock: Callable[[], datetime] = lambda: datetime.now().astimezone(),
     options: RunOptions = RunOptions(),
     runner: Callable[..., RunReport] = run_drill,
+    move_on: bool = False,
 ) -> Frame:
     """Run `drill` now (or start it, if its file is missing), then once per trigger that touches its file.
 
+    After a pass it moves on to the next drill, unless `drill` had passed before this watch
+    began: then the learner is refactoring a passed file, and watch stays on it (`move_on` overrides).
     Returns the last frame shown. Ends when the triggers run out or every drill has passed.
     """
-    state = _Watch(session, options, clock, runner)
+    stay = drill is not None and not move_on and bool(session.progress_of(drill).passed_at)
+    state = _Watch(session, options, clock, runner, stay)
     frame = state.begin(drill)
     show(frame)
     if frame.finished:
