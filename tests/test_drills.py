@@ -23,14 +23,7 @@ def test_drill_case(case: devcheck._Case, catalogue, tmp_path) -> None:
     # A failure a learner cannot act on is a defect: each says what came back and what to change.
     for check in report.failed_checks:
         assert check.got and check.fix, check
-        if restates(check.fix, check.sent) and (case.drill.id, check.id) in REWORDED_ELSEWHERE:
-            pytest.xfail(f"{case.drill.id} {check.id}: its fix line repeats the sent line; being reworded on the drill's own branch")
         assert not restates(check.fix, check.sent), f"the fix line of {check.id} repeats what was sent instead of saying what to change: {check}"
-
-
-# Checks whose drill-specific fix lines (drills/drill-4-dependency/guard.py) still begin with the sent line;
-# their wording belongs to the drills' branch (issue 13, item 3). Remove each pair once that rewording is merged.
-REWORDED_ELSEWHERE = {("drill-4", "no-crash"), ("drill-5", "no-500")}
 
 
 def restates(fix: str, sent: str) -> bool:
