@@ -162,13 +162,16 @@ def _exit_words(exc: BaseException) -> str:
     return "called sys.exit() (or raised SystemExit)" if code is None else f"called sys.exit({code!r})"
 
 
-def run_checks(specs: list[CheckSpec], ctx: Ctx, channel: Channel) -> None:
+def run_checks(specs: list[CheckSpec], ctx: Ctx, channel: Channel, stop_at_failure: bool = False) -> None:
     status: dict[str, str] = {}
     hung: str | None = None
+    failed: str | None = None  # the first failed check, when the rest are skipped after it
     for spec in specs:
         channel.send("check-start", id=spec.id)
         unmet = [need for need in spec.needs if status.get(need) not in (PASSED, ADVICE)]
-        if hung is not None:
+        if failed is not None:
+            result = CheckResult(spec.id, spec.title, SKIPPED, got=f"not run: {failed} failed first")
+        elif hung is not None:
             result = CheckResult(spec.id, spec.title, SKIPPED, got=f"not run: your app stopped answering during {hung}")
         elif unmet:
             result = CheckResult(spec.id, spec.title, SKIPPED, got=f"not run: it needs {', '.join(unmet)} to pass first")
@@ -176,6 +179,8 @@ def run_checks(specs: list[CheckSpec], ctx: Ctx, channel: Channel) -> None:
             result = _run_one(spec, ctx)
             if result.status == FAILED and result.got.startswith("no answer within"):
                 hung = spec.id
+            if result.status == FAILED and stop_at_failure:
+                failed = spec.id
         status[spec.id] = result.status
         channel.send("check", result=asdict(result))
 
@@ -327,7 +332,7 @@ def _main(spec: dict[str, Any], channel: Channel, reserve: bytearray) -> None:
             channel.send("done", bcrypt_ops=counter.ops)
             return
     channel.send("phase", name="checks")
-    run_checks(specs, ctx, channel)
+    run_checks(specs, ctx, channel, bool(spec.get("stop_at_failure")))
     ctx.close()
     channel.send("done", bcrypt_ops=counter.ops)
     tee.flush()

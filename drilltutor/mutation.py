@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from drilltutor.catalogue import Catalogue, Drill
@@ -134,7 +134,11 @@ def mutate(drill: Drill) -> tuple[str, list[Mutant]]:
         raise DrilltutorError(f"Malformed drill: {drill.solution_path} does not parse ({exc.msg}, line {exc.lineno}).") from None
 
 
-def run_mutants(catalogue: Catalogue, drills: list[Drill], options: RunOptions = AUTHOR_OPTIONS, workers: int | None = None) -> list[DrillScore]:
+# One failed check kills a mutant: the checks after it would not change the verdict.
+MUTANT_OPTIONS = replace(AUTHOR_OPTIONS, stop_at_failure=True)
+
+
+def run_mutants(catalogue: Catalogue, drills: list[Drill], options: RunOptions = MUTANT_OPTIONS, workers: int | None = None) -> list[DrillScore]:
     """Every mutant of every drill's reference, and the reference itself, run through warm runners at once."""
     plans = [(drill, *mutate(drill), load_explanations(drill.folder / EXPLANATIONS)) for drill in drills]
     with tempfile.TemporaryDirectory(prefix="drilltutor-mutants-") as folder:

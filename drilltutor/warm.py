@@ -271,6 +271,7 @@ class WarmRunner:
                 "secret": secret,
                 "request_timeout": min(options.request_timeout, options.timeout / 2),
                 "output_cap": options.output_cap,
+                "stop_at_failure": options.stop_at_failure,
                 "channel_fd": -1,  # set by the child: the numbers these have there
                 "lifeline_fd": -1,
             }
