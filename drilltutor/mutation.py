@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from drilltutor.catalogue import Catalogue, Drill
-from drilltutor.devcheck import AUTHOR_OPTIONS, default_workers, run_all
+from drilltutor.devcheck import default_workers, run_all
 from drilltutor.errors import DrilltutorError
 from drilltutor.mutants import Mutant, generate
 from drilltutor.runner import RunOptions
@@ -134,8 +134,10 @@ def mutate(drill: Drill) -> tuple[str, list[Mutant]]:
         raise DrilltutorError(f"Malformed drill: {drill.solution_path} does not parse ({exc.msg}, line {exc.lineno}).") from None
 
 
-# One failed check kills a mutant: the checks after it would not change the verdict.
-MUTANT_OPTIONS = replace(AUTHOR_OPTIONS, stop_at_failure=True)
+# One failed check kills a mutant: the checks after it would not change the verdict. A
+# request that times out kills it too, so on a busy machine a slow answer must not pass
+# for a hang: the limits are well above dev check's (a mutant that really hangs still ends).
+MUTANT_OPTIONS = RunOptions(timeout=90.0, request_timeout=20.0, stop_at_failure=True)
 
 
 def run_mutants(catalogue: Catalogue, drills: list[Drill], options: RunOptions = MUTANT_OPTIONS, workers: int | None = None) -> list[DrillScore]:
