@@ -205,7 +205,7 @@ def _constant(node: ast.AST, text: _Source) -> Iterator[_Edit]:
         for other in STATUS_SWAPS.get(value, (_other_number(value),)):
             yield _Edit("status-code" if value in STATUS_SWAPS else "constant", node, str(other), f"{value} -> {other}")
     elif isinstance(value, str):
-        quote = text.segment(node)[0] if text.segment(node)[:1] in "'\"" else '"'
+        quote = "'" if text.segment(node).startswith("'") else '"'  # the reference's own quotes
         for other in STRING_SWAPS.get(value, ()):
             yield _Edit("string", node, f"{quote}{other}{quote}", f'"{value}" -> "{other}"')
 
