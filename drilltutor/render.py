@@ -284,11 +284,12 @@ def mutant_scores(out: Console, scores: list[DrillScore]) -> None:
         mark, style = ("✓", "green") if result.ok else ("✗", "red")
         explained = len(result.survivors) - len(result.unexplained)
         out.print(
-            f"[{style}]{mark}[/] [bold]{result.drill}[/]  {result.mutants} mutants · {result.killed} killed · "
-            f"{len(result.survivors)} survived ({explained} explained) · score {result.score:.0%}"
+            f"[{style}]{mark}[/] [bold]{escape(result.drill)}[/]  {result.mutants} mutants · {result.killed} killed · "
+            f"{len(result.survivors)} survived ({explained} explained) · score {result.score:.0%}",
+            soft_wrap=True,
         )
         if not result.reference_passes:
-            out.print("    [red]the reference itself does not pass its checks: run `drilltutor dev check` first[/]")
+            out.print("    [red]the reference itself does not pass its checks: run `drilltutor dev check` first[/]", soft_wrap=True)
         for survivor in result.survivors:
             if survivor.why:
                 out.print(f"    [dim]· {escape(survivor.id)}: {escape(survivor.why)}[/]", soft_wrap=True)
@@ -300,9 +301,12 @@ def mutant_scores(out: Console, scores: list[DrillScore]) -> None:
     total, killed = sum(s.mutants for s in scores), sum(s.killed for s in scores)
     unexplained = sum(len(s.unexplained) for s in scores)
     style = "red" if unexplained or not all(s.reference_passes for s in scores) else "green"
-    out.print(f"[bold {style}]{killed} of {total} mutants killed; {unexplained} survivor(s) nobody explained.[/]")
+    out.print(f"[bold {style}]{killed} of {total} mutants killed; {unexplained} survivor(s) nobody explained.[/]", soft_wrap=True)
     if unexplained:
-        out.print("Explain a harmless survivor in the drill's mutants.toml ([[survivor]] id, why), or add a check that kills it.")
+        out.print(
+            escape("Explain a survivor the contract allows in the drill's mutants.toml ([[survivor]] id, why), or add a check that kills it."),
+            soft_wrap=True,
+        )
 
 
 # home, hint ------------------------------------------------------------------------------

@@ -151,7 +151,7 @@ def test_dev_mutants_fails_on_an_unexplained_survivor_and_passes_once_explained(
     (drills / "answer" / "mutants.toml").write_text(lines, encoding="utf-8")
     second = cli.invoke(app, ["dev", "mutants", "--drills-dir", str(drills), "-j", "2"])
     assert second.exit_code == 0, second.output
-    assert "never read" in second.output and "survivor(s) nobody explained" in second.output
+    assert "never read" in second.output and "0 survivor(s) nobody explained" in second.output
 
 
 def test_stop_at_failure_skips_the_checks_after_the_first_failure(tmp_path: Path) -> None:
