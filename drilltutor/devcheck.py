@@ -129,9 +129,12 @@ def run_all(catalogue: Catalogue, runs: Iterable[tuple[Drill, Path]], options: R
     than running cold meanwhile: on a busy machine cold runs would only slow the imports down.
     """
     todo = list(runs)
+    if not todo:
+        return []
+    workers = min(workers, len(todo))
     with contextlib.ExitStack() as stack:
         idle: queue.SimpleQueue[Callable[[Catalogue, Drill, Path, RunOptions], RunReport]] = queue.SimpleQueue()
-        for _ in range(max(min(workers, len(todo)), 1)):
+        for _ in range(workers):
             idle.put(stack.enter_context(WarmRunner(cold_until_ready=False)) if warm else run_drill)
 
         def run(job: tuple[Drill, Path]) -> RunReport:

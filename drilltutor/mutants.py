@@ -336,7 +336,7 @@ def _dict_entry(node: ast.AST, text: _Source) -> Iterator[_Edit]:
     entries = [(k, v) for k, v in zip(node.keys, node.values) if k is not None]
     items: list[ast.AST] = [k if k is not None else v for k, v in zip(node.keys, node.values)]
     for key, value in entries:
-        start, end = _list_item_span(key, value, items, [v for v in node.values])
+        start, end = _list_item_span(key, value, items, list(node.values))
         yield _Edit("dict-entry", node, "", f"removed the entry `{_short(text.segment(key), 30)}` from a dict", start, end)
 
 
