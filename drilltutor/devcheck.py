@@ -17,7 +17,7 @@ import queue
 import re
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -46,6 +46,12 @@ class _Case:
     should_pass: bool
     expect: tuple[str, ...] = ()
     variant: Variant | None = None
+
+    def options(self, options: RunOptions) -> RunOptions:
+        """A mistake's run may stop once the checks it names have failed: `judge` looks at no other."""
+        if self.should_pass or not self.expect or any(e.startswith("problem:") for e in self.expect):
+            return options
+        return replace(options, stop_once_failed=self.expect)
 
     def file(self, folder: Path) -> Path:
         """The file to run: the case's own, or its variant written into `folder` under the
@@ -119,8 +125,8 @@ def default_workers() -> int:
     return (os.cpu_count() or 1) + 1
 
 
-def run_all(catalogue: Catalogue, runs: Iterable[tuple[Drill, Path]], options: RunOptions, workers: int, warm: bool = True) -> list[RunReport]:
-    """Every (drill, file) run, `workers` at a time; warm (the default) or each in a new Python.
+def run_all(catalogue: Catalogue, runs: Iterable[tuple[Drill, Path, RunOptions]], workers: int, warm: bool = True) -> list[RunReport]:
+    """Every (drill, file, options) run, `workers` at a time; warm (the default) or each in a new Python.
 
     A warm run is a cold run's harness in a process forked from one that has already
     imported the libraries, with the same timeout and limits: a verdict does not depend on
@@ -137,10 +143,10 @@ def run_all(catalogue: Catalogue, runs: Iterable[tuple[Drill, Path]], options: R
         for _ in range(workers):
             idle.put(stack.enter_context(WarmRunner(cold_until_ready=False)) if warm else run_drill)
 
-        def run(job: tuple[Drill, Path]) -> RunReport:
+        def run(job: tuple[Drill, Path, RunOptions]) -> RunReport:
             runner = idle.get()
             try:
-                return runner(catalogue, job[0], job[1], options)
+                return runner(catalogue, *job)
             finally:
                 idle.put(runner)
 
@@ -155,5 +161,6 @@ def verify(
     todo = [case for drill in drills for case in cases(drill)]
     with tempfile.TemporaryDirectory(prefix="drilltutor-dev-") as folder:
         files = [case.file(Path(folder)) for case in todo]
-        reports = run_all(catalogue, [(case.drill, file) for case, file in zip(todo, files)], options, workers or default_workers(), warm)
+        runs = [(case.drill, file, case.options(options)) for case, file in zip(todo, files)]
+        reports = run_all(catalogue, runs, workers or default_workers(), warm)
     return [judge(case, report) for case, report in zip(todo, reports)]

@@ -162,7 +162,9 @@ def _exit_words(exc: BaseException) -> str:
     return "called sys.exit() (or raised SystemExit)" if code is None else f"called sys.exit({code!r})"
 
 
-def run_checks(specs: list[CheckSpec], ctx: Ctx, channel: Channel, stop_at_failure: bool = False) -> None:
+def run_checks(specs: list[CheckSpec], ctx: Ctx, channel: Channel, stop_at_failure: bool = False, stop_once_failed: frozenset[str] = frozenset()) -> None:
+    """Every check in order; the rest are skipped after the first failure (`stop_at_failure`),
+    or once every check in `stop_once_failed` has failed."""
     status: dict[str, str] = {}
     hung: str | None = None
     failed: str | None = None  # the first failed check, when the rest are skipped after it
@@ -179,9 +181,9 @@ def run_checks(specs: list[CheckSpec], ctx: Ctx, channel: Channel, stop_at_failu
             result = _run_one(spec, ctx)
             if result.status == FAILED and result.got.startswith("no answer within"):
                 hung = spec.id
-            if result.status == FAILED and stop_at_failure:
-                failed = spec.id
         status[spec.id] = result.status
+        if result.status == FAILED and (stop_at_failure or stop_once_failed and all(status.get(c) == FAILED for c in stop_once_failed)):
+            failed = spec.id
         channel.send("check", result=asdict(result))
 
 
@@ -332,7 +334,7 @@ def _main(spec: dict[str, Any], channel: Channel, reserve: bytearray) -> None:
             channel.send("done", bcrypt_ops=counter.ops)
             return
     channel.send("phase", name="checks")
-    run_checks(specs, ctx, channel, bool(spec.get("stop_at_failure")))
+    run_checks(specs, ctx, channel, bool(spec.get("stop_at_failure")), frozenset(spec.get("stop_once_failed", ())))
     ctx.close()
     channel.send("done", bcrypt_ops=counter.ops)
     tee.flush()

@@ -144,15 +144,15 @@ def run_mutants(catalogue: Catalogue, drills: list[Drill], options: RunOptions =
     """Every mutant of every drill's reference, and the reference itself, run through warm runners at once."""
     plans = [(drill, *mutate(drill), load_explanations(drill.folder / EXPLANATIONS)) for drill in drills]
     with tempfile.TemporaryDirectory(prefix="drilltutor-mutants-") as folder:
-        runs: list[tuple[Drill, Path]] = []
+        runs: list[tuple[Drill, Path, RunOptions]] = []
         for number, (drill, _, mutants, _) in enumerate(plans):
-            runs.append((drill, drill.solution_path))
+            runs.append((drill, drill.solution_path, options))
             for index, mutant in enumerate(mutants):
                 target = Path(folder) / f"{number}-{index}" / drill.file  # the learner's file name: an app is imported by it
                 target.parent.mkdir()
                 target.write_text(mutant.source, encoding="utf-8")
-                runs.append((drill, target))
-        reports = iter(run_all(catalogue, runs, options, workers or default_workers()))
+                runs.append((drill, target, options))
+        reports = iter(run_all(catalogue, runs, workers or default_workers()))
         scores = []
         for drill, reference, mutants, explanations in plans:
             passes = next(reports).passed

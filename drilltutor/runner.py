@@ -43,6 +43,7 @@ class RunOptions:
     output_cap: int = 64_000  # bytes of learner output kept
     memory_limit: int = 2 * 1024**3  # address space of the learner's process
     stop_at_failure: bool = False  # the checks after the first failed one are skipped (`dev mutants`: one failure kills)
+    stop_once_failed: tuple[str, ...] = ()  # ... or those after all of these have failed (`dev check`: a mistake's checks)
 
 
 @dataclass
@@ -201,6 +202,7 @@ def run_drill(catalogue: Catalogue, drill: Drill, file: Path, options: RunOption
             "request_timeout": min(options.request_timeout, options.timeout / 2),
             "output_cap": options.output_cap,
             "stop_at_failure": options.stop_at_failure,
+            "stop_once_failed": list(options.stop_once_failed),
             "channel_fd": write_fd,
             "lifeline_fd": life_read,
         }

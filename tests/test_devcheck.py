@@ -25,5 +25,5 @@ def test_a_file_that_hangs_still_ends_under_a_warm_runner(tmp_path: Path) -> Non
     drill = catalogue.find("answer")
     hangs = tmp_path / drill.file
     hangs.write_text("answer = 42\nwhile True:\n    pass\n", encoding="utf-8")
-    (report,) = devcheck.run_all(catalogue, [(drill, hangs)], RunOptions(timeout=2.0), workers=1)
+    (report,) = devcheck.run_all(catalogue, [(drill, hangs, RunOptions(timeout=2.0))], workers=1)
     assert report.problem is not None and report.problem.kind == "timeout"
