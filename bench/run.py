@@ -34,7 +34,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 
-FIGURES = ("list", "run", "dev", "watch", "bcrypt")
+FIGURES = ("list", "run", "dev", "dev-jobs", "watch", "bcrypt")
 MIN_RUNS = 7
 VERDICT = re.compile(r"All \d+ checks passed|\d+ of \d+ checks passed|Not checked")
 PASS = re.compile(r"All \d+ checks passed")
@@ -148,17 +148,23 @@ class Bench:
         return [main, lean]
 
     def dev_figure(self) -> Figure:
+        """`dev check` through warm runners against the same cases each in a new Python, as many at once."""
+        name = "`drilltutor dev check` (warm runners, the default) / the same with `--cold` (a new Python per case)"
+        note = f"{(os.cpu_count() or 1) + 1} runs at once both ways"
+        return self.dev_pair(Figure(name, goal=0.5), ["--cold"], note)
+
+    def dev_jobs_figure(self) -> Figure:
         jobs = (os.cpu_count() or 1) + 1
-        figure = Figure(
-            f"`drilltutor dev check` ({jobs} runs at once, the default): speed-up over the same runs one at a time (`--jobs 1`)",
-            goal=1.7,
-            higher_is_better=True,
-        )
-        figure.note = f"{len(self.catalogue.drills)} drills, {self.cases()} runs each time; the figure is (one at a time) / (at once)"
+        name = f"`drilltutor dev check` ({jobs} runs at once, the default): speed-up over the same runs one at a time (`--jobs 1`)"
+        return self.dev_pair(Figure(name, goal=1.7, higher_is_better=True), ["--jobs", "1"], "the figure is (one at a time) / (at once)")
+
+    def dev_pair(self, figure: Figure, baseline: list[str], note: str) -> Figure:
+        """`dev check` as it is against `dev check` with the `baseline` options."""
+        figure.note = f"{len(self.catalogue.drills)} drills, {self.cases()} runs each time; {note}"
         return self.alternate(
             figure,
             lambda: self.timed([*self.drilltutor, "dev", "check"], ok=(0, 1)),
-            lambda: self.timed([*self.drilltutor, "dev", "check", "--jobs", "1"], ok=(0, 1)),
+            lambda: self.timed([*self.drilltutor, "dev", "check", *baseline], ok=(0, 1)),
             warm_up=False,  # minutes each; the other figures have warmed the page cache
         )
 
@@ -356,6 +362,8 @@ def main() -> int:
             figures.extend(bench.run_figures())
         if "dev" in only:
             figures.append(bench.dev_figure())
+        if "dev-jobs" in only:
+            figures.append(bench.dev_jobs_figure())
         if "watch" in only:
             figures.append(bench.watch_figure())
         bcrypt = bench.bcrypt_table() if "bcrypt" in only else None

@@ -407,6 +407,7 @@ def dev_check(
     jobs: Annotated[
         int, typer.Option("--jobs", "-j", min=1, help="Runs at once (default: one more than the cores, so one run's waits are another's work).")
     ] = (os.cpu_count() or 1) + 1,
+    cold: Annotated[bool, typer.Option("--cold", help="Run each case in a new Python, not forked from a warm one (slower; to compare).")] = False,
     as_json: AsJson = False,
 ) -> None:
     """Prove every drill folder: reference and alternatives pass, starter and mistakes fail as they say."""
@@ -414,12 +415,36 @@ def dev_check(
 
     session = _session(None, drills_dir)
     chosen = [session.catalogue.find(d) for d in drills] if drills else list(session.catalogue.drills)
-    found = devcheck.verify(session.catalogue, chosen, workers=jobs)
+    found = devcheck.verify(session.catalogue, chosen, workers=jobs, warm=not cold)
     if as_json:
         _emit_json({"findings": [asdict(f) for f in found], "ok": all(f.ok for f in found)})
     else:
         render.findings(render.console(), found)
     raise typer.Exit(ExitCode.OK if all(f.ok for f in found) else ExitCode.CHECK_FAILED)
+
+
+@dev_app.command("mutants")
+def dev_mutants(
+    drills: Annotated[Optional[list[str]], typer.Argument(help="Drills whose reference to mutate (default: all).")] = None,
+    drills_dir: DrillsDir = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Runs at once (default: one more than the cores).")] = (os.cpu_count() or 1) + 1,
+    as_json: AsJson = False,
+) -> None:
+    """Mutate each reference one change at a time and run the checks on every mutant.
+
+    Exit 1 when a mutant survives that the drill's mutants.toml does not explain.
+    """
+    from drilltutor import mutation
+
+    session = _session(None, drills_dir)
+    chosen = [session.catalogue.find(d) for d in drills] if drills else list(session.catalogue.drills)
+    scores = mutation.run_mutants(session.catalogue, chosen, workers=jobs)
+    ok = all(s.ok for s in scores)
+    if as_json:
+        _emit_json({"drills": [s.to_dict() for s in scores], "mutants": sum(s.mutants for s in scores), "killed": sum(s.killed for s in scores), "ok": ok})
+    else:
+        render.mutant_scores(render.console(), scores)
+    raise typer.Exit(ExitCode.OK if ok else ExitCode.CHECK_FAILED)
 
 
 def _print_version(wanted: bool) -> None:

@@ -164,13 +164,18 @@ def _exit_words(exc: BaseException) -> str:
     return "called sys.exit() (or raised SystemExit)" if code is None else f"called sys.exit({code!r})"
 
 
-def run_checks(specs: list[CheckSpec], ctx: Ctx, channel: Channel) -> None:
+def run_checks(specs: list[CheckSpec], ctx: Ctx, channel: Channel, stop_at_failure: bool = False, stop_once_failed: frozenset[str] = frozenset()) -> None:
+    """Every check in order; the rest are skipped after the first failure (`stop_at_failure`),
+    or once every check in `stop_once_failed` has failed."""
     status: dict[str, str] = {}
     hung: str | None = None
+    failed: str | None = None  # the first failed check, when the rest are skipped after it
     for spec in specs:
         channel.send("check-start", id=spec.id)
         unmet = [need for need in spec.needs if status.get(need) not in (PASSED, ADVICE)]
-        if hung is not None:
+        if failed is not None:
+            result = CheckResult(spec.id, spec.title, SKIPPED, got=f"not run: {failed} failed first")
+        elif hung is not None:
             result = CheckResult(spec.id, spec.title, SKIPPED, got=f"not run: your app stopped answering during {hung}")
         elif unmet:
             result = CheckResult(spec.id, spec.title, SKIPPED, got=f"not run: it needs {', '.join(unmet)} to pass first")
@@ -179,6 +184,8 @@ def run_checks(specs: list[CheckSpec], ctx: Ctx, channel: Channel) -> None:
             if result.status == FAILED and result.got.startswith("no answer within"):
                 hung = spec.id
         status[spec.id] = result.status
+        if result.status == FAILED and (stop_at_failure or stop_once_failed and all(status.get(c) == FAILED for c in stop_once_failed)):
+            failed = spec.id
         channel.send("check", result=asdict(result))
 
 
@@ -349,7 +356,7 @@ def _main(spec: dict[str, Any], channel: Channel, reserve: bytearray) -> None:
             channel.send("done", bcrypt_ops=counter.ops)
             return
     channel.send("phase", name="checks")
-    run_checks(specs, ctx, channel)
+    run_checks(specs, ctx, channel, bool(spec.get("stop_at_failure")), frozenset(spec.get("stop_once_failed", ())))
     ctx.close()
     channel.send("done", bcrypt_ops=counter.ops)
     tee.flush()

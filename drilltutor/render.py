@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from drilltutor.commands.run import RunOutcome
     from drilltutor.commands.start import StartResult
     from drilltutor.devcheck import Finding
+    from drilltutor.mutation import DrillScore
 
 MARKS = {PASSED: ("✓", "green"), FAILED: ("✗", "red"), ADVICE: ("!", "yellow"), SKIPPED: ("-", "dim")}
 STATUS_STYLE = {"new": "dim", "attempted": "yellow", "passed": "green", "revealed": "magenta"}
@@ -349,6 +350,36 @@ def findings(out: Console, found: list[Finding]) -> None:
         out.print(f"  [{style}]{mark}[/] {finding.drill:<11} {escape(finding.subject):<40} {escape(finding.message)}", soft_wrap=True)
     bad = sum(not f.ok for f in found)
     out.print(f"[bold {'red' if bad else 'green'}]{len(found) - bad} of {len(found)} cases as expected.[/]")
+
+
+def mutant_scores(out: Console, scores: list[DrillScore]) -> None:
+    for result in scores:
+        mark, style = ("✓", "green") if result.ok else ("✗", "red")
+        explained = len(result.survivors) - len(result.unexplained)
+        out.print(
+            f"[{style}]{mark}[/] [bold]{escape(result.drill)}[/]  {result.mutants} mutants · {result.killed} killed · "
+            f"{len(result.survivors)} survived ({explained} explained) · score {result.score:.0%}",
+            soft_wrap=True,
+        )
+        if not result.reference_passes:
+            out.print("    [red]the reference itself does not pass its checks: run `drilltutor dev check` first[/]", soft_wrap=True)
+        for survivor in result.survivors:
+            if survivor.why:
+                out.print(f"    [dim]· {escape(survivor.id)}: {escape(survivor.why)}[/]", soft_wrap=True)
+        for survivor in result.unexplained:
+            out.print(f"    [red]✗[/] {escape(survivor.id)} (line {survivor.line}): {escape(survivor.description)}", soft_wrap=True)
+            _code(out, survivor.diff, "diff")
+        for stale in result.stale:
+            out.print(f"    [yellow]![/] stale explanation {escape(stale.id)}: {escape(stale.reason)}", soft_wrap=True)
+    total, killed = sum(s.mutants for s in scores), sum(s.killed for s in scores)
+    unexplained = sum(len(s.unexplained) for s in scores)
+    style = "red" if unexplained or not all(s.reference_passes for s in scores) else "green"
+    out.print(f"[bold {style}]{killed} of {total} mutants killed; {unexplained} survivor(s) nobody explained.[/]", soft_wrap=True)
+    if unexplained:
+        out.print(
+            escape("Explain a survivor the contract allows in the drill's mutants.toml ([[survivor]] id, why), or add a check that kills it."),
+            soft_wrap=True,
+        )
 
 
 # home, hint ------------------------------------------------------------------------------

@@ -42,6 +42,8 @@ class RunOptions:
     request_timeout: float = 5.0  # one HTTP request or app startup inside the run
     output_cap: int = 64_000  # bytes of learner output kept
     memory_limit: int = 2 * 1024**3  # address space of the learner's process
+    stop_at_failure: bool = False  # the checks after the first failed one are skipped (`dev mutants`: one failure kills)
+    stop_once_failed: tuple[str, ...] = ()  # ... or those after all of these have failed (`dev check`: a mistake's checks)
 
 
 @dataclass
@@ -205,6 +207,8 @@ def run_drill(catalogue: Catalogue, drill: Drill, file: Path, options: RunOption
             # under half the run, so a request that hangs is reported as such, and the run still ends in time
             "request_timeout": min(options.request_timeout, options.timeout / 2),
             "output_cap": options.output_cap,
+            "stop_at_failure": options.stop_at_failure,
+            "stop_once_failed": list(options.stop_once_failed),
             "channel_fd": write_fd,
             "lifeline_fd": life_read,
         }

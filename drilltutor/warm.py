@@ -272,6 +272,8 @@ class WarmRunner:
                 "secret": secret,
                 "request_timeout": min(options.request_timeout, options.timeout / 2),
                 "output_cap": options.output_cap,
+                "stop_at_failure": options.stop_at_failure,
+                "stop_once_failed": list(options.stop_once_failed),
                 "channel_fd": -1,  # set by the child: the numbers these have there
                 "lifeline_fd": -1,
             }
