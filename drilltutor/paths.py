@@ -35,12 +35,15 @@ def bundled_drills_dir() -> Path:
 
 
 def drills_dir(override: Path | None = None) -> Path:
-    """The drill catalogue folder: --drills-dir, else $DRILLTUTOR_DRILLS, else the bundled drills."""
+    """The drill catalogue folder: --drills-dir, else $DRILLTUTOR_DRILLS, else the bundled drills.
+
+    Absolute, because a run reads the drill's files from its own scratch folder.
+    """
     if override is not None:
-        return override.expanduser()
+        return override.expanduser().absolute()
     from_env = os.environ.get(DRILLS_ENV)
     if from_env:
-        return Path(from_env).expanduser()
+        return Path(from_env).expanduser().absolute()
     return bundled_drills_dir()
 
 

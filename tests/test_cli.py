@@ -205,3 +205,11 @@ def test_no_status_wraps_in_list_at_80_columns(catalogue, monkeypatch: pytest.Mo
     lines = result.output.splitlines()
     assert result.exit_code == 0 and len(lines) == 1 + len(catalogue.drills) and max(map(len, lines)) <= 80, result.output
     assert "passed (after reveal)" in lines[1] and "(project first)" in lines[-1]
+
+
+
+def test_a_relative_drills_dir_is_read_from_where_it_was_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(FIXTURES)
+    (tmp_path / "answer.py").write_text((FIXTURES / "drills" / "answer" / "solution.py").read_text(encoding="utf-8"), encoding="utf-8")
+    result = CliRunner().invoke(app, ["run", "answer", "--drills-dir", "drills", "--dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
