@@ -38,7 +38,7 @@ def family() -> ModuleType:
     """The implementation for this OS."""
     if not (hasattr(os, "setsid") and hasattr(os, "fork")):
         from drilltutor.platform import windows as chosen
-    elif sys.platform.startswith("linux"):
+    elif sys.platform.startswith("linux") and hasattr(os, "pidfd_open"):  # Linux 5.3+ (and not the macOS simulation)
         from drilltutor.platform import linux as chosen
     else:
         from drilltutor.platform import posix as chosen
