@@ -263,7 +263,7 @@ def _main(spec: dict[str, Any], channel: Outbox, reserve: bytearray) -> None:
         return
     ctx = Ctx(
         file=path,
-        source=source.decode("utf-8", "replace"),
+        source=source.decode("utf-8", "replace").replace("\r\n", "\n"),  # a file saved on Windows reads as any other
         namespace=namespace,
         output=tee.text(),
         secret=spec["secret"],

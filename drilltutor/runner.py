@@ -55,6 +55,7 @@ class RunOptions:
 class _Events:
     """What the run's top process reported. Nothing here is trusted to say which checks exist."""
 
+    titles: dict[str, str] = field(default_factory=dict)  # as the checks, once loaded, name them (a title may be computed)
     results: dict[str, CheckResult] = field(default_factory=dict)
     reports: collections.Counter[str] = field(default_factory=collections.Counter)  # times each check id reported
     phase: str = "start"
@@ -70,6 +71,8 @@ class _Events:
         if kind == "limits":
             self.memory_enforced = bool(event.get("memory"))
             self.limits_known.set()
+        elif kind == "plan":
+            self.titles = {str(c["id"]): str(c["title"]) for c in event["checks"]}
         elif kind == "phase":
             self.phase = event["name"]
         elif kind == "check-start":
@@ -86,7 +89,8 @@ class _Events:
 
 
 def declared_checks(paths: Sequence[str]) -> dict[str, str]:
-    """Check id -> title, as the drill's checks files declare them with `@check("id", "title")`.
+    """Check id -> title, as the drill's checks files declare them with `@check("id", "title")`
+    (a title computed at run time stands as its id here).
 
     Read from the files themselves (the syntax tree, nothing run), so the learner's process
     has no say in which checks a passing run must report. A later file's id replaces an
@@ -103,7 +107,7 @@ def declared_checks(paths: Sequence[str]) -> dict[str, str]:
                     continue
                 check_id, title = decorator.args[0], decorator.args[1]
                 if isinstance(check_id, ast.Constant) and isinstance(check_id.value, str):
-                    declared[check_id.value] = title.value if isinstance(title, ast.Constant) else check_id.value
+                    declared[check_id.value] = title.value if isinstance(title, ast.Constant) and isinstance(title.value, str) else check_id.value
     return declared
 
 
@@ -401,7 +405,8 @@ def _assemble(report: RunReport, events: _Events, drill: Drill, declared: dict[s
         if ended[0] == "timeout" and drill.mode == "module":
             fix += ' A server started at import also blocks: uvicorn.run(app) belongs under if __name__ == "__main__":.'
         report.problem = Problem(ended[0], f"{Path(report.file).name} {ended[1]} while {doing}. {fix}")
-    for check_id, title in declared.items():
+    for check_id, declared_title in declared.items():
+        title = events.titles.get(check_id, declared_title)
         result = events.results.get(check_id)
         if result is None and report.problem is None:
             if ended is not None and check_id == events.current:

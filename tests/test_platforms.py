@@ -8,6 +8,7 @@ purpose: these tests check verdicts and exit codes, never speed.
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -80,3 +81,22 @@ def test_real_servers_and_a_second_process(sim: str, drill: str, tmp_path: Path)
     folder = next(p for p in DRILLS.iterdir() if p.name.startswith(drill + "-"))
     result = _cli(sim, tmp_path, "run", drill, str(folder / "solution.py"), "--timeout", SLOW_MACHINE)
     assert _exit(result) == 0, result.stdout
+
+
+SEAM = Path(__file__).resolve().parent.parent / "drilltutor" / "platform"
+OS_SPECIFIC = re.compile(r"\bimport (fcntl|resource|termios)\b|\bimport signal\b|\bos\.(fork|setsid|killpg|getpgid|pidfd_open)\b|\bsignal\.")
+
+
+def test_only_the_seam_knows_the_os() -> None:
+    """drilltutor's code and every drill's checks reach OS specifics only through drilltutor/platform."""
+    roots = [SEAM.parent, DRILLS]
+    found = [
+        f"{path}:{number}: {line.strip()}"
+        for root in roots
+        for path in sorted(root.rglob("*.py"))
+        if SEAM not in path.parents and "mistakes" not in path.parts and path.name not in ("solution.py", "starter.py")
+        and "alternatives" not in path.parts
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if OS_SPECIFIC.search(line) and not line.lstrip().startswith("#")
+    ]
+    assert not found, "\n".join(found)
