@@ -235,7 +235,7 @@ def _read_capped(stream: BinaryIO, cap: int, sink: list[bytes], overflow: list[b
     overflow.append(kept > cap)
 
 
-# Where the OS does not limit memory, this is said once per drilltutor process.
+# What this system could not enforce is said once per drilltutor process (kinds said so far).
 _SAID: set[str] = set()
 MEMORY_NOT_LIMITED = (
     "This system does not let drilltutor limit a run's memory (RLIMIT_AS); it samples the run's memory "
@@ -243,10 +243,10 @@ MEMORY_NOT_LIMITED = (
 )
 
 
-def _say_once(note: str) -> list[str]:
-    if note in _SAID:
+def _say_once(what: str, note: str) -> list[str]:
+    if what in _SAID:
         return []
-    _SAID.add(note)
+    _SAID.add(what)
     return [note]
 
 
@@ -339,7 +339,7 @@ def run_job(worker: Any, job: Job, *, adopt: bool, marks: Sequence[str] = (), sp
     report.output = b"".join(output).decode("utf-8", "replace")
     report.output_truncated = bool(overflow and overflow[0])
     if events.memory_enforced is False:
-        report.notices = _say_once(MEMORY_NOT_LIMITED.format(limit=_size(job.options.memory_limit)))
+        report.notices = _say_once("memory", MEMORY_NOT_LIMITED.format(limit=_size(job.options.memory_limit)))
     ended = Ending(timed_out, worker.returncode, bool(stopped), job.options)
     _assemble(report, events, job.drill, declared_checks(job.checks), ended)
     return report
@@ -377,7 +377,8 @@ def _size(size: int) -> str:
 def stop_run(worker: subprocess.Popen[bytes], marks: Sequence[str], spare: Sequence[int] = ()) -> None:
     """Stop the run's whole tree and reap its top process; then, on Linux, what carries its mark
     but left the tree while no subreaper could adopt it."""
-    platform.stop_tree(worker.pid)
+    if worker.poll() is None:  # once it has ended, its children are no longer below it: it stopped them itself, or they went to a subreaper
+        platform.stop_tree(worker.pid)
     worker.wait()
     if worker.stdout is not None:
         worker.stdout.close()

@@ -100,3 +100,23 @@ def test_only_the_seam_knows_the_os() -> None:
         if OS_SPECIFIC.search(line) and not line.lstrip().startswith("#")
     ]
     assert not found, "\n".join(found)
+
+
+def test_where_memory_cannot_be_limited_a_watchdog_stops_the_run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from drilltutor import runner
+    from drilltutor.catalogue import load_catalogue
+    from tests.conftest import FIXTURES
+
+    monkeypatch.setenv("PYTHONPATH", str(SIMULATIONS / "macos"))  # the run's Python cannot set RLIMIT_AS
+    monkeypatch.setattr(runner, "_SAID", set())
+    catalogue = load_catalogue(FIXTURES / "drills")
+    answer = catalogue.find("answer")
+    learner = tmp_path / answer.file
+    learner.write_text("import time\nhog = b'x' * 600_000_000\ntime.sleep(120)\n", encoding="utf-8")
+    options = runner.RunOptions(timeout=120, memory_limit=300 * 1024**2)
+    report = runner.run_drill(catalogue, answer, learner, options)
+    assert report.problem is not None and report.problem.kind == "memory", report.to_dict()
+    assert "used more than 300 MiB of memory" in report.problem.message
+    assert len(report.notices) == 1 and "RLIMIT_AS" in report.notices[0]
+    again = runner.run_drill(catalogue, answer, answer.solution_path, runner.RunOptions(timeout=120))
+    assert again.passed and again.notices == []  # said once

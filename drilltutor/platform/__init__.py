@@ -18,7 +18,8 @@ import sys
 from types import ModuleType
 from typing import Any
 
-from drilltutor.platform.tree import stop_descendants, stop_tree, tree_memory
+from drilltutor.platform import tree
+from drilltutor.platform.tree import stop_tree, tree_memory
 
 __all__ = [
     "can_fork",
@@ -58,6 +59,12 @@ def limit_memory(limit: int) -> bool:
 def take_orphans() -> None:
     """Make this process the one that adopts its orphaned descendants (Linux); elsewhere nothing."""
     family().take_orphans()
+
+
+def stop_descendants() -> None:
+    """Stop every process below this one (it keeps running). Cheap when there is none, as in most runs."""
+    if family().has_children():
+        tree.stop_descendants()
 
 
 def can_fork() -> bool:

@@ -13,7 +13,6 @@ from drilltutor.platform.posix import (  # noqa: F401  (the family's whole inter
     become_session_leader,
     fork,
     ignore_interrupts,
-    kill_group,
     limit_memory,
 )
 
@@ -89,3 +88,15 @@ def stop_marked(marks: set[bytes], spare: set[int]) -> None:
         if not found:
             return
         time.sleep(0.01)
+
+
+def has_children() -> bool:
+    """Whether any thread of this process has a child (/proc/self/task/*/children), without psutil."""
+    try:
+        for tid in os.listdir("/proc/self/task"):
+            with open(f"/proc/self/task/{tid}/children") as listing:
+                if listing.read().strip():
+                    return True
+    except OSError:
+        return True  # cannot tell: let psutil look
+    return False
