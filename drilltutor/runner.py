@@ -335,6 +335,7 @@ def run_job(worker: Any, job: Job, *, adopt: bool, marks: Sequence[str] = (), sp
     inbox.close()
     for reader in readers:
         reader.join(timeout=2)
+    worker.stdout.close()
     report = RunReport(drill=job.drill.id, file=str(job.file), duration=time.monotonic() - started)
     report.output = b"".join(output).decode("utf-8", "replace")
     report.output_truncated = bool(overflow and overflow[0])
@@ -380,8 +381,6 @@ def stop_run(worker: subprocess.Popen[bytes], marks: Sequence[str], spare: Seque
     if worker.poll() is None:  # once it has ended, its children are no longer below it: it stopped them itself, or they went to a subreaper
         platform.stop_tree(worker.pid)
     worker.wait()
-    if worker.stdout is not None:
-        worker.stdout.close()
     if marks:
         platform.family().stop_marked({f"{RUN_MARK}={mark}".encode() for mark in marks}, set(spare))
 

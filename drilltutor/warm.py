@@ -218,6 +218,8 @@ class Spare:
     def close(self) -> None:
         if self._next is not None:
             runner.stop_run(self._next, ())
+            for stream in (self._next.stdin, self._next.stdout):
+                stream.close()
             self._next = None
         shutil.rmtree(self._home, ignore_errors=True)
 
