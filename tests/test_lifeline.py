@@ -7,7 +7,7 @@ point (a daemon that left every process group, with no environment to be found b
 
 from __future__ import annotations
 
-import os
+import signal
 import socket
 import subprocess
 import sys
@@ -98,7 +98,8 @@ run_drill(catalogue, catalogue.find("answer"), Path(sys.argv[2]), RunOptions(tim
 
 
 @linux_only
-def test_escaped_processes_end_when_drilltutor_is_killed(tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", ["SIGKILL", "SIGTERM", "SIGHUP"])  # kill -9, kill, a closed terminal
+def test_escaped_processes_end_when_drilltutor_is_killed(tmp_path: Path, how: str) -> None:
     record = tmp_path / "escaped"
     learner = tmp_path / ANSWER.file
     learner.write_text(ESCAPERS.format(record=str(record)) + "import time\ntime.sleep(300)\n", encoding="utf-8")
@@ -110,7 +111,7 @@ def test_escaped_processes_end_when_drilltutor_is_killed(tmp_path: Path) -> None
             time.sleep(0.05)
         assert record.exists(), "the learner's file never got to start its processes"
     finally:
-        parent.kill()  # SIGKILL: drilltutor gets no chance to clean up; the run's top process must
+        parent.send_signal(getattr(signal, how))  # drilltutor gets no chance to clean up; the run's top process must
         parent.wait()
     _all_gone(record)
 
