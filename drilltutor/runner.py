@@ -368,7 +368,7 @@ def _watch_memory(worker: subprocess.Popen[bytes], limit: int, events: _Events, 
         time.sleep(_MEMORY_SAMPLE)
 
 
-_MEMORY_SAMPLE = 0.1  # seconds
+_MEMORY_SAMPLE = 0.5  # seconds; each look walks every process on the machine (psutil), so not too often
 
 
 def _size(size: int) -> str:
