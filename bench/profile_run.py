@@ -69,7 +69,7 @@ def main() -> None:
     chosen = load_catalogue(drills_dir()).find(drill)
     file = sys.argv[2] if len(sys.argv) > 2 else str(chosen.solution_path)
 
-    real_popen, real_take, real_wait = subprocess.Popen, runner._Events.take, runner._wait
+    real_popen, real_take, real_wait = subprocess.Popen, runner._Events.take, runner.stop_run
 
     class Popen(real_popen):  # type: ignore[misc, valid-type]
         def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -85,12 +85,12 @@ def main() -> None:
             mark(f"child:  check {event['result']['id']} {event['result']['status']}")
         return real_take(self, event)
 
-    def wait(proc, timeout):  # type: ignore[no-untyped-def]
-        result = real_wait(proc, timeout)
-        mark("parent: check process ended and was reaped")
+    def wait(proc, marks, spare=()):  # type: ignore[no-untyped-def]
+        result = real_wait(proc, marks, spare)
+        mark("parent: check process ended, its tree stopped and reaped")
         return result
 
-    subprocess.Popen, runner._Events.take, runner._wait = Popen, take, wait  # type: ignore[misc]
+    subprocess.Popen, runner._Events.take, runner.stop_run = Popen, take, wait  # type: ignore[misc]
     sys.argv = ["drilltutor", "run", drill, file]
     out = io.StringIO()
     try:
@@ -99,7 +99,7 @@ def main() -> None:
     except SystemExit as exc:
         code = exc.code
     mark(f"parent: verdict printed and progress saved (exit {code})")
-    subprocess.Popen, runner._Events.take, runner._wait = real_popen, real_take, real_wait
+    subprocess.Popen, runner._Events.take, runner.stop_run = real_popen, real_take, real_wait
 
     startup = python_startup()
     print(f"One `drilltutor run {drill}` ({Path(file).name}), in ms from the start of the parent's Python code.")

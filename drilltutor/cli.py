@@ -285,7 +285,7 @@ def watch(
     from drilltutor.runner import run_drill
     from drilltutor.warm import WarmRunner
 
-    # Re-runs fork from a process that has imported the libraries once (the first run goes cold while it does).
+    # Re-runs start from a warm process that has imported the libraries already (drilltutor.warm).
     runner = run_drill if mode == "once" else WarmRunner().start()
     out = render.console()
     try:

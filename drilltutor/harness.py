@@ -1,19 +1,21 @@
-"""The child process that loads the learner's file and runs the hidden checks.
+"""The run's top process: it loads the learner's file and runs the hidden checks.
 
-Only the runner starts it (`python -m drilltutor.harness SPEC`). Results travel as JSON
-lines on a pipe of their own, never on stdout, so nothing the learner prints can pose
-as a verdict. Learner output goes to the real stdout, which the runner caps.
+Only the runner starts it (`python -m drilltutor.harness`), and hands it its job as one
+JSON line on stdin: at once for a cold run, or later for a worker started ahead of its
+job (`--preload`, the warm runner where it cannot fork). Results travel as JSON lines on
+the verdict channel (`drilltutor.channel`), never on stdout, so nothing the learner
+prints can pose as a verdict. Learner output goes to the real stdout, which the runner caps.
+
+As the top process it limits its own memory, adopts its orphaned descendants (Linux),
+stops everything below it before it ends, and does the same when the runner's end of
+the channel closes (the lifeline: drilltutor killed, a terminal closed).
 """
 
 from __future__ import annotations
 
-import builtins
-import importlib.util
 import json
 import os
-import signal
 import sys
-import threading
 import traceback
 import types
 from collections import deque
@@ -21,25 +23,16 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Callable
 
+from drilltutor import platform
+from drilltutor.channel import Outbox
 from drilltutor.checking.context import Ctx
 from drilltutor.checking.spec import Advice, CheckSpec, Crash, CrashExplainer, Failure, collect, collect_crash_explainers
 from drilltutor.checking.trace import one_line, trimmed
+from drilltutor.learner import exit_words, load_learner, problem_for
 from drilltutor.results import ADVICE, FAILED, PASSED, SKIPPED, CheckResult
 
-_write, _dumps, _exit = os.write, json.dumps, os._exit
-_read, _killpg, _getpgrp, _getpid = os.read, os.killpg, os.getpgrp, os.getpid
-
-
-class Channel:
-    def __init__(self, fd: int) -> None:
-        self.fd = fd
-        self.lock = threading.Lock()
-
-    def send(self, event: str, **data: Any) -> None:
-        line = (_dumps({"event": event, **data}) + "\n").encode()
-        with self.lock:
-            while line:
-                line = line[_write(self.fd, line) :]
+_exit = os._exit
+_MEMORY_RESERVE = 4 * 1024 * 1024  # freed when memory runs out, so the verdict can still be sent
 
 
 class BcryptCounter:
@@ -115,56 +108,7 @@ class _Tee:
         return getattr(self.stream, name)
 
 
-def load_learner(path: Path, mode: str, source: bytes | None = None) -> dict[str, Any]:
-    """Run the learner's file: as a script (`__main__`) or imported as a module."""
-    if mode == "pytest":  # a test file: the checks run it with pytest, in processes of their own
-        return {}
-    code = compile(path.read_bytes() if source is None else source, str(path), "exec")
-    sys.path.insert(0, str(path.parent))
-    if mode == "script":
-        namespace: dict[str, Any] = {"__name__": "__main__", "__file__": str(path), "__builtins__": builtins}
-        try:
-            exec(code, namespace)
-        except SystemExit as exc:
-            if exc.code not in (None, 0):
-                raise
-        return namespace
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    assert spec is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[path.stem] = module
-    exec(code, module.__dict__)
-    return module.__dict__
-
-
-def _problem_for(exc: BaseException, path: Path, mode: str) -> tuple[str, str, str]:
-    doing = "running" if mode == "script" else "importing"
-    if isinstance(exc, SyntaxError):
-        where = f" (line {exc.lineno})" if exc.lineno else ""
-        if "codec can't decode" in str(exc.msg):
-            return "encoding", f"{path.name} is not saved as UTF-8{where}: {exc.msg}. Save it as UTF-8 in your editor.", ""
-        return "syntax", f"{path.name} has a syntax error{where}: {exc.msg}", trimmed(exc, str(path))
-    if isinstance(exc, SystemExit):
-        return "exit", f"{path.name} {_exit_words(exc)} while {doing}; remove it, the checks need the file to finish.", ""
-    if isinstance(exc, EOFError):
-        return "input", f"{path.name} waited for typed input while {doing} and got EOFError: the checks type nothing; remove the input() call.", trimmed(exc, str(path))
-    if isinstance(exc, MemoryError):
-        return "memory", f"{path.name} ran out of memory while {doing} (the run is limited); look for a list or string that grows without end.", trimmed(exc, str(path))
-    if isinstance(exc, RecursionError):
-        return "crash", f"{path.name} recursed without end while {doing}: {one_line(exc)}", trimmed(exc, str(path))
-    if isinstance(exc, (ImportError, ModuleNotFoundError)):
-        return "import", f"{path.name} could not import something: {one_line(exc)}", trimmed(exc, str(path))
-    return "crash", f"{path.name} raised an error while {doing}: {one_line(exc)}", trimmed(exc, str(path))
-
-
-def _exit_words(exc: BaseException) -> str:
-    if isinstance(exc, KeyboardInterrupt):
-        return "raised KeyboardInterrupt"
-    code = getattr(exc, "code", None)
-    return "called sys.exit() (or raised SystemExit)" if code is None else f"called sys.exit({code!r})"
-
-
-def run_checks(specs: list[CheckSpec], ctx: Ctx, channel: Channel, stop_at_failure: bool = False, stop_once_failed: frozenset[str] = frozenset()) -> None:
+def run_checks(specs: list[CheckSpec], ctx: Ctx, channel: Outbox, stop_at_failure: bool = False, stop_once_failed: frozenset[str] = frozenset()) -> None:
     """Every check in order; the rest are skipped after the first failure (`stop_at_failure`),
     or once every check in `stop_once_failed` has failed."""
     status: dict[str, str] = {}
@@ -202,7 +146,7 @@ def _run_one(spec: CheckSpec, ctx: Ctx) -> CheckResult:
     except (SystemExit, KeyboardInterrupt) as exc:  # the learner's code tried to end the process mid-check
         return from_checks(
             FAILED,
-            got=f"your code {_exit_words(exc)} during this check",
+            got=f"your code {exit_words(exc)} during this check",
             expected="an answer",
             fix="do not end the program from code the checks call; raise an exception or return an error response instead",
             detail=trimmed(exc, str(ctx.file)),
@@ -275,28 +219,30 @@ def _explained(message: str, explainers: list[CrashExplainer], crash: Crash) -> 
     return message
 
 
-def watch_lifeline(fd: int) -> None:
-    """The runner holds the pipe's other end. When the runner ends in any way (kill -9, a
-    closed terminal) the pipe reads as ended, and this run stops with everything it started."""
+def _stop_everything_and_exit(code: int) -> None:
+    platform.stop_descendants()
+    _exit(code)
 
-    def watch() -> None:
-        try:
-            while _read(fd, 64):
-                pass
-        except OSError:  # the learner's code closed it: nothing left to watch
-            return
-        if _getpgrp() == _getpid():  # a group of its own, as the runner starts it
-            _killpg(_getpid(), signal.SIGKILL)
-        _exit(1)
 
-    threading.Thread(target=watch, name="drilltutor-lifeline", daemon=True).start()
+def adopt(spec: dict[str, Any]) -> None:
+    """Become the run that `spec` describes: a worker started ahead of its job was started
+    with no run's environment, folder or secret yet."""
+    if "env" in spec:
+        os.environ.clear()
+        os.environ.update(spec["env"])
+    if "cwd" in spec:
+        os.chdir(spec["cwd"])
+        sys.path[0] = spec["cwd"]  # `python -m` put the folder it started in first
 
 
 def main(spec: dict[str, Any]) -> None:
-    channel = Channel(spec["channel_fd"])
-    if spec.get("lifeline_fd") is not None:
-        watch_lifeline(spec["lifeline_fd"])
-    reserve = bytearray(4 * 1024 * 1024)  # freed when memory runs out, so the verdict can still be sent
+    adopt(spec)
+    platform.take_orphans()
+    enforced = platform.limit_memory(int(spec["memory_limit"])) if spec.get("memory_limit") else True
+    channel = Outbox(spec["channel"])
+    channel.on_close(lambda: _stop_everything_and_exit(1))
+    channel.send("limits", memory=enforced)
+    reserve = bytearray(_MEMORY_RESERVE)
     try:
         _main(spec, channel, reserve)
     except BaseException as exc:  # never a traceback of drilltutor's own: this too becomes a verdict
@@ -313,10 +259,12 @@ def main(spec: dict[str, Any]) -> None:
             channel.send("done", bcrypt_ops=0)
         except BaseException:  # noqa: S110  (the channel itself is gone; the runner reports how the process ended)
             pass
-    _exit(0)  # the learner's threads or atexit hooks must not keep the process alive
+    # Nothing the learner's code started outlives the run, and its threads or atexit hooks
+    # must not keep the process alive.
+    _stop_everything_and_exit(0)
 
 
-def _main(spec: dict[str, Any], channel: Channel, reserve: bytearray) -> None:
+def _main(spec: dict[str, Any], channel: Outbox, reserve: bytearray) -> None:
     path = Path(spec["file"])
     sys.argv = [str(path)]
     counter = BcryptCounter()
@@ -333,7 +281,7 @@ def _main(spec: dict[str, Any], channel: Channel, reserve: bytearray) -> None:
     except BaseException as exc:  # whatever the learner's file does, it becomes a verdict
         if isinstance(exc, MemoryError):
             del reserve[:]
-        kind, message, detail = _problem_for(exc, path, spec["mode"])
+        kind, message, detail = problem_for(exc, path, spec["mode"])
         if kind == "crash":
             message = _explained(message, explainers, Crash(exc, source.decode("utf-8", "replace"), str(path)))
         channel.send("problem", kind=kind, message=message, detail=detail)
@@ -342,7 +290,7 @@ def _main(spec: dict[str, Any], channel: Channel, reserve: bytearray) -> None:
         return
     ctx = Ctx(
         file=path,
-        source=source.decode("utf-8", "replace"),
+        source=source.decode("utf-8", "replace").replace("\r\n", "\n"),  # a file saved on Windows reads as any other
         namespace=namespace,
         output=tee.text(),
         secret=spec["secret"],
@@ -362,5 +310,26 @@ def _main(spec: dict[str, Any], channel: Channel, reserve: bytearray) -> None:
     tee.flush()
 
 
+def _preload(names: list[str]) -> None:
+    """Import what runs will need, before the job comes (a worker started ahead of it)."""
+    import importlib
+
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: S112  (not installed or broken: the run imports it, or fails, as a cold run would)
+            continue
+
+
+def _job() -> dict[str, Any]:
+    """The one JSON line on stdin; stdin then reads as ended, as the learner's input() must see it."""
+    line = sys.stdin.buffer.readline()
+    if not line:
+        _exit(0)  # the runner closed before giving a job: it no longer needs this worker
+    return json.loads(line)
+
+
 if __name__ == "__main__":
-    main(json.loads(sys.argv[1]))
+    if sys.argv[1:2] == ["--preload"]:
+        _preload(sys.argv[2:])
+    main(_job())

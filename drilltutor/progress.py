@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import json
 import os
 import tempfile
@@ -17,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
+
+from filelock import FileLock  # the OS's own lock on each OS (flock, LockFileEx)
 
 from drilltutor.errors import DrilltutorError
 
@@ -110,17 +111,19 @@ class ProgressStore:
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
+        lock = FileLock(self.path.with_name(self.path.name + ".lock"))
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            lock = open(self.path.with_name(self.path.name + ".lock"), "a")
+            lock.acquire()
         except OSError as exc:
             raise _NoLock(
                 f"Progress not saved: cannot write in the progress folder {self.path.parent} ({exc.strerror}). "
                 f"Fix its permissions, or set DRILLTUTOR_HOME to a folder you can write to."
             ) from None
-        with lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
             yield
+        finally:
+            lock.release()
 
     def _read_unlocked(self) -> dict[str, Any]:
         try:

@@ -48,6 +48,7 @@ class RunReport:
     output_truncated: bool = False
     duration: float = 0.0
     bcrypt_ops: int = 0
+    notices: list[str] = field(default_factory=list)  # what this system could not enforce, said once
 
     @property
     def passed(self) -> bool:

@@ -3,18 +3,23 @@
 The runner is the only part of drilltutor that starts learner code. It never raises
 because of what that code does: a crash, a hang, an exit or a flood of output all come
 back as a `RunReport` with a clear problem or failed check.
+
+A run is a *job* handed to a *worker*: a fresh `python -m drilltutor.harness` process,
+the run's top process. A cold run starts its worker and hands it the job at once; the
+warm runner starts one ahead (`start_worker`) and hands it the job when a run is asked
+for. Either way the worker is used for one job only, and the run ends with its whole
+process tree stopped (`drilltutor.platform`).
 """
 
 from __future__ import annotations
 
+import ast
+import collections
 import contextlib
-import fcntl
 import json
 import os
 import secrets
-import select
 import shutil
-import signal
 import stat
 import subprocess
 import sys
@@ -23,9 +28,11 @@ import threading
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, BinaryIO, Iterable, Iterator
+from typing import Any, BinaryIO, Iterator, Sequence
 
+from drilltutor import platform
 from drilltutor.catalogue import Catalogue, Drill
+from drilltutor.channel import Inbox
 from drilltutor.errors import DrilltutorError
 from drilltutor.results import FAILED, SKIPPED, CheckResult, Problem, RunReport
 
@@ -48,18 +55,26 @@ class RunOptions:
 
 @dataclass
 class _Events:
-    plan: list[dict[str, str]] = field(default_factory=list)
+    """What the run's top process reported. Nothing here is trusted to say which checks exist."""
+
+    titles: dict[str, str] = field(default_factory=dict)  # as the checks, once loaded, name them (a title may be computed)
     results: dict[str, CheckResult] = field(default_factory=dict)
+    reports: collections.Counter[str] = field(default_factory=collections.Counter)  # times each check id reported
     phase: str = "start"
     current: str | None = None
     problem: Problem | None = None
     done: bool = False
     bcrypt_ops: int = 0
+    memory_enforced: bool | None = None  # None until the top process says
+    limits_known: threading.Event = field(default_factory=threading.Event)
 
     def take(self, event: dict[str, Any]) -> None:
         kind = event.get("event")
-        if kind == "plan":
-            self.plan = event["checks"]
+        if kind == "limits":
+            self.memory_enforced = bool(event.get("memory"))
+            self.limits_known.set()
+        elif kind == "plan":
+            self.titles = {str(c["id"]): str(c["title"]) for c in event["checks"]}
         elif kind == "phase":
             self.phase = event["name"]
         elif kind == "check-start":
@@ -67,11 +82,39 @@ class _Events:
         elif kind == "check":
             result = CheckResult.from_dict(event["result"])
             self.results[result.id] = result
+            self.reports[result.id] += 1
             self.current = None
         elif kind == "problem":
             self.problem = Problem(event["kind"], event["message"], event.get("detail", ""))
         elif kind == "done":
             self.done, self.bcrypt_ops = True, int(event.get("bcrypt_ops", 0))
+
+
+def declared_checks(paths: Sequence[str]) -> dict[str, str]:
+    """Check id -> title, as the drill's checks files declare them with `@check("id", "title")`
+    (a title computed at run time stands as its id here).
+
+    Read from the files themselves (the syntax tree, nothing run), so the learner's process
+    has no say in which checks a passing run must report. A later file's id replaces an
+    earlier one's, as when the harness loads them.
+    """
+    declared: dict[str, str] = {}
+    for path in paths:
+        tree = ast.parse(Path(path).read_text(encoding="utf-8"), path)
+        for node in ast.walk(tree):
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for decorator in node.decorator_list:
+                if not (isinstance(decorator, ast.Call) and _names_check(decorator.func) and len(decorator.args) >= 2):
+                    continue
+                check_id, title = decorator.args[0], decorator.args[1]
+                if isinstance(check_id, ast.Constant) and isinstance(check_id.value, str):
+                    declared[check_id.value] = title.value if isinstance(title, ast.Constant) and isinstance(title.value, str) else check_id.value
+    return declared
+
+
+def _names_check(func: ast.expr) -> bool:
+    return (isinstance(func, ast.Name) and func.id == "check") or (isinstance(func, ast.Attribute) and func.attr == "check")
 
 
 def check_file(path: Path) -> None:
@@ -98,20 +141,14 @@ def check_file(path: Path) -> None:
         raise DrilltutorError(f"{path} is a binary file, not Python source. Is it the right file?")
 
 
-def child_env(drill: Drill, secret: str, scratch: Path, mark: str = "") -> dict[str, str]:
-    """The learner's environment: theirs, minus drilltutor's own settings, plus a fresh SECRET_KEY.
-
-    A drill's `[env]` values may use `{scratch}` (the run's own temporary folder) and
-    `{token}` (a random word per run, so a learner cannot hard-code the value).
-    """
+def base_env(mark: str = "") -> dict[str, str]:
+    """The environment every process of a run starts from: the learner's, minus drilltutor's own settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DRILLTUTOR_")}
-    token = secrets.token_hex(4)
-    env.update({k: v.replace("{scratch}", str(scratch)).replace("{token}", token) for k, v in drill.env.items()})
     env.update(
-        SECRET_KEY=secret,
         PYTHONDONTWRITEBYTECODE="1",
         PYTHONUNBUFFERED="1",
         PYTHONIOENCODING="utf-8",
+        PYTHONUTF8="1",  # the learner's file, and what it opens, read as UTF-8 whatever the locale (cp1252 on Windows)
         PYTHONPATH=os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH", "")) if p),
     )
     if mark:
@@ -119,11 +156,17 @@ def child_env(drill: Drill, secret: str, scratch: Path, mark: str = "") -> dict[
     return env
 
 
-def _limit(memory_limit: int) -> None:
-    import resource
+def child_env(drill: Drill, secret: str, scratch: Path, mark: str = "") -> dict[str, str]:
+    """The learner's environment: `base_env` plus a fresh SECRET_KEY and the drill's `[env]`.
 
-    resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    A drill's `[env]` values may use `{scratch}` (the run's own temporary folder) and
+    `{token}` (a random word per run, so a learner cannot hard-code the value).
+    """
+    env = base_env(mark)
+    token = secrets.token_hex(4)
+    env.update({k: v.replace("{scratch}", str(scratch)).replace("{token}", token) for k, v in drill.env.items()})
+    env["SECRET_KEY"] = secret
+    return env
 
 
 @contextlib.contextmanager
@@ -132,48 +175,57 @@ def scratch_folder() -> Iterator[str]:
 
     A drilltutor killed outright (kill -9) cannot remove it; a later run does, once the lock is gone.
     """
+    from filelock import FileLock
+
     with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX) as folder:
-        fd = os.open(folder, os.O_RDONLY)
+        lock = FileLock(folder + _LOCK_SUFFIX)
         try:
-            with contextlib.suppress(OSError):
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            yield folder
+            with lock:
+                yield folder
         finally:
-            os.close(fd)
+            with contextlib.suppress(OSError):
+                os.unlink(lock.lock_file)
     sweep_scratch()
+
+
+_LOCK_SUFFIX = ".lock"  # beside the folder, not in it: the learner's code works in the folder
 
 
 def sweep_scratch(base: str | None = None) -> None:
     """Remove scratch folders left by killed runs: old enough, ours, and with no live run holding their lock."""
+    from filelock import FileLock, Timeout
+
     try:
         entries = list(os.scandir(base or tempfile.gettempdir()))
     except OSError:
         return
+    me = os.getuid() if hasattr(os, "getuid") else None
     for entry in entries:
-        if not entry.name.startswith(SCRATCH_PREFIX):
+        if not entry.name.startswith(SCRATCH_PREFIX) or entry.name.endswith(_LOCK_SUFFIX):
             continue
         try:
             info = entry.stat(follow_symlinks=False)
-            if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or time.time() - info.st_mtime < STALE_AFTER:
-                continue
-            fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW)
         except OSError:
             continue
+        if not stat.S_ISDIR(info.st_mode) or (me is not None and info.st_uid != me) or time.time() - info.st_mtime < STALE_AFTER:
+            continue
+        lock = FileLock(entry.path + _LOCK_SUFFIX)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            shutil.rmtree(entry.path, ignore_errors=True)
-        except OSError:  # a live run holds it
-            pass
-        finally:
-            os.close(fd)
+            with lock.acquire(timeout=0):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                os.unlink(lock.lock_file)
+        except (Timeout, OSError):  # a live run holds it
+            continue
 
 
-def _read_events(stream: BinaryIO, events: _Events) -> None:
-    for line in stream:
+def _read_events(inbox: Inbox, proc: subprocess.Popen[bytes], events: _Events) -> None:
+    for event in inbox.events(alive=lambda: proc.poll() is None):
         try:
-            events.take(json.loads(line))
+            events.take(event)
         except (ValueError, KeyError, TypeError):
             continue
+    events.limits_known.set()
 
 
 def _read_capped(stream: BinaryIO, cap: int, sink: list[bytes], overflow: list[bool]) -> None:
@@ -190,163 +242,209 @@ def for_drill(drill: Drill, options: RunOptions) -> RunOptions:
     return replace(options, timeout=max(options.timeout, drill.timeout or 0))
 
 
+# What this system could not enforce is said once per drilltutor process (kinds said so far).
+_SAID: set[str] = set()
+MEMORY_NOT_LIMITED = (
+    "This system does not let drilltutor limit a run's memory (RLIMIT_AS); it samples the run's memory "
+    "instead and stops it above {limit}, so a sudden large allocation may briefly go beyond that."
+)
+
+
+def _say_once(what: str, note: str) -> list[str]:
+    if what in _SAID:
+        return []
+    _SAID.add(what)
+    return [note]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One run, as handed to a worker: everything but the process."""
+
+    drill: Drill
+    file: Path
+    checks: tuple[str, ...]
+    options: RunOptions
+    scratch: str
+    secret: str = field(default_factory=lambda: secrets.token_hex(32))
+    mark: str = field(default_factory=lambda: secrets.token_hex(8))
+
+    @classmethod
+    def of(cls, catalogue: Catalogue, drill: Drill, file: Path, options: RunOptions, scratch: str) -> Job:
+        return cls(drill, file, tuple(str(d.checks_path) for d in catalogue.chain(drill)), options, scratch)
+
+    def env(self) -> dict[str, str]:
+        return child_env(self.drill, self.secret, Path(self.scratch), self.mark)
+
+    def spec(self, channel: dict[str, Any], *, adopt: bool) -> dict[str, Any]:
+        """What the harness reads on stdin. `adopt`: a worker started ahead takes on the run's environment and folder."""
+        spec: dict[str, Any] = {
+            "file": str(self.file),
+            "mode": self.drill.mode,
+            "checks": list(self.checks),
+            "secret": self.secret,
+            # under half the run, so a request that hangs is reported as such, and the run still ends in time
+            "request_timeout": min(self.options.request_timeout, self.options.timeout / 2),
+            "output_cap": self.options.output_cap,
+            "memory_limit": self.options.memory_limit,
+            "stop_at_failure": self.options.stop_at_failure,
+            "stop_once_failed": list(self.options.stop_once_failed),
+            "channel": channel,
+        }
+        if adopt:
+            spec.update(env=self.env(), cwd=self.scratch)
+        return spec
+
+
+def start_worker(env: dict[str, str], cwd: str, preload: Sequence[str] = ()) -> subprocess.Popen[bytes]:
+    """A run's top process, waiting on stdin for its job; with `preload`, it imports those first."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "drilltutor.harness", *(["--preload", *preload] if preload else [])],
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        **platform.popen_group(),
+    )
+
+
 def run_drill(catalogue: Catalogue, drill: Drill, file: Path, options: RunOptions = RunOptions()) -> RunReport:
     options = for_drill(drill, options)
     file = file.resolve()
     check_file(file)
-    started = time.monotonic()
-    secret, mark = secrets.token_hex(32), secrets.token_hex(8)
-    read_fd, write_fd = os.pipe()
-    life_read, life_write = os.pipe()  # the child's lifeline: it ends when this process ends, however it ends
     with scratch_folder() as scratch:
-        spec = {
-            "file": str(file),
-            "mode": drill.mode,
-            "checks": [str(d.checks_path) for d in catalogue.chain(drill)],
-            "secret": secret,
-            # under half the run, so a request that hangs is reported as such, and the run still ends in time
-            "request_timeout": min(options.request_timeout, options.timeout / 2),
-            "output_cap": options.output_cap,
-            "stop_at_failure": options.stop_at_failure,
-            "stop_once_failed": list(options.stop_once_failed),
-            "channel_fd": write_fd,
-            "lifeline_fd": life_read,
-        }
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "drilltutor.harness", json.dumps(spec)],
-            cwd=scratch,
-            env=child_env(drill, secret, Path(scratch), mark),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            pass_fds=(write_fd, life_read),
-            start_new_session=True,  # its own process group: everything it starts is stopped with it
-            preexec_fn=lambda: _limit(options.memory_limit),
-        )
-        os.close(write_fd)
-        os.close(life_read)
-        events, output, overflow = _Events(), [], []
-        readers = [
-            threading.Thread(target=_read_events, args=(os.fdopen(read_fd, "rb"), events), daemon=True),
-            threading.Thread(target=_read_capped, args=(proc.stdout, options.output_cap, output, overflow), daemon=True),
-        ]
-        try:
-            for reader in readers:
-                reader.start()
-            timed_out = _wait(proc, options.timeout)
-        except BaseException:  # Ctrl-C while waiting: the learner's processes still end with the run
-            _killpg(proc)
-            stop_strays((mark,))
-            raise
-        finally:
-            os.close(life_write)
-        stop_strays((mark,))
+        job = Job.of(catalogue, drill, file, options, scratch)
+        return run_job(start_worker(job.env(), scratch), job, adopt=False)
+
+
+def run_job(worker: Any, job: Job, *, adopt: bool, marks: Sequence[str] = (), spare: Sequence[int] = ()) -> RunReport:
+    """Hand `job` to `worker` (a Popen of `start_worker`, or one with its interface), wait for it
+    within the run's time, stop its whole tree, and report. `marks`: more environment marks whose
+    processes belong to this run; `spare`: pids never to stop (a zygote)."""
+    marks = (job.mark, *marks)
+    started = time.monotonic()
+    inbox = Inbox()
+    events, output, overflow = _Events(), [], []
+    stopped: list[str] = []  # "memory" when the watchdog stopped the run
+    readers = [
+        threading.Thread(target=_read_events, args=(inbox, worker, events), daemon=True),
+        threading.Thread(target=_read_capped, args=(worker.stdout, job.options.output_cap, output, overflow), daemon=True),
+        threading.Thread(target=_watch_memory, args=(worker, job.options.memory_limit, events, stopped), daemon=True),
+    ]
+    try:
+        _hand_over(worker, job.spec(inbox.address(), adopt=adopt))
         for reader in readers:
-            reader.join(timeout=2)
-    report = RunReport(drill=drill.id, file=str(file), duration=time.monotonic() - started)
+            reader.start()
+        timed_out = not platform.family().wait_exit(worker, job.options.timeout)
+    except BaseException:  # Ctrl-C while waiting: the learner's processes still end with the run
+        stop_run(worker, marks, spare)
+        inbox.close()
+        raise
+    stop_run(worker, marks, spare)
+    inbox.close()
+    for reader in readers:
+        reader.join(timeout=2)
+    worker.stdout.close()
+    report = RunReport(drill=job.drill.id, file=str(job.file), duration=time.monotonic() - started)
     report.output = b"".join(output).decode("utf-8", "replace")
     report.output_truncated = bool(overflow and overflow[0])
-    _assemble(report, events, drill, timed_out, proc.returncode, options)
+    if events.memory_enforced is False:
+        report.notices = _say_once("memory", MEMORY_NOT_LIMITED.format(limit=_size(job.options.memory_limit)))
+    ended = Ending(timed_out, worker.returncode, bool(stopped), job.options)
+    _assemble(report, events, job.drill, declared_checks(job.checks), ended)
     return report
 
 
-def _wait(proc: subprocess.Popen[bytes], timeout: float) -> bool:
-    timed_out = not _ends_within(proc, timeout)
-    _killpg(proc)
-    return timed_out
-
-
-def _ends_within(proc: subprocess.Popen[bytes], timeout: float) -> bool:
-    """Whether the process ends within `timeout` seconds (it is not reaped here).
-
-    Popen.wait(timeout) polls with naps of up to 50 ms, which every run paid after its last
-    check (25 ms on average); a pidfd (Linux 5.3+) wakes up the moment the process ends.
-    """
+def _hand_over(worker: subprocess.Popen[bytes], spec: dict[str, Any]) -> None:
+    assert worker.stdin is not None
     try:
-        pidfd = os.pidfd_open(proc.pid)
-    except (AttributeError, OSError):
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            return False
-        return True
-    try:
-        return bool(select.select([pidfd], [], [], timeout)[0])
-    finally:
-        os.close(pidfd)
-
-
-def _killpg(proc: subprocess.Popen[bytes]) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)  # also whatever the learner's code started and left running
-    except (ProcessLookupError, PermissionError):
+        worker.stdin.write((json.dumps(spec) + "\n").encode())
+        worker.stdin.close()
+    except OSError:  # it already ended; how it ended is the verdict
         pass
-    proc.wait()
 
 
-def stop_strays(marks: Iterable[str], spare: int | None = None) -> None:
-    """Stop what a run started outside its process group (a daemon that called setsid()).
-
-    Linux only: such a process is found by one of `marks` in its environment (killpg cannot
-    reach it). Elsewhere, the process group is all that is stopped. `spare` (the warm
-    runner's zygote, which carries a mark too) and this process are left alone.
-    """
-    needles = {f"{RUN_MARK}={mark}".encode() for mark in marks}
-    for _ in range(10):  # a stray may fork while it is being stopped
-        try:
-            pids = [int(name) for name in os.listdir("/proc") if name.isdigit()]
-        except OSError:
+def _watch_memory(worker: subprocess.Popen[bytes], limit: int, events: _Events, stopped: list[str]) -> None:
+    """Where the OS would not limit memory, sample the tree's and stop it above the limit."""
+    events.limits_known.wait()
+    if events.memory_enforced is not False:
+        return
+    while worker.poll() is None:
+        if platform.tree_memory(worker.pid) > limit:
+            stopped.append("memory")
+            platform.stop_tree(worker.pid)
             return
-        found = False
-        for pid in pids:
-            if pid in (spare, os.getpid()):
-                continue
-            try:
-                pidfd = os.pidfd_open(pid) if hasattr(os, "pidfd_open") else None  # no harm if the pid is reused
-            except OSError:
-                continue
-            try:
-                with open(f"/proc/{pid}/environ", "rb") as handle:
-                    if needles.isdisjoint(handle.read().split(b"\0")):
-                        continue
-                if pidfd is None:
-                    os.kill(pid, signal.SIGKILL)
-                else:
-                    signal.pidfd_send_signal(pidfd, signal.SIGKILL)
-                found = True
-            except OSError:
-                continue
-            finally:
-                if pidfd is not None:
-                    os.close(pidfd)
-        if not found:
-            return
-        time.sleep(0.01)
+        time.sleep(_MEMORY_SAMPLE)
 
 
-def _assemble(report: RunReport, events: _Events, drill: Drill, timed_out: bool, returncode: int, options: RunOptions) -> None:
+_MEMORY_SAMPLE = 0.5  # seconds; each look walks every process on the machine (psutil), so not too often
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024**3:g} GiB" if size >= 1024**3 else f"{size / 1024**2:g} MiB"
+
+
+def stop_run(worker: subprocess.Popen[bytes], marks: Sequence[str], spare: Sequence[int] = ()) -> None:
+    """Stop the run's whole tree and reap its top process; then, on Linux, what carries its mark
+    but left the tree while no subreaper could adopt it."""
+    if worker.poll() is None:  # once it has ended, its children are no longer below it: it stopped them itself, or they went to a subreaper
+        platform.stop_tree(worker.pid)
+    worker.wait()
+    if marks:
+        platform.family().stop_marked({f"{RUN_MARK}={mark}".encode() for mark in marks}, set(spare))
+
+
+@dataclass(frozen=True)
+class Ending:
+    """How the top process ended, as the runner saw it (not as the process said)."""
+
+    timed_out: bool
+    returncode: int
+    out_of_memory: bool
+    options: RunOptions
+
+
+def _assemble(report: RunReport, events: _Events, drill: Drill, declared: dict[str, str], ending: Ending) -> None:
     report.bcrypt_ops = events.bcrypt_ops
     report.problem = events.problem
-    ended = None if events.done else _how_it_ended(timed_out, returncode, options)
+    ended = None if events.done else _how_it_ended(ending)
     if ended is not None and events.phase in ("start", "load"):
         doing = "running" if drill.mode == "script" else "importing"
         fix = ended[2]
         if ended[0] == "timeout" and drill.mode == "module":
             fix += ' A server started at import also blocks: uvicorn.run(app) belongs under if __name__ == "__main__":.'
         report.problem = Problem(ended[0], f"{Path(report.file).name} {ended[1]} while {doing}. {fix}")
-    for planned in events.plan:
-        result = events.results.get(planned["id"])
+    for check_id, declared_title in declared.items():
+        title = events.titles.get(check_id, declared_title)
+        result = events.results.get(check_id)
         if result is None and report.problem is None:
-            if ended is not None and planned["id"] == events.current:
-                result = CheckResult(planned["id"], planned["title"], FAILED, got=ended[1] + " during this check", fix=ended[2])
+            if ended is not None and check_id == events.current:
+                result = CheckResult(check_id, title, FAILED, got=ended[1] + " during this check", fix=ended[2])
             else:
                 reason = "the run ended before this check" if ended else "the check did not report"
-                result = CheckResult(planned["id"], planned["title"], SKIPPED, got=f"not run: {reason}")
+                result = CheckResult(check_id, title, SKIPPED, got=f"not run: {reason}")
         if result is not None:
             result.hint = _hint_for(drill, result.id) if result.status == FAILED else None
             report.checks.append(result)
+    if report.problem is None:
+        report.problem = _not_whole(events, declared)
     if report.problem is not None:
         report.problem.hint = _hint_for(drill, f"problem:{report.problem.kind}")
+
+
+def _not_whole(events: _Events, declared: dict[str, str]) -> Problem | None:
+    """A verdict is whole when every declared check reported exactly once and nothing else did."""
+    twice = sorted(check_id for check_id, times in events.reports.items() if times > 1)
+    unknown = sorted(set(events.reports) - set(declared))
+    if not (twice or unknown):
+        return None
+    said = [f"{', '.join(twice)} reported more than once" if twice else "", f"{', '.join(unknown)} is no check of this drill" if unknown else ""]
+    return Problem(
+        "incomplete",
+        f"The checks' verdict is not whole: {'; '.join(s for s in said if s)}. Something in your file wrote to "
+        "drilltutor's own channel; remove whatever writes to file descriptors or sockets it did not open.",
+    )
 
 
 _SIGNALS = {
@@ -362,21 +460,24 @@ _SIGNALS = {
 }
 
 
-def _how_it_ended(timed_out: bool, returncode: int, options: RunOptions) -> tuple[str, str, str]:
-    if timed_out:
+def _how_it_ended(ending: Ending) -> tuple[str, str, str]:
+    if ending.timed_out:
         return (
             "timeout",
-            f"did not finish within {options.timeout:g} s",
+            f"did not finish within {ending.options.timeout:g} s",
             "Look for an endless loop, input(), or a blocking call; raise the limit with --timeout if your machine is slow.",
         )
-    if returncode < 0:
-        try:
-            name = signal.Signals(-returncode).name
-        except ValueError:
-            name = f"signal {-returncode}"
+    if ending.out_of_memory:
+        return (
+            "memory",
+            f"used more than {_size(ending.options.memory_limit)} of memory and was stopped",
+            "Look for a list or string that grows without end.",
+        )
+    name = platform.signal_name(ending.returncode)
+    if name is not None:
         said = _SIGNALS.get(name, (f"was stopped by {name}", "Something in your code stopped the Python process with a signal; remove it."))
         return ("killed", *said)
-    return ("exit", f"ended the Python process (exit status {returncode})", "Remove os._exit() or similar calls from your file.")
+    return ("exit", f"ended the Python process (exit status {ending.returncode})", "Remove os._exit() or similar calls from your file.")
 
 
 def _hint_for(drill: Drill, key: str) -> int | None:

@@ -3,9 +3,10 @@
 The parent side is `serve_process` (checks reach it through `ctx.serve_process`); the child
 side is this module run as `python -m drilltutor.checking.serve SPEC`. The child imports the
 learner's file as the harness does, runs its startup (uvicorn, lifespan on) on a socket it
-binds itself, and tells the parent the port on a pipe of its own, so nothing the learner
-prints can pose as a port. The child stays in the harness's process group: if the runner
-kills the group, the child goes with it. `serve_process` always stops it on the way out.
+binds itself, and tells the parent the port on the verdict channel (`drilltutor.channel`),
+so nothing the learner prints can pose as a port. The child is in the run's process tree,
+so the runner's stop of that tree takes it too; it also ends when the parent's end of the
+channel closes. `serve_process` always stops it on the way out.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from drilltutor.channel import Inbox
 from drilltutor.checking.spec import Failure
 
 _ERROR_WAIT = 0.5  # a 500 reaches the client before the child has reported the exception behind it
@@ -30,30 +32,25 @@ _ERROR_WAIT = 0.5  # a 500 reaches the client before the child has reported the 
 class _Child:
     """Reads the child's events; `ready` is set once it serves, stops, or reports a problem."""
 
-    def __init__(self, fd: int) -> None:
+    def __init__(self, inbox: Inbox, proc: subprocess.Popen[bytes]) -> None:
         self.ready = threading.Event()
         self.port: int | None = None
         self.problem: dict[str, str] | None = None
         self.errors: queue.Queue[str] = queue.Queue()
-        self.reader = threading.Thread(target=self._read, args=(os.fdopen(fd, "rb"),), name="drilltutor-serve-events", daemon=True)
+        self.reader = threading.Thread(target=self._read, args=(inbox, proc), name="drilltutor-serve-events", daemon=True)
         self.reader.start()
 
-    def _read(self, stream: Any) -> None:
-        with stream:
-            for line in stream:
-                try:
-                    event = json.loads(line)
-                    kind = event["event"]
-                except (ValueError, KeyError, TypeError):
-                    continue
-                if kind == "ready" and isinstance(event.get("port"), int):
-                    self.port = event["port"]
-                    self.ready.set()
-                elif kind == "problem":
-                    self.problem = {k: str(event.get(k, "")) for k in ("message", "detail")}
-                    self.ready.set()
-                elif kind == "error":
-                    self.errors.put(str(event.get("detail", "")))
+    def _read(self, inbox: Inbox, proc: subprocess.Popen[bytes]) -> None:
+        for event in inbox.events(alive=lambda: proc.poll() is None):
+            kind = event.get("event")
+            if kind == "ready" and isinstance(event.get("port"), int):
+                self.port = event["port"]
+                self.ready.set()
+            elif kind == "problem":
+                self.problem = {k: str(event.get(k, "")) for k in ("message", "detail")}
+                self.ready.set()
+            elif kind == "error":
+                self.errors.put(str(event.get("detail", "")))
         self.ready.set()  # the child is gone
 
 
@@ -92,23 +89,19 @@ def serve_process(
     paths = env.get("PYTHONPATH", "").split(os.pathsep) if env.get("PYTHONPATH") else []
     env = {**env, "PYTHONPATH": os.pathsep.join(paths if root in paths else [root, *paths])}
     where = f"{label} (working folder {cwd})"
-    read_fd, write_fd = os.pipe()
+    inbox = Inbox()
     try:
+        # No group of its own: the child stays in the run's tree, stopped with it even if this process dies first.
         proc = subprocess.Popen(
-            [sys.executable, "-m", "drilltutor.checking.serve", json.dumps({"file": str(learner_file), "channel_fd": write_fd})],
+            [sys.executable, "-m", "drilltutor.checking.serve", json.dumps({"file": str(learner_file), "channel": inbox.address()})],
             cwd=cwd,
             env=env,
             stdin=subprocess.DEVNULL,
-            pass_fds=(write_fd,),
-            # No new session: the child stays in the harness's process group, so the
-            # runner's kill of that group reaps it even if this process dies first.
         )
     except BaseException:
-        os.close(read_fd)
+        inbox.close()
         raise
-    finally:
-        os.close(write_fd)
-    child = _Child(read_fd)
+    child = _Child(inbox, proc)
     try:
         started = time.monotonic()
         child.ready.wait(startup_timeout)
@@ -134,6 +127,7 @@ def serve_process(
             yield Client(_sender(http, child, f"{label}, port {child.port}", timeout), timeout)
     finally:
         _stop(proc, grace)
+        inbox.close()
         child.reader.join(grace)
 
 
@@ -186,10 +180,12 @@ def main(spec: dict[str, Any]) -> None:
 
     import uvicorn
 
+    from drilltutor.channel import Outbox
     from drilltutor.checking.trace import one_line, trimmed
-    from drilltutor.harness import Channel, _problem_for, load_learner
+    from drilltutor.learner import load_learner, problem_for
 
-    channel = Channel(spec["channel_fd"])
+    channel = Outbox(spec["channel"])
+    channel.on_close(lambda: os._exit(0))  # the run that started it is gone
     path = Path(spec["file"])
     sys.argv = [str(path)]
     # Bound before the learner's code runs, so nothing in it can take or fake the port.
@@ -199,7 +195,7 @@ def main(spec: dict[str, Any]) -> None:
     try:
         namespace = load_learner(path, "module")
     except BaseException as exc:  # whatever the learner's file does at import becomes a report
-        _, message, detail = _problem_for(exc, path, "module")
+        _, message, detail = problem_for(exc, path, "module")
         channel.send("problem", message=message, detail=detail)
         os._exit(0)
     app = namespace.get("app")

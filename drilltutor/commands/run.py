@@ -57,6 +57,7 @@ def run(
     path = resolve_file(session, drill.alias, file, session.file_of(drill))
     report = runner(session.catalogue, drill, path, options)
     outcome = RunOutcome(report, drill.alias)
+    outcome.notices.extend(report.notices)
     try:
         session.store.update(record_run(drill.id, report.passed))
     except ProgressError as exc:  # the verdict still stands; only the record is lost

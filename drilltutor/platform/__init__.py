@@ -1,0 +1,84 @@
+"""The one place that knows which operating system drilltutor runs on.
+
+Everything OS-specific (process groups and sessions, fork, resource limits, signals,
+pidfds, the Linux child subreaper) lives in one family module: `linux`, `posix` (macOS
+and the other Unixes) or `windows`. The rest of drilltutor, and every drill's checks,
+call the functions below and never import fcntl, resource, termios or signal specifics.
+
+The family is chosen by what the running Python offers, not by its name, so a Python
+with the POSIX parts taken away (the test suite's Windows simulation) gets the Windows
+family. Imports stay lazy: `drilltutor list` never loads any of this.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from types import ModuleType
+from typing import Any
+
+from drilltutor.platform import tree
+from drilltutor.platform.tree import stop_tree, tree_memory
+
+__all__ = [
+    "can_fork",
+    "family",
+    "limit_memory",
+    "popen_group",
+    "signal_name",
+    "stop_descendants",
+    "stop_tree",
+    "take_orphans",
+    "tree_memory",
+]
+
+
+@functools.lru_cache(maxsize=None)
+def family() -> ModuleType:
+    """The implementation for this OS."""
+    if not (hasattr(os, "setsid") and hasattr(os, "fork")):
+        from drilltutor.platform import windows as chosen
+    elif sys.platform.startswith("linux") and hasattr(os, "pidfd_open"):  # Linux 5.3+ (and not the macOS simulation)
+        from drilltutor.platform import linux as chosen
+    else:
+        from drilltutor.platform import posix as chosen
+    return chosen
+
+
+def popen_group() -> dict[str, Any]:
+    """Popen options that start a run's top process apart from drilltutor's own Ctrl-C."""
+    return dict(family().POPEN_GROUP)
+
+
+def limit_memory(limit: int) -> bool:
+    """Limit this process's memory; False where the kernel will not (the caller watches instead)."""
+    return bool(family().limit_memory(limit))
+
+
+def take_orphans() -> None:
+    """Make this process the one that adopts its orphaned descendants (Linux); elsewhere nothing."""
+    family().take_orphans()
+
+
+def stop_descendants() -> None:
+    """Stop every process below this one (it keeps running). Cheap when there is none, as in most runs."""
+    if family().has_children():
+        tree.stop_descendants()
+
+
+def can_fork() -> bool:
+    """Whether a warm process may fork runs from itself (fork is safe only on Linux)."""
+    return bool(family().CAN_FORK)
+
+
+def signal_name(returncode: int) -> str | None:
+    """The name of the signal a negative return code stands for (SIGKILL), or None."""
+    if returncode >= 0:
+        return None
+    import signal
+
+    try:
+        return signal.Signals(-returncode).name
+    except ValueError:
+        return f"signal {-returncode}"

@@ -1,0 +1,68 @@
+"""macOS and the other Unixes: sessions, fork, setrlimit where the kernel accepts it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from typing import Any
+
+POPEN_GROUP: dict[str, Any] = {"start_new_session": True}  # Ctrl-C in the terminal reaches drilltutor only
+CAN_FORK = False  # macOS: fork is unsafe once system frameworks are loaded
+
+
+def limit_memory(limit: int) -> bool:
+    """RLIMIT_AS, and no core dumps. Apple Silicon macOS refuses RLIMIT_AS below hundreds of GiB
+    with ValueError (cpython#78783): the caller then watches the tree's memory instead."""
+    import resource
+
+    try:
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    except (ValueError, OSError):
+        pass
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ValueError, OSError):
+        return False
+    return True
+
+
+def take_orphans() -> None:
+    """No child subreaper outside Linux: an orphan goes to init and is found, if at all, by its mark."""
+
+
+def fork() -> int:
+    return os.fork()
+
+
+def become_session_leader() -> None:
+    """A forked child's own session and process group, as `start_new_session` gives a started one."""
+    import signal
+
+    os.setsid()
+    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
+        signal.signal(sig, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def ignore_interrupts() -> None:
+    """Ctrl-C is for drilltutor itself; a long-lived helper of it lets drilltutor decide."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def wait_exit(proc: subprocess.Popen[bytes], timeout: float) -> bool:
+    """Whether `proc` ends within `timeout` seconds."""
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        return False
+    return True
+
+
+def stop_marked(marks: set[bytes], spare: set[int]) -> None:
+    """Processes carrying one of `marks` in their environment: only Linux can read that (/proc)."""
+
+
+def has_children() -> bool:
+    return True  # no cheap way to know: psutil looks

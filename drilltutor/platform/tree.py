@@ -1,0 +1,83 @@
+"""A run's whole process tree, found and stopped with psutil (the same on every OS)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from typing import Any
+
+_ROUNDS = 10  # a process may fork while its tree is being stopped; each round takes the newcomers
+
+
+def _descendants(root: Any) -> list[Any]:
+    import psutil
+
+    try:
+        return list(root.children(recursive=True))
+    except psutil.Error:
+        return []
+
+
+def _freeze(root: Any) -> list[Any]:
+    """Suspend every descendant, round after round, until no new one appears: then none can fork."""
+    import psutil
+
+    seen: dict[int, Any] = {}
+    for _ in range(_ROUNDS):
+        new = [p for p in _descendants(root) if p.pid not in seen]
+        if not new:
+            break
+        for proc in new:
+            seen[proc.pid] = proc
+            with contextlib.suppress(psutil.Error):
+                proc.suspend()
+    return list(seen.values())
+
+
+def _kill(procs: list[Any]) -> None:
+    import psutil
+
+    for proc in procs:
+        with contextlib.suppress(psutil.Error):
+            proc.kill()
+
+
+def stop_descendants(pid: int | None = None) -> None:
+    """Stop every process below `pid` (default: this one), leaving `pid` itself running."""
+    import psutil
+
+    try:
+        root = psutil.Process(os.getpid() if pid is None else pid)
+    except psutil.Error:
+        return
+    _kill(_freeze(root))
+
+
+def stop_tree(pid: int) -> None:
+    """Stop the process `pid` and everything below it. The caller still reaps `pid` if it is its child."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+    except psutil.Error:
+        return
+    with contextlib.suppress(psutil.Error):
+        root.suspend()  # first, so that it neither forks nor adopts anew while its tree is taken
+    below = _freeze(root)
+    _kill([*below, root])
+
+
+def tree_memory(pid: int) -> int:
+    """Bytes of memory in use (resident) by `pid` and everything below it; 0 if it is gone."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *_descendants(root)]
+    except psutil.Error:
+        return 0
+    total = 0
+    for proc in procs:
+        with contextlib.suppress(psutil.Error):
+            total += proc.memory_info().rss
+    return total

@@ -1,0 +1,38 @@
+"""Windows: no fork, no sessions, no setrlimit. A new process group (so CTRL_BREAK and Ctrl-C
+stay apart), psutil for the tree, and the memory watchdog for the limit."""
+
+from __future__ import annotations
+
+import subprocess
+from typing import Any
+
+# CREATE_NEW_PROCESS_GROUP: a Ctrl-C in the console reaches drilltutor, which stops the run's
+# tree with TerminateProcess (psutil); the run never gets half of a Ctrl-C.
+POPEN_GROUP: dict[str, Any] = (
+    {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP} if hasattr(subprocess, "CREATE_NEW_PROCESS_GROUP") else {}
+)
+CAN_FORK = False
+
+
+def limit_memory(limit: int) -> bool:
+    return False  # no setrlimit: the runner's watchdog samples the tree's memory
+
+
+def take_orphans() -> None:
+    """Windows keeps no parent links for orphans to fall back on; the tree is what psutil sees."""
+
+
+def wait_exit(proc: subprocess.Popen[bytes], timeout: float) -> bool:
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        return False
+    return True
+
+
+def stop_marked(marks: set[bytes], spare: set[int]) -> None:
+    """No readable environments of other processes: the tree is all that is stopped."""
+
+
+def has_children() -> bool:
+    return True  # no cheap way to know: psutil looks
