@@ -36,6 +36,11 @@ from drilltutor.channel import Inbox
 from drilltutor.errors import DrilltutorError
 from drilltutor.results import FAILED, SKIPPED, CheckResult, Problem, RunReport
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
 MAX_FILE_BYTES = 1_000_000
 RUN_MARK = "DRILLTUTOR_RUN"  # in the environment of every process a run starts, to find the ones that escape
 SCRATCH_PREFIX = "drilltutor-run-"
@@ -110,7 +115,23 @@ def declared_checks(paths: Sequence[str]) -> dict[str, str]:
                 check_id, title = decorator.args[0], decorator.args[1]
                 if isinstance(check_id, ast.Constant) and isinstance(check_id.value, str):
                     declared[check_id.value] = title.value if isinstance(title, ast.Constant) and isinstance(title.value, str) else check_id.value
+        declared.update(_declared_per_variant(tree, Path(path).parent))
     return declared
+
+
+PER_VARIANT = "CHECK_PER_VARIANT"
+
+
+def _declared_per_variant(tree: ast.Module, folder: Path) -> dict[str, str]:
+    """The checks a file declares as one per variant of a TOML file, as data the runner can read:
+    `CHECK_PER_VARIANT = {"file": "copies.toml", "table": "copy", "id": "catches-{name}", "title": "... {why}"}`.
+    """
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == PER_VARIANT for t in node.targets):
+            spec = ast.literal_eval(node.value)
+            entries = tomllib.loads((folder / spec["file"]).read_text(encoding="utf-8")).get(spec["table"], [])
+            return {spec["id"].format(**entry): spec["title"].format(**entry) for entry in entries}
+    return {}
 
 
 def _names_check(func: ast.expr) -> bool:

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from drilltutor.paths import bundled_drills_dir
+from drilltutor.variants import load_variants
 
 SIMULATIONS = Path(__file__).parent / "platform_sim"
 DRILLS = bundled_drills_dir()
@@ -57,7 +58,8 @@ def test_learning_a_script_drill(sim: str, tmp_path: Path) -> None:
     assert learner.exists()
     assert _exit(_cli(sim, tmp_path, "run", "jwt", "--timeout", SLOW_MACHINE)) == 1  # the starter
     mistake = tmp_path / "mistake.py"
-    shutil.copy(DRILLS / "drill-2-jwt" / "mistakes" / "hardcoded_secret.py", mistake)
+    (hardcoded_secret,) = [v for v in load_variants(DRILLS / "drill-2-jwt" / "mistakes.toml", "mistake", DRILLS / "drill-2-jwt" / "solution.py") if v.name == "hardcoded_secret"]
+    mistake.write_text(hardcoded_secret.source(), encoding="utf-8")
     assert _exit(_cli(sim, tmp_path, "run", "jwt", str(mistake), "--timeout", SLOW_MACHINE)) == 1
     (tmp_path / "loop.py").write_text("while True:\n    pass\n", encoding="utf-8")
     endless = _cli(sim, tmp_path, "run", "jwt", "loop.py", "--timeout", "3")
@@ -94,7 +96,7 @@ def test_only_the_seam_knows_the_os() -> None:
         f"{path}:{number}: {line.strip()}"
         for root in roots
         for path in sorted(root.rglob("*.py"))
-        if SEAM not in path.parents and "mistakes" not in path.parts and path.name not in ("solution.py", "starter.py")
+        if SEAM not in path.parents and path.name not in ("solution.py", "starter.py")
         and "alternatives" not in path.parts
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
         if OS_SPECIFIC.search(line) and not line.lstrip().startswith("#")
