@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from drilltutor import platform
 
 PYTEST_ARGS = ["-q", "-p", "no:cacheprovider", "-p", "anyio.pytest_plugin", "--tb=short", "-c", "pytest.ini"]
 # Exit codes of pytest (pytest.ExitCode), named here so the driver's result needs no pytest import.
@@ -102,17 +103,15 @@ def _drive(spec: dict[str, object], budget: float, log: Path) -> str:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=stderr,
-            start_new_session=True,  # a group of its own: stopped whole if it overruns
+            **platform.popen_group(),  # apart from drilltutor's own Ctrl-C
         )
         try:
-            proc.wait(budget + 10)  # the driver keeps to the budget itself; this is the backstop
+            proc.wait(budget + 10)  # the driver keeps to the budget itself, and stops what the tests left
         except subprocess.TimeoutExpired:
             pass
         finally:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)  # and whatever a test left running
-            except (ProcessLookupError, PermissionError):
-                pass
+            if proc.poll() is None:
+                platform.stop_tree(proc.pid)  # the backstop: the driver and everything below it
             proc.wait()
     return log.read_text(encoding="utf-8", errors="replace")[-DETAIL_CAP:] if proc.returncode else ""
 

@@ -1,14 +1,15 @@
 """Runs one pytest suite in several folders, each holding its own version of the module under test.
 
 Started by `drilltutor.checking.suite` as `python -m drilltutor.checking.suitedriver SPEC`, in a
-process of its own (it runs the learner's tests). It imports pytest and the app's libraries
-once, then forks one child per folder, `workers` at a time: a child only runs the tests, so
-ten runs cost little more than one. Each child is stopped after `timeout` seconds, and the
-whole run after `budget`. When the first folder (the correct version) does not pass, the
-others are not started: their verdicts would mean nothing.
+process of its own (it runs the learner's tests). Where fork is safe (`platform.can_fork`, Linux)
+it imports pytest and the app's libraries once, then forks one child per folder: ten runs cost
+little more than one. Elsewhere each folder's pytest runs in a fresh Python
+(`python -m drilltutor.checking.suitedriver --one FOLDER`). Either way `workers` run at a time,
+each is stopped after `timeout` seconds, and the whole run after `budget`. When the first folder
+(the correct version) does not pass, the others are not started: their verdicts would mean nothing.
 
 Per folder it leaves `report.jsonl` (written by `Recorder` as pytest reports: which test
-started, how each ended) and `status.json` (how the child ended).
+started, how each ended) and `status.json` (how the run ended).
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from __future__ import annotations
 import importlib
 import json
 import os
-import resource
-import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+
+from drilltutor import platform
 
 FILE_SIZE_LIMIT = 32 * 1024 * 1024  # a test that writes a file without end is stopped (SIGXFSZ), the disk kept
 DETAIL_CAP = 2_000  # characters of pytest's traceback kept per failed test
@@ -59,33 +61,57 @@ class Recorder:
             self._write(event="collect-error", detail=report.longreprtext[-DETAIL_CAP * 2 :])
 
 
-def _child(folder: Path, args: list[str]) -> None:
-    """In the forked child: run pytest in `folder`. What it prints is not kept (the verdict
-    comes from the Recorder), and it may write no file larger than FILE_SIZE_LIMIT."""
+def _pytest(folder: Path, args: list[str]) -> int:
+    """Run pytest in `folder`, which may write no file larger than FILE_SIZE_LIMIT (where the OS
+    can cap it). What it prints is not kept: the verdict comes from the Recorder."""
+    platform.limit_file_size(FILE_SIZE_LIMIT)
+    os.chdir(folder)
+    sys.path.insert(0, str(folder))
+    import pytest
+
+    return int(pytest.main(args, plugins=[Recorder(folder / "report.jsonl")]))
+
+
+def _forked_child(folder: Path, args: list[str]) -> None:
     try:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_SIZE_LIMIT, FILE_SIZE_LIMIT))
         devnull = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(devnull, fd)
-        os.chdir(folder)
-        sys.path.insert(0, str(folder))
-        import pytest
-
-        code = pytest.main(args, plugins=[Recorder(folder / "report.jsonl")])
-        os._exit(int(code))
+        os._exit(_pytest(folder, args))
     except BaseException:  # noqa: BLE001  (a child never returns into the driver's loop)
         os._exit(70)
 
 
-def _status(wait_status: int) -> dict[str, Any]:
-    if os.WIFSIGNALED(wait_status):
-        number = os.WTERMSIG(wait_status)
-        try:
-            name = signal.Signals(number).name
-        except ValueError:
-            name = f"signal {number}"
-        return {"signal": name}
-    return {"exit": os.WEXITSTATUS(wait_status)}
+class _Run(Protocol):
+    """One folder's run, a forked child or a started process (subprocess.Popen fits)."""
+
+    pid: int
+
+    def poll(self) -> int | None: ...
+
+
+class _Forked:
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+
+    def poll(self) -> int | None:
+        return platform.family().poll_child(self.pid)
+
+
+def _start(folder: Path, args: list[str], bcrypt_rounds: int) -> _Run:
+    if platform.can_fork():
+        pid = platform.family().fork()
+        if pid == 0:
+            _forked_child(folder, args)
+        return _Forked(pid)
+    one = json.dumps([str(folder), args, bcrypt_rounds])
+    quiet = subprocess.DEVNULL
+    return subprocess.Popen([sys.executable, "-m", "drilltutor.checking.suitedriver", "--one", one], cwd=folder, stdin=quiet, stdout=quiet, stderr=quiet)
+
+
+def _status(returncode: int) -> dict[str, Any]:
+    name = platform.signal_name(returncode)
+    return {"exit": returncode} if name is None else {"signal": name}
 
 
 def _cheap_bcrypt(rounds: int) -> None:
@@ -100,44 +126,60 @@ def _cheap_bcrypt(rounds: int) -> None:
     bcrypt.gensalt = lambda rounds_asked=12, prefix=b"2b": gensalt(rounds, prefix)
 
 
-def run(spec: dict[str, Any]) -> None:
-    for name in spec.get("preload", []):
+def _warm_up(preload: list[str], bcrypt_rounds: int) -> None:
+    """Import once, before forking, what every child would import (fork's whole gain)."""
+    for name in preload:
         try:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001,S112  (a library that is not installed: the child imports what it needs)
             continue
     import pytest  # noqa: F401  (imported once here, so each forked child starts with it)
 
-    _cheap_bcrypt(spec["bcrypt_rounds"])
+    _cheap_bcrypt(bcrypt_rounds)
+
+
+def run(spec: dict[str, Any]) -> None:
+    platform.take_orphans()  # what a test leaves running comes here, to be stopped at the end
+    if platform.can_fork():
+        _warm_up(spec.get("preload", []), spec["bcrypt_rounds"])
     folders = [(Path(path), args) for path, args in spec["folders"]]
     first = folders[0][0]
     pending: list[tuple[Path, list[str]]] = list(folders)
-    running: dict[int, tuple[Path, float]] = {}  # pid -> (folder, deadline)
-    stopped: dict[int, str] = {}  # pid -> why it was stopped: "timed_out" or "out_of_time"
+    running: dict[_Run, tuple[Path, float]] = {}  # run -> (folder, deadline)
+    stopped: dict[_Run, str] = {}  # run -> why it was stopped: "timed_out" or "out_of_time"
     out_of_time = time.monotonic() + spec["budget"]
-    while pending or running:
-        while pending and len(running) < spec["workers"]:
-            folder, args = pending.pop(0)
-            pid = os.fork()
-            if pid == 0:
-                _child(folder, args)
-            running[pid] = (folder, time.monotonic() + spec["timeout"])
-        pid, wait_status = os.waitpid(-1, os.WNOHANG)
-        if pid == 0:
-            time.sleep(0.01)
-            now = time.monotonic()
-            for late, (folder, deadline) in running.items():
-                if late not in stopped and (now > deadline or now > out_of_time):
-                    os.kill(late, signal.SIGKILL)
-                    # A run past its own time is the suite's doing; one cut by the budget is not.
-                    stopped[late] = "timed_out" if now > deadline else "out_of_time"
-            continue
-        folder, _ = running.pop(pid)
-        status = {stopped.pop(pid): True} if pid in stopped else _status(wait_status)
-        (folder / "status.json").write_text(json.dumps(status))
-        if folder == first and status != {"exit": 0} or time.monotonic() > out_of_time:
-            pending.clear()  # the correct version failed (the others would mean nothing), or time ran out
+    try:
+        while pending or running:
+            while pending and len(running) < spec["workers"]:
+                folder, args = pending.pop(0)
+                running[_start(folder, args, spec["bcrypt_rounds"])] = (folder, time.monotonic() + spec["timeout"])
+            ended = next(((one, code) for one in running if (code := one.poll()) is not None), None)
+            if ended is None:
+                time.sleep(0.01)
+                now = time.monotonic()
+                for late, (folder, deadline) in running.items():
+                    if late not in stopped and (now > deadline or now > out_of_time):
+                        platform.stop_tree(late.pid)
+                        # A run past its own time is the suite's doing; one cut by the budget is not.
+                        stopped[late] = "timed_out" if now > deadline else "out_of_time"
+                continue
+            done, returncode = ended
+            folder, _ = running.pop(done)
+            status = {stopped.pop(done): True} if done in stopped else _status(returncode)
+            (folder / "status.json").write_text(json.dumps(status))
+            if folder == first and status != {"exit": 0} or time.monotonic() > out_of_time:
+                pending.clear()  # the correct version failed (the others would mean nothing), or time ran out
+    finally:
+        platform.stop_descendants()
+
+
+def _one(folder: str, args: list[str], bcrypt_rounds: int) -> int:
+    """A fresh Python's run of one folder, where the driver cannot fork."""
+    _cheap_bcrypt(bcrypt_rounds)
+    return _pytest(Path(folder), args)
 
 
 if __name__ == "__main__":
+    if sys.argv[1] == "--one":
+        sys.exit(_one(*json.loads(sys.argv[2])))
     run(json.loads(sys.argv[1]))

@@ -24,6 +24,7 @@ from drilltutor.platform.tree import stop_tree, tree_memory
 __all__ = [
     "can_fork",
     "family",
+    "limit_file_size",
     "limit_memory",
     "popen_group",
     "signal_name",
@@ -54,6 +55,11 @@ def popen_group() -> dict[str, Any]:
 def limit_memory(limit: int) -> bool:
     """Limit this process's memory; False where the kernel will not (the caller watches instead)."""
     return bool(family().limit_memory(limit))
+
+
+def limit_file_size(limit: int) -> bool:
+    """Limit the size of any file this process writes; False where the OS will not."""
+    return bool(family().limit_file_size(limit))
 
 
 def take_orphans() -> None:

@@ -13,7 +13,9 @@ from drilltutor.platform.posix import (  # noqa: F401  (the family's whole inter
     become_session_leader,
     fork,
     ignore_interrupts,
+    limit_file_size,
     limit_memory,
+    poll_child,
 )
 
 CAN_FORK = True  # the warm runner forks runs from a process that never runs learner code

@@ -34,6 +34,23 @@ def fork() -> int:
     return os.fork()
 
 
+def poll_child(pid: int) -> int | None:
+    """A forked child's return code once it has ended (reaped), as Popen.poll gives it; else None."""
+    done, wait_status = os.waitpid(pid, os.WNOHANG)
+    return os.waitstatus_to_exitcode(wait_status) if done else None
+
+
+def limit_file_size(limit: int) -> bool:
+    """RLIMIT_FSIZE: a process writing past `limit` bytes ends with SIGXFSZ, the disk kept."""
+    import resource
+
+    try:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    except (ValueError, OSError):
+        return False
+    return True
+
+
 def become_session_leader() -> None:
     """A forked child's own session and process group, as `start_new_session` gives a started one."""
     import signal

@@ -18,6 +18,10 @@ def limit_memory(limit: int) -> bool:
     return False  # no setrlimit: the runner's watchdog samples the tree's memory
 
 
+def limit_file_size(limit: int) -> bool:
+    return False  # no setrlimit: a run's output files are not capped
+
+
 def take_orphans() -> None:
     """Windows keeps no parent links for orphans to fall back on; the tree is what psutil sees."""
 
