@@ -363,6 +363,9 @@ def run_job(worker: Any, job: Job, *, adopt: bool, marks: Sequence[str] = (), sp
         inbox.close()
         raise
     stop_run(worker, marks, spare)
+    # The run's processes are gone, so the channel ends once what they sent is read: read it all
+    # before closing, or a verdict still in the socket's buffer (a busy machine) would be lost.
+    readers[0].join(timeout=_DRAIN)
     inbox.close()
     for reader in readers:
         reader.join(timeout=2)
@@ -399,6 +402,7 @@ def _watch_memory(worker: subprocess.Popen[bytes], limit: int, events: _Events, 
         time.sleep(_MEMORY_SAMPLE)
 
 
+_DRAIN = 5.0  # seconds at most to read what an ended run sent; it ends at once unless a stray holds the socket
 _MEMORY_SAMPLE = 0.5  # seconds; each look walks every process on the machine (psutil), so not too often
 
 
