@@ -456,7 +456,7 @@ def me_expired(ctx: Ctx) -> None:
 def me_forged(ctx: Ctx) -> None:
     forgeries = (
         (ctx.token(EMAIL, key=OTHER_KEY), f"a token for {EMAIL} signed with a key that is not SECRET_KEY"),
-        (gate.tampered(ctx, EMAIL, ctx.token(UNKNOWN)), f"a token for {UNKNOWN}, signed with SECRET_KEY, whose payload was then changed to name {EMAIL}"),
+        (ctx.jwt.tampered(ctx.token(UNKNOWN), ctx.token(EMAIL)), f"a token for {UNKNOWN}, signed with SECRET_KEY, whose payload was then changed to name {EMAIL}"),
     )
     for token, label in forgeries:
         _must_be_401(
@@ -471,7 +471,7 @@ def me_forged(ctx: Ctx) -> None:
 
 @check("me-alg-none", "GET /me with an unsigned alg: none token gets 401, not a 500", needs=("me-token",))
 def me_alg_none(ctx: Ctx) -> None:
-    resp = _client(ctx).get("/me", token=gate.alg_none(ctx, EMAIL), label=f'a token for {EMAIL} whose header says "alg": "none", with no signature')
+    resp = _client(ctx).get("/me", token=ctx.token(EMAIL, alg="none"), label=f'a token for {EMAIL} whose header says "alg": "none", with no signature')
     _must_be_401(
         ctx,
         "me-alg-none",

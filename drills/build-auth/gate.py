@@ -40,21 +40,6 @@ def hash_matches(hashed: str | None, password: str) -> bool:
         return False
 
 
-# Tokens a guard must refuse -------------------------------------------------------------
-
-
-def alg_none(ctx: Ctx, sub: str) -> str:
-    """A token for `sub` that says it needs no signature, and has none."""
-    return ctx.token(sub, alg="none")
-
-
-def tampered(ctx: Ctx, sub: str, signed: str) -> str:
-    """A token whose payload was changed to name `sub`, carrying `signed`'s original signature."""
-    header, _, signature = signed.split(".")
-    payload = ctx.token(sub).split(".")[1]
-    return f"{header}.{payload}.{signature}"
-
-
 # The Authorize button ----------------------------------------------------------------------
 
 

@@ -25,7 +25,7 @@ def _bad_tokens(ctx: Ctx) -> dict[str, tuple[str, str, str]]:
         "expired": ("expired", f"a token for {TARGET}, signed with SECRET_KEY, that expired 5 minutes ago", ctx.token(TARGET, minutes=-5)),
         "no-sub": ("no sub", "a token signed with SECRET_KEY whose payload has no sub", ctx.token(None)),
         "unknown": ("unknown user", f"a token signed with SECRET_KEY for {STRANGER}, who is not in `users`", ctx.token(STRANGER)),
-        "alg-none": ("alg none", f'an unsigned token for {TARGET} (header "alg": "none", no signature)', guard.unsigned_token(ctx, TARGET)),
+        "alg-none": ("alg none", f'an unsigned token for {TARGET} (header "alg": "none", no signature)', ctx.token(TARGET, alg="none")),
     }
 
 

@@ -8,7 +8,6 @@ checks (ids, titles, order) and calls the bodies here; the bad tokens are its ow
 """
 
 import secrets
-import time
 
 import bcrypt
 from fastapi import Depends, FastAPI
@@ -74,11 +73,6 @@ def bad(ctx: Ctx, tokens) -> list[tuple[str, str, object, object]]:
     if "bad-tokens" not in ctx.state:
         ctx.state["bad-tokens"] = tokens(ctx)
     return [(key, short, *ask(ctx, key, token, label)) for key, (short, label, token) in ctx.state["bad-tokens"].items()]
-
-
-def unsigned_token(ctx: Ctx, sub: str) -> str:
-    """A token for `sub` whose header says "alg": "none", with no signature, valid for 30 minutes."""
-    return ctx.jwt.encode({"sub": sub, "exp": int(time.time()) + 1800}, "", alg="none")
 
 
 def fail(resp, expected: str, fix: str, got: str = "") -> Failure:

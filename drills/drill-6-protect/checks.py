@@ -79,12 +79,6 @@ def _must_be_401(ctx: Ctx, resp, expected: str, *, on_200: str = UNGUARDED, on_5
 UNSIGNED = 'never get_unverified_claims() or options={"verify_signature": False}'
 
 
-def _tampered(ctx: Ctx) -> str:
-    """A token for TARGET carrying the signature of a genuine token for DECOY: the payload was changed after signing."""
-    genuine, wanted = ctx.token(DECOY), ctx.token(TARGET)
-    return wanted.rsplit(".", 1)[0] + "." + genuine.rsplit(".", 1)[1]
-
-
 @check("users", "`users` is a dict the checks can add users to")
 def users_store(ctx: Ctx) -> None:
     guard.users_store(ctx)
@@ -192,7 +186,7 @@ def me_expired(ctx: Ctx) -> None:
 @check("me-forged", "A token signed with another key, or changed after it was signed, gets 401", needs=("users", "me-route"))
 def me_forged(ctx: Ctx) -> None:
     forged = _ask(ctx, "forged", ctx.token(TARGET, key=OTHER_KEY), f"a token for {TARGET} signed with a key that is not SECRET_KEY")
-    tampered = _ask(ctx, "tampered", _tampered(ctx), f"a token whose payload was changed from {DECOY} to {TARGET} after SECRET_KEY signed it")
+    tampered = _ask(ctx, "tampered", ctx.jwt.tampered(ctx.token(DECOY), ctx.token(TARGET)), f"a token whose payload was changed from {DECOY} to {TARGET} after SECRET_KEY signed it")
     for resp in (forged, tampered):
         _must_be_401(
             ctx,
@@ -206,7 +200,7 @@ def me_forged(ctx: Ctx) -> None:
 def me_alg_none(ctx: Ctx) -> None:
     _must_be_401(
         ctx,
-        _ask(ctx, "alg-none", guard.unsigned_token(ctx, TARGET), f'an unsigned token for {TARGET} (header "alg": "none", no signature)'),
+        _ask(ctx, "alg-none", ctx.token(TARGET, alg="none"), f'an unsigned token for {TARGET} (header "alg": "none", no signature)'),
         "401: a token with no signature proves nothing",
         on_200=f'a token with no signature named a user: jwt.decode(token, SECRET, algorithms=["HS256"]), {UNSIGNED}',
     )

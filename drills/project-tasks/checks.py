@@ -327,8 +327,8 @@ def bad_tokens(ctx: Ctx) -> None:
         ("garbage", 'the token "garbage"'),
         (ctx.token(USER, key="not-your-key-" + flow.fresh("k")), "a token for ada signed with some other key"),
         (_make_token(ctx, -1), f'make_token("{USER}", minutes=-1), expired a minute ago'),
-        (gate.alg_none(ctx, USER), 'a token for ada whose header says "alg": "none", with no signature'),
-        (gate.tampered(ctx, USER, stranger), "a token make_token made for someone else, its payload changed to name ada, its signature kept"),
+        (ctx.token(USER, alg="none"), 'a token for ada whose header says "alg": "none", with no signature'),
+        (ctx.jwt.tampered(stranger, ctx.token(USER)), "a token make_token made for someone else, its payload changed to name ada, its signature kept"),
     )
     answers = [client.get("/tasks", token=token, label=label) for token, label in tokens]
     for response in answers:

@@ -39,6 +39,11 @@ def encode(payload: dict[str, Any], key: str, alg: str = "HS256", header: dict[s
     return signing_input + "." + signature
 
 
+def tampered(signed: str, wanted: str) -> str:
+    """`wanted`'s header and payload under `signed`'s signature: a payload changed after signing."""
+    return wanted.rsplit(".", 1)[0] + "." + signed.rsplit(".", 1)[1]
+
+
 def token(sub: str | None, key: str, *, minutes: float = 30, alg: str = "HS256", **claims: Any) -> str:
     """A token like the drills' own: `sub` and an `exp` `minutes` from now (negative: already expired)."""
     payload: dict[str, Any] = {"exp": int(time.time() + minutes * 60), **claims}
