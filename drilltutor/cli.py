@@ -408,14 +408,20 @@ def dev_check(
         int, typer.Option("--jobs", "-j", min=1, help="Runs at once (default: one more than the cores, so one run's waits are another's work).")
     ] = (os.cpu_count() or 1) + 1,
     cold: Annotated[bool, typer.Option("--cold", help="Run each case in a new Python, not forked from a warm one (slower; to compare).")] = False,
+    real_bcrypt: Annotated[
+        bool, typer.Option("--real-bcrypt", help="Make bcrypt hashes at the cost each file asks for (usually 12), not at 4 (slower; to compare).")
+    ] = False,
     as_json: AsJson = False,
 ) -> None:
     """Prove every drill folder: reference and alternatives pass, starter and mistakes fail as they say."""
+    from dataclasses import replace
+
     from drilltutor import devcheck
 
     session = _session(None, drills_dir)
     chosen = [session.catalogue.find(d) for d in drills] if drills else list(session.catalogue.drills)
-    found = devcheck.verify(session.catalogue, chosen, workers=jobs, warm=not cold)
+    options = replace(devcheck.AUTHOR_OPTIONS, bcrypt_cost=None) if real_bcrypt else devcheck.AUTHOR_OPTIONS
+    found = devcheck.verify(session.catalogue, chosen, options, workers=jobs, warm=not cold)
     if as_json:
         _emit_json({"findings": [asdict(f) for f in found], "ok": all(f.ok for f in found)})
     else:

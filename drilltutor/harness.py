@@ -28,6 +28,7 @@ from drilltutor.channel import Outbox
 from drilltutor.checking.context import Ctx
 from drilltutor.checking.spec import Advice, CheckSpec, Crash, CrashExplainer, Failure, collect, collect_crash_explainers
 from drilltutor.checking.trace import one_line, trimmed
+from drilltutor.checking.workfactor import lower_bcrypt_cost
 from drilltutor.learner import exit_words, load_learner, problem_for
 from drilltutor.results import ADVICE, FAILED, PASSED, SKIPPED, CheckResult
 
@@ -268,6 +269,8 @@ def _main(spec: dict[str, Any], channel: Outbox, reserve: bytearray) -> None:
     path = Path(spec["file"])
     sys.argv = [str(path)]
     counter = BcryptCounter()
+    if spec.get("bcrypt_cost"):
+        lower_bcrypt_cost(int(spec["bcrypt_cost"]))
     specs, explainers = load_checks(spec["checks"])
     channel.send("plan", checks=[{"id": s.id, "title": s.title} for s in specs])
     if spec["mode"] == "module":

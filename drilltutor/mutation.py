@@ -137,7 +137,8 @@ def mutate(drill: Drill) -> tuple[str, list[Mutant]]:
 # One failed check kills a mutant: the checks after it would not change the verdict. A
 # request that times out kills it too, so on a busy machine a slow answer must not pass
 # for a hang: the limits are well above dev check's (a mutant that really hangs still ends).
-MUTANT_OPTIONS = RunOptions(timeout=90.0, request_timeout=20.0, stop_at_failure=True)
+# bcrypt at cost 4, as in dev check: no verdict depends on the cost.
+MUTANT_OPTIONS = RunOptions(timeout=90.0, request_timeout=20.0, stop_at_failure=True, bcrypt_cost=4)
 
 
 def run_mutants(catalogue: Catalogue, drills: list[Drill], options: RunOptions = MUTANT_OPTIONS, workers: int | None = None) -> list[DrillScore]:

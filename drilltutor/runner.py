@@ -56,6 +56,7 @@ class RunOptions:
     memory_limit: int = 2 * 1024**3  # address space of the learner's process
     stop_at_failure: bool = False  # the checks after the first failed one are skipped (`dev mutants`: one failure kills)
     stop_once_failed: tuple[str, ...] = ()  # ... or those after all of these have failed (`dev check`: a mistake's checks)
+    bcrypt_cost: int | None = None  # new bcrypt hashes at this cost (`dev check`, `dev mutants`); None: as the file asks
 
 
 @dataclass
@@ -310,6 +311,7 @@ class Job:
             "memory_limit": self.options.memory_limit,
             "stop_at_failure": self.options.stop_at_failure,
             "stop_once_failed": list(self.options.stop_once_failed),
+            "bcrypt_cost": self.options.bcrypt_cost,
             "channel": channel,
         }
         if adopt:

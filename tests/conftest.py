@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sys
 import uuid
 from pathlib import Path
 
@@ -44,3 +45,15 @@ def _nothing_left_behind(monkeypatch: pytest.MonkeyPatch) -> object:
     leakcheck.stop(procs)
     if lines:
         pytest.fail("the test left behind:\n  " + "\n  ".join(lines), pytrace=False)
+
+
+# Where a test leans on one family's mechanisms, its mark says so and it is skipped elsewhere.
+# What those mechanisms do for a learner there is covered by test_platforms.py's simulations.
+_SYSTEMS = {"posix": ("linux", "darwin"), "linux": ("linux",)}
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for mark, systems in _SYSTEMS.items():
+        found = item.get_closest_marker(mark)
+        if found is not None and not sys.platform.startswith(systems):
+            pytest.skip(f"{mark} only: {found.args[0] if found.args else 'see its mark'}")

@@ -89,7 +89,7 @@ _PR_CAPBSET_DROP, _CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH = 24, 1, 2
 
 
 def _dropper() -> Callable[[], None] | None:
-    if os.geteuid() != 0:
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
         return None
     try:
         prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up before fork: the child only calls it

@@ -24,7 +24,7 @@ from tests.conftest import FIXTURES
 CATALOGUE = load_catalogue(FIXTURES / "drills")
 ANSWER = CATALOGUE.find("answer")
 
-linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the learner's file forks and calls setsid")
+linux_only = pytest.mark.linux("the learner's file forks and calls setsid; the subreaper is Linux's")
 
 # Started by the learner's file: env-less sleepers in sessions of their own, a classic
 # double-forked daemon, and a server on a port. Their pids and the port go to `record`.

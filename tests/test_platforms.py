@@ -38,7 +38,7 @@ def _exit(result: subprocess.CompletedProcess[str]) -> int:
     return result.returncode
 
 
-@pytest.fixture(params=["windows", "macos"])
+@pytest.fixture(params=[pytest.param(s, marks=pytest.mark.linux("the simulations are built on Linux")) for s in ("windows", "macos")])
 def sim(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 

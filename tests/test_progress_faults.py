@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import resource
 import signal
 import subprocess
 import sys
@@ -96,6 +95,7 @@ def _total_attempts(data: dict) -> int:
     return sum(int(entry.get("attempts", 0)) for entry in data["drills"].values())
 
 
+@pytest.mark.posix("SIGKILL")
 def test_writers_killed_at_random_moments_never_leave_invalid_json(tmp_path: Path) -> None:
     """Two writers at a time, each killed with SIGKILL at a random moment, 40 times over."""
     path = tmp_path / "progress.json"
@@ -120,6 +120,7 @@ def test_writers_killed_at_random_moments_never_leave_invalid_json(tmp_path: Pat
     assert not list(tmp_path.glob(".progress-*.tmp"))
 
 
+@pytest.mark.posix("SIGKILL")
 @pytest.mark.parametrize("moment", ["os.fsync", "os.replace"], ids=["after writing the temporary file", "just before the rename"])
 def test_a_writer_killed_inside_the_write_leaves_the_old_file_whole(moment: str, tmp_path: Path) -> None:
     """The same, at the exact moments a random kill only sometimes hits."""
@@ -146,6 +147,7 @@ def _kill_when(run: subprocess.Popen[bytes], ready: Callable[[], bool], limit: f
     run.wait()
 
 
+@pytest.mark.posix("SIGKILL")
 def test_runs_killed_at_random_moments_never_leave_invalid_json(tmp_path: Path) -> None:
     """The real command killed with SIGKILL anywhere in its run: the file stays valid and no checker survives it.
 
@@ -280,9 +282,12 @@ def test_home_that_cannot_be_created(permissions: None, tmp_path: Path) -> None:
 
 def _full_disk() -> None:
     """Writes past 64 bytes fail, as on a full disk (EFBIG rather than ENOSPC; Python ignores SIGXFSZ)."""
+    import resource
+
     resource.setrlimit(resource.RLIMIT_FSIZE, (64, 64))
 
 
+@pytest.mark.posix("RLIMIT_FSIZE stands in for a full disk")
 def test_full_home_still_gives_the_verdict(tmp_path: Path) -> None:
     work, home = _workspace(tmp_path), tmp_path / "home"
     assert drilltutor("run", "answer", "fail.py", cwd=work, home=home).code == 1

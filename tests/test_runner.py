@@ -67,7 +67,7 @@ def test_endless_loop_times_out_without_hanging(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("source", "kind"),
-    [("import sys\nsys.exit(3)\n", "exit"), ("import os\nos._exit(0)\n", "exit"), ("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n", "killed")],
+    [("import sys\nsys.exit(3)\n", "exit"), ("import os\nos._exit(0)\n", "exit"), pytest.param("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n", "killed", marks=pytest.mark.posix("SIGKILL"))],
     ids=["sys.exit(3)", "os._exit(0)", "SIGKILL"],
 )
 def test_exits_and_kills_become_problems(tmp_path: Path, source: str, kind: str) -> None:
@@ -106,6 +106,7 @@ def test_learner_gets_a_fresh_secret_and_never_drilltutor_home(tmp_path: Path) -
     assert first.output.splitlines()[1] != second.output.splitlines()[1]
 
 
+@pytest.mark.posix("the child is the `sleep` command")
 def test_a_child_process_does_not_outlive_the_run(tmp_path: Path) -> None:
     pid_file = tmp_path / "child.pid"
     source = f"import subprocess\np = subprocess.Popen(['sleep', '60'])\nopen({str(pid_file)!r}, 'w').write(str(p.pid))\nanswer = 42\n"

@@ -24,7 +24,7 @@ from drilltutor.runner import RunOptions, run_drill
 from drilltutor.warm import WarmRunner
 from tests.conftest import FIXTURES
 
-pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the warm runner forks")
+pytestmark = pytest.mark.linux("the zygote forks; where fork is unsafe the warm runner is a Spare, run under the simulations")
 
 CATALOGUE = load_catalogue(FIXTURES / "drills")
 ANSWER = CATALOGUE.find("answer")

@@ -176,6 +176,7 @@ def test_ctrl_c_leaves_with_130_and_no_traceback(cli: Invoke, workspace: Path, m
     assert result.exception is None or isinstance(result.exception, SystemExit)
 
 
+@pytest.mark.posix("SIGINT to a process; Windows sends CTRL_C_EVENT to a console group")
 def test_a_real_ctrl_c_stops_a_real_watch_cleanly(drills: Path, workspace: Path) -> None:
     (workspace / "answer.py").write_text("answer = 41\n")
     env = {**os.environ, "DRILLTUTOR_DRILLS": str(drills), "NO_COLOR": "1"}

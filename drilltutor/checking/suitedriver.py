@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from drilltutor import platform
+from drilltutor.checking.workfactor import lower_bcrypt_cost
 
 FILE_SIZE_LIMIT = 32 * 1024 * 1024  # a test that writes a file without end is stopped (SIGXFSZ), the disk kept
 DETAIL_CAP = 2_000  # characters of pytest's traceback kept per failed test
@@ -114,18 +115,6 @@ def _status(returncode: int) -> dict[str, Any]:
     return {"exit": returncode} if name is None else {"signal": name}
 
 
-def _cheap_bcrypt(rounds: int) -> None:
-    """New bcrypt hashes at `rounds` whatever cost the app asks for (pwdlib and the bcrypt
-    package ask through gensalt): the behaviours under test do not depend on the cost, and
-    at the usual 12 every register and login would cost a quarter of a second."""
-    try:
-        import bcrypt
-    except ImportError:
-        return
-    gensalt = bcrypt.gensalt
-    bcrypt.gensalt = lambda rounds_asked=12, prefix=b"2b": gensalt(rounds, prefix)
-
-
 def _warm_up(preload: list[str], bcrypt_rounds: int) -> None:
     """Import once, before forking, what every child would import (fork's whole gain)."""
     for name in preload:
@@ -135,7 +124,7 @@ def _warm_up(preload: list[str], bcrypt_rounds: int) -> None:
             continue
     import pytest  # noqa: F401  (imported once here, so each forked child starts with it)
 
-    _cheap_bcrypt(bcrypt_rounds)
+    lower_bcrypt_cost(bcrypt_rounds)
 
 
 def run(spec: dict[str, Any]) -> None:
@@ -175,7 +164,7 @@ def run(spec: dict[str, Any]) -> None:
 
 def _one(folder: str, args: list[str], bcrypt_rounds: int) -> int:
     """A fresh Python's run of one folder, where the driver cannot fork."""
-    _cheap_bcrypt(bcrypt_rounds)
+    lower_bcrypt_cost(bcrypt_rounds)
     return _pytest(Path(folder), args)
 
 
