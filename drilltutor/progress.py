@@ -306,7 +306,8 @@ def record_hint(drill_id: str, number: int) -> Callable[[dict[str, Any]], None]:
 
 
 def clear_drill(drill_id: str) -> Callable[[dict[str, Any]], None]:
-    """A fresh start on one drill. An earlier reveal stays on record.
+    """A fresh start on one drill: its status, and the tick of its own "without looking" item
+    (a claim the drill no longer shows; ticking it again asks first). An earlier reveal stays on record.
 
     A reveal made before the drill was passed counts against the next pass too ("after reveal").
     One made after passing it (to compare) is kept as `revealed_after_pass`: the status is
@@ -316,6 +317,7 @@ def clear_drill(drill_id: str) -> Callable[[dict[str, Any]], None]:
     def change(data: dict[str, Any]) -> None:
         before = drill_progress(data, drill_id)
         old = data["drills"].pop(drill_id, {})
+        data["checklist"].pop(drill_id, None)
         if before.revealed_at:
             kept: dict[str, Any] = {"revealed_at": before.revealed_at}
             if old.get("revealed_after_pass") or (before.passed_at and not before.revealed_before_pass):

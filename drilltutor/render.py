@@ -543,6 +543,8 @@ def drill_reset(out: Console, result: DrillReset) -> None:
         out.print("Its status is cleared (new). You saw the reference only after passing, so it does not count: the next pass is a plain pass.")
     else:
         out.print("Its status is cleared.")
+    if result.unticked:
+        out.print("Its self-check item is unticked too: tick it again once you have passed it from memory.")
     out.print(f"Next: [bold]drilltutor watch {escape(result.alias)}[/] and type it again from memory.")
 
 

@@ -152,3 +152,14 @@ def test_looking_again_after_such_a_reset_counts_against_the_next_pass(session: 
     assert drill_progress(session.store.read(), "fixture-answer").status == "revealed"
     session.store.update(record_run("fixture-answer", passed=True))
     assert drill_progress(session.store.read(), "fixture-answer").revealed_before_pass
+
+
+def test_reset_unticks_the_drills_own_item_and_says_so(cli: Invoke, workspace: Path) -> None:
+    (workspace / "answer.py").write_text("answer = 42\nprint(answer)\n")
+    assert cli("run", "answer").exit_code == 0
+    assert cli("tick", "answer").exit_code == 0  # passed: no question asked
+    reset = cli("reset", "answer", "--yes")
+    assert "Its self-check item is unticked too" in " ".join(reset.output.split())
+    items = json.loads(cli("progress", "--json").output)["items"]
+    assert [i["ticked"] for i in items if i["id"] == "fixture-answer"] == [False]
+    assert "unticked" not in cli("reset", "answer", "--yes").output  # nothing ticked: nothing said

@@ -10,6 +10,7 @@ import shutil
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from drilltutor.commands.session import Session
 from drilltutor.commands.start import starter_source
@@ -26,6 +27,7 @@ class DrillReset:
     had_file: bool  # False: there was no file; with no backup, the file was the starter already
     source: str  # where the fresh file came from
     reveal: str  # "": never revealed; "counts": revealed before a pass, so the next pass says so; "after pass": it does not count
+    unticked: bool  # its own "without looking" item was ticked, and is no longer
 
 
 @dataclass(frozen=True)
@@ -73,9 +75,16 @@ def reset_drill(session: Session, name: str, now: datetime) -> DrillReset:
         target.write_text(fresh, encoding="utf-8")
     except OSError as exc:
         raise DrilltutorError(f"Could not write {target}: {exc.strerror or exc}.") from None
-    entry = session.store.update(clear_drill(drill.id))["drills"].get(drill.id, {})
+    was_ticked = False
+
+    def clear(data: dict[str, Any]) -> None:
+        nonlocal was_ticked
+        was_ticked = drill.id in data["checklist"]
+        clear_drill(drill.id)(data)
+
+    entry = session.store.update(clear)["drills"].get(drill.id, {})
     reveal = "" if not entry.get("revealed_at") else "after pass" if entry.get("revealed_after_pass") else "counts"
-    return DrillReset(drill.id, drill.alias, target, backup, had_file, label, reveal)
+    return DrillReset(drill.id, drill.alias, target, backup, had_file, label, reveal, was_ticked)
 
 
 def reset_all(session: Session, now: datetime) -> AllReset:
