@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -57,8 +58,18 @@ class Drill:
     env: dict[str, str] = field(default_factory=dict)
     self_check: str = ""
     timeout: float | None = None  # seconds the whole run needs at least, when more than the default
-    hints: tuple[Hint, ...] = ()
-    cards: tuple[Card, ...] = ()
+
+    # Read on first use, not at load: `list` and `run` of a passing file need neither, and
+    # parsing two more TOML files per drill is a tenth of `list`'s start-up.
+    @cached_property
+    def hints(self) -> tuple[Hint, ...]:
+        path = self.folder / "hints.toml"
+        return tuple(Hint(_require(h, "text", str, path), tuple(h.get("checks", ()))) for h in _read_toml(path).get("hint", []))
+
+    @cached_property
+    def cards(self) -> tuple[Card, ...]:
+        path = self.folder / "cards.toml"
+        return _cards(_read_toml(path), path) if path.is_file() else ()
 
     @property
     def prompt_path(self) -> Path:
@@ -154,13 +165,6 @@ def load_drill(folder: Path) -> Drill:
     mode = _require(meta, "mode", str, meta_path)
     if mode not in MODES:
         raise DrilltutorError(f"Malformed drill: {meta_path} has mode {mode!r}; use one of {', '.join(MODES)}.")
-    hints_path = folder / "hints.toml"
-    hints = tuple(
-        Hint(_require(h, "text", str, hints_path), tuple(h.get("checks", ())))
-        for h in _read_toml(hints_path).get("hint", [])
-    )
-    cards_path = folder / "cards.toml"
-    cards = _cards(_read_toml(cards_path), cards_path) if cards_path.is_file() else ()
     starter_from = meta.get("starter_from")
     starter = folder / "starter.py"
     if not starter.is_file() and starter_from is None:
@@ -188,8 +192,6 @@ def load_drill(folder: Path) -> Drill:
         env={str(k): str(v) for k, v in meta.get("env", {}).items()},
         self_check=str(meta.get("self_check", "")),
         timeout=None if timeout is None else float(timeout),
-        hints=hints,
-        cards=cards,
     )
 
 

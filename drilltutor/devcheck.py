@@ -167,6 +167,8 @@ def verify(
     catalogue: Catalogue, drills: list[Drill], options: RunOptions = AUTHOR_OPTIONS, workers: int | None = None, warm: bool = True
 ) -> list[Finding]:
     """Every case of every drill, run `workers` at a time (default: `default_workers()`)."""
+    for drill in drills:
+        drill.hints, drill.cards  # noqa: B018  (read on first use elsewhere; a malformed one is said here, before any run)
     todo = [case for drill in drills for case in cases(drill)]
     with tempfile.TemporaryDirectory(prefix="drilltutor-dev-") as folder:
         files = [case.file(Path(folder)) for case in todo]

@@ -17,8 +17,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from filelock import FileLock  # the OS's own lock on each OS (flock, LockFileEx)
-
 from drilltutor.errors import DrilltutorError
 
 SCHEMA_VERSION = 2
@@ -111,6 +109,11 @@ class ProgressStore:
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
+        # The OS's own lock on each OS (flock, LockFileEx). Imported here: filelock brings
+        # logging, inspect and hmac, a third of `list`'s start-up, which needs no lock when no
+        # progress file exists yet.
+        from filelock import FileLock
+
         lock = FileLock(self.path.with_name(self.path.name + ".lock"))
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -47,3 +47,17 @@ def test_malformed_drill_is_a_clear_error_naming_the_file(tmp_path: Path, edit, 
     edit(folder)
     with pytest.raises(DrilltutorError, match=named):
         load_catalogue(folder)
+
+
+def test_malformed_hints_are_said_where_they_are_read_and_by_dev_check_before_any_run(tmp_path: Path) -> None:
+    from drilltutor import devcheck
+
+    drills = tmp_path / "drills"
+    shutil.copytree(FIXTURES / "drills", drills)
+    (drills / "answer" / "hints.toml").write_text("[[hint]\ntext = 'x'\n")
+    catalogue = load_catalogue(drills)  # hints are read on first use: `list` never parses them
+    drill = catalogue.find("answer")
+    with pytest.raises(DrilltutorError, match="Malformed drill: .*hints.toml is not valid TOML"):
+        drill.hints
+    with pytest.raises(DrilltutorError, match="hints.toml is not valid TOML"):
+        devcheck.verify(catalogue, [drill])
