@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -414,8 +414,6 @@ def dev_check(
     as_json: AsJson = False,
 ) -> None:
     """Prove every drill folder: reference and alternatives pass, starter and mistakes fail as they say."""
-    from dataclasses import replace
-
     from drilltutor import devcheck
 
     session = _session(None, drills_dir)

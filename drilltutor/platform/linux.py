@@ -39,7 +39,7 @@ def wait_exit(proc: subprocess.Popen[bytes], timeout: float) -> bool:
     try:
         pidfd = os.pidfd_open(proc.pid)
     except (AttributeError, OSError):
-        from drilltutor.platform.posix import wait_exit as napping
+        from drilltutor.platform.tree import wait_exit as napping
 
         return napping(proc, timeout)
     try:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from typing import Any
+
+from drilltutor.platform.tree import has_children, wait_exit  # noqa: F401  (portable parts of the family's interface)
 
 POPEN_GROUP: dict[str, Any] = {"start_new_session": True}  # Ctrl-C in the terminal reaches drilltutor only
 CAN_FORK = False  # macOS: fork is unsafe once system frameworks are loaded
@@ -68,18 +69,6 @@ def ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def wait_exit(proc: subprocess.Popen[bytes], timeout: float) -> bool:
-    """Whether `proc` ends within `timeout` seconds."""
-    try:
-        proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        return False
-    return True
-
-
 def stop_marked(marks: set[bytes], spare: set[int]) -> None:
     """Processes carrying one of `marks` in their environment: only Linux can read that (/proc)."""
 
-
-def has_children() -> bool:
-    return True  # no cheap way to know: psutil looks

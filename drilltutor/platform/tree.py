@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
 from typing import Any
 
 _ROUNDS = 10  # a process may fork while its tree is being stopped; each round takes the newcomers
@@ -81,3 +82,16 @@ def tree_memory(pid: int) -> int:
         with contextlib.suppress(psutil.Error):
             total += proc.memory_info().rss
     return total
+
+
+def wait_exit(proc: subprocess.Popen[bytes], timeout: float) -> bool:
+    """Whether `proc` ends within `timeout` seconds (Popen.wait, which naps between looks)."""
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        return False
+    return True
+
+
+def has_children() -> bool:
+    return True  # no cheap way to know without /proc: psutil looks

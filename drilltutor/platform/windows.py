@@ -6,6 +6,8 @@ from __future__ import annotations
 import subprocess
 from typing import Any
 
+from drilltutor.platform.tree import has_children, wait_exit  # noqa: F401  (portable parts of the family's interface)
+
 # CREATE_NEW_PROCESS_GROUP: a Ctrl-C in the console reaches drilltutor, which stops the run's
 # tree with TerminateProcess (psutil); the run never gets half of a Ctrl-C.
 POPEN_GROUP: dict[str, Any] = (
@@ -26,17 +28,6 @@ def take_orphans() -> None:
     """Windows keeps no parent links for orphans to fall back on; the tree is what psutil sees."""
 
 
-def wait_exit(proc: subprocess.Popen[bytes], timeout: float) -> bool:
-    try:
-        proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        return False
-    return True
-
-
 def stop_marked(marks: set[bytes], spare: set[int]) -> None:
     """No readable environments of other processes: the tree is all that is stopped."""
 
-
-def has_children() -> bool:
-    return True  # no cheap way to know: psutil looks
