@@ -4,9 +4,9 @@ so python-jose and PyJWT files are judged alike."""
 import ast
 import time
 
-from drilltutor.checking import Ctx, Failure, check, shared
+from drilltutor.checking import Ctx, Failure, check, kit
 
-judge = shared(__file__, "tokenfile.py")
+judge = kit("tokenfile")
 SUB = judge.SUB
 WHAT = "the encoded JWT"
 TTL = 30 * 60

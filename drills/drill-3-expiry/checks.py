@@ -6,9 +6,9 @@ runner before any check runs."""
 import ast
 import time
 
-from drilltutor.checking import Crash, Ctx, Failure, check, explains_crash, shared
+from drilltutor.checking import Crash, Ctx, Failure, check, explains_crash, kit
 
-judge = shared(__file__, "../drill-2-jwt/tokenfile.py")
+judge = kit("tokenfile")
 SUB = judge.SUB
 WHAT = "the expired JWT"
 MIN_AGO, MAX_AGO = 5, 10 * 60

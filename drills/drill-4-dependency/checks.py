@@ -8,9 +8,9 @@ body), so one mistake shows up as one failing check."""
 
 import secrets
 
-from drilltutor.checking import Ctx, Failure, check, shared
+from drilltutor.checking import Ctx, Failure, check, kit
 
-guard = shared(__file__, "guard.py")
+guard = kit("guard")
 TARGET, STRANGER = guard.TARGET, guard.STRANGER
 OTHER_KEY = "not-this-runs-secret-" + secrets.token_hex(8)
 

@@ -14,9 +14,9 @@ import json
 import secrets
 import time
 
-from drilltutor.checking import Ctx, check, shared
+from drilltutor.checking import Ctx, check, kit
 
-guard = shared(__file__, "../drill-4-dependency/guard.py")
+guard = kit("guard")
 TARGET = guard.TARGET
 
 

@@ -6,11 +6,11 @@ real uvicorn server the same questions, once every in-process answer is right.""
 
 import secrets
 
-from drilltutor.checking import Ctx, Failure, check, shared
+from drilltutor.checking import Ctx, Failure, check, kit
 
 # The records, the per-run names and what a crash means are drill-4's guard's: drill-6 mounts
 # the same dependency, only on the learner's own route.
-guard = shared(__file__, "../drill-4-dependency/guard.py")
+guard = kit("guard")
 TARGET, DECOY, STRANGER = guard.TARGET, guard.DECOY, guard.STRANGER
 OTHER_KEY = "not-this-runs-secret-" + secrets.token_hex(8)
 

@@ -25,9 +25,9 @@ alone does not prove what was stored:
 
 from typing import Any
 
-from drilltutor.checking import Ctx, Failure, check, shared
+from drilltutor.checking import Ctx, Failure, check, kit
 
-flow = shared(__file__, "../project-tasks/tasksflow.py")
+flow = kit("tasksflow")
 USER, ADMIN = flow.USER, flow.ADMIN
 UNKNOWN_ID = 987654
 OWNER_TEST = 'check the owner before acting: if task["owner"] != user["username"] and user["role"] != "admin": raise HTTPException(403)'

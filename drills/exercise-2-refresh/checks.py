@@ -9,10 +9,10 @@ apart: tokens to replay are made from the learner's own refresh token, re-signed
 import secrets
 import time
 
-from drilltutor.checking import Advice, Ctx, Failure, check, jwtcodec, shared
+from drilltutor.checking import Advice, Ctx, Failure, check, jwtcodec, kit
 
 
-flow = shared(__file__, "../project-tasks/tasksflow.py")
+flow = kit("tasksflow")
 USER = flow.USER
 OTHER_KEY = "not-this-runs-secret-" + secrets.token_hex(8)
 ISSUED = '200 with {"access_token": ..., "refresh_token": ..., "token_type": "bearer"}'

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from drilltutor.checking import Ctx, Failure, check, shared
+from drilltutor.checking import Ctx, Failure, check, kit
 
 # Bound before the learner's file runs (it imports sqlite3 too), like the checks' httpx.
 _connect, _DatabaseError = sqlite3.connect, sqlite3.DatabaseError
@@ -28,7 +28,7 @@ DB_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 COLUMNS = ("username", "hashed_password", "role")
 
 
-flow = shared(__file__, "../project-tasks/tasksflow.py")
+flow = kit("tasksflow")
 USER, ADMIN = flow.USER, flow.ADMIN
 TABLE_SQL = "CREATE TABLE IF NOT EXISTS users (username TEXT PRIMARY KEY, hashed_password TEXT NOT NULL, role TEXT NOT NULL)"
 

@@ -20,9 +20,9 @@ adds five:
                               admin-only route agrees with the list as exactly
 """
 
-from drilltutor.checking import Ctx, Failure, check, shared
+from drilltutor.checking import Ctx, Failure, check, kit
 
-flow = shared(__file__, "../project-tasks/tasksflow.py")
+flow = kit("tasksflow")
 USER, ADMIN = flow.USER, flow.ADMIN
 CLAIMER = "mallory"
 READ_LIST = 'ADMIN_USERNAMES = os.environ.get("ADMIN_USERNAMES", "").split(","), then role = "admin" if body.username in ADMIN_USERNAMES else "user"'

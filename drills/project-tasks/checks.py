@@ -13,7 +13,7 @@ The checks walk the seed's Stage 4 sequence on the learner's app, in this order:
 
 Exercises (`extends = "project"`) get these checks first; a check of theirs with the same id
 replaces the one here and keeps its place. Their checks.py loads tasksflow.py with
-`shared(__file__, "../project-tasks/tasksflow.py")`, the same module this file uses, and
+`kit("tasksflow")`, the same module this file uses, and
 may rely on ada and grace, their tokens and their tasks (see tasksflow.py).
 `register` and `delete-as-admin` live in tasksflow.py (check_register, check_delete_as_admin)
 so an exercise can re-declare them with its own wording without copying them.
@@ -30,11 +30,11 @@ make_token, as /token does, and the live server reuses what was made in process.
 
 import time
 
-from drilltutor.checking import Advice, Ctx, Failure, check, shared
+from drilltutor.checking import Advice, Ctx, Failure, check, kit
 
 
-flow = shared(__file__, "tasksflow.py")
-gate = shared(__file__, "../build-auth/gate.py")
+flow = kit("tasksflow")
+gate = kit("gate")
 USER, ADMIN = flow.USER, flow.ADMIN
 UNKNOWN_ID = 987654
 SLACK = 90  # seconds: the file ran a moment before this check

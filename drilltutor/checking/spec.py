@@ -12,6 +12,9 @@ from types import ModuleType
 from typing import Any, Callable
 
 
+KITS_DIR = "_kits"  # beside the drills: check helpers that no single drill owns
+
+
 class Failure(Exception):
     """A failed check, told the way a learner can act on it."""
 
@@ -80,6 +83,21 @@ def explains_crash(func: CrashExplainer) -> CrashExplainer:
 
 def collect_crash_explainers(namespace: dict[str, Any]) -> list[CrashExplainer]:
     return [value for value in namespace.values() if getattr(value, "__explains_crash__", False)]
+
+
+def kit(name: str) -> ModuleType:
+    """A check kit: a module of check helpers that several drills share, from `_kits/NAME.py`.
+
+    Looked up beside the calling drill's folder (an instructor's drills folder may bring its
+    own kits), then among the bundled drills' kits. Loaded once per run, like `shared`.
+    """
+    from drilltutor.paths import bundled_drills_dir
+
+    caller = Path(sys._getframe(1).f_globals["__file__"]).resolve()
+    for kits in (caller.parent.parent / KITS_DIR, bundled_drills_dir() / KITS_DIR):
+        if (kits / f"{name}.py").is_file():
+            return shared(str(kits / "__init__.py"), f"{name}.py")
+    raise ImportError(f"no check kit named {name!r} in {caller.parent.parent / KITS_DIR} or the bundled drills")
 
 
 def shared(checks_file: str, relative: str) -> ModuleType:

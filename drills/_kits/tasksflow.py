@@ -1,7 +1,7 @@
 """The Tasks API flow, shared by the project's checks and by every exercise that extends it.
 
 Not a drill file: the checks.py of the project and of each exercise load it with
-`shared(...)`, so all of them share one copy.
+`kit(...)`, so all of them share one copy.
 
 The accounts every flow relies on (the project's checks register them; ada logs in
 through /token, grace's token is minted with the learner's make_token; an extending

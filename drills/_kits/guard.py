@@ -14,10 +14,10 @@ from fastapi import Depends, FastAPI
 from fastapi.security import OAuth2PasswordBearer
 from fastapi.security.base import SecurityBase
 
-from drilltutor.checking import Advice, Ctx, Failure, shared
+from drilltutor.checking import Advice, Ctx, Failure, kit
 from drilltutor.checking.trace import one_line, trimmed
 
-tokenfile = shared(__file__, "../drill-2-jwt/tokenfile.py")
+tokenfile = kit("tokenfile")
 
 # Per-run names: a dependency that answers a fixed or first user cannot pass by luck.
 TARGET = f"lin-{secrets.token_hex(3)}@uae.dev"

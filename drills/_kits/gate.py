@@ -2,7 +2,7 @@
 button and the bad tokens its guard must refuse.
 
 Not a drill file: build's checks.py and the project family's load it with
-`shared(...)`, so the build and the Tasks API judge these alike.
+`kit(...)`, so the build and the Tasks API judge these alike.
 """
 
 from __future__ import annotations
