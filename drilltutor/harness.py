@@ -25,6 +25,7 @@ from typing import Any, Callable
 
 from drilltutor import platform
 from drilltutor.channel import Outbox
+from drilltutor.checking import replay
 from drilltutor.checking.context import Ctx
 from drilltutor.checking.spec import Advice, CheckSpec, Crash, CrashExplainer, Failure, collect, collect_crash_explainers
 from drilltutor.checking.trace import one_line, trimmed
@@ -271,6 +272,8 @@ def _main(spec: dict[str, Any], channel: Outbox, reserve: bytearray) -> None:
     counter = BcryptCounter()
     if spec.get("bcrypt_cost"):
         lower_bcrypt_cost(int(spec["bcrypt_cost"]))
+    if spec.get("replay_seed"):  # before the checks load: they draw their inputs as they load
+        replay.start(spec["replay_seed"], spec["secret"], os.getcwd())
     specs, explainers = load_checks(spec["checks"])
     channel.send("plan", checks=[{"id": s.id, "title": s.title} for s in specs])
     if spec["mode"] == "module":
@@ -307,8 +310,12 @@ def _main(spec: dict[str, Any], channel: Outbox, reserve: bytearray) -> None:
             channel.send("done", bcrypt_ops=counter.ops)
             return
     channel.send("phase", name="checks")
+    replay.record("output", "", ctx.output)
     run_checks(specs, ctx, channel, bool(spec.get("stop_at_failure")), frozenset(spec.get("stop_once_failed", ())))
     ctx.close()
+    transcript = replay.finish()
+    if transcript is not None:
+        channel.send("transcript", entries=transcript)
     channel.send("done", bcrypt_ops=counter.ops)
     tee.flush()
 

@@ -33,6 +33,7 @@ from typing import Any, BinaryIO, Iterator, Sequence
 from drilltutor import platform
 from drilltutor.catalogue import Catalogue, Drill
 from drilltutor.channel import Inbox
+from drilltutor.checking import replay
 from drilltutor.errors import DrilltutorError
 from drilltutor.results import FAILED, SKIPPED, CheckResult, Problem, RunReport
 
@@ -57,6 +58,7 @@ class RunOptions:
     stop_at_failure: bool = False  # the checks after the first failed one are skipped (`dev mutants`: one failure kills)
     stop_once_failed: tuple[str, ...] = ()  # ... or those after all of these have failed (`dev check`: a mistake's checks)
     bcrypt_cost: int | None = None  # new bcrypt hashes at this cost (`dev check`, `dev mutants`); None: as the file asks
+    replay_seed: str | None = None  # `dev mutants`' replay: inputs drawn from this seed, and what the checks saw recorded
 
 
 @dataclass
@@ -71,6 +73,7 @@ class _Events:
     problem: Problem | None = None
     done: bool = False
     bcrypt_ops: int = 0
+    transcript: list[list[str]] = field(default_factory=list)  # a replay's record (RunOptions.replay_seed)
     memory_enforced: bool | None = None  # None until the top process says
     limits_known: threading.Event = field(default_factory=threading.Event)
 
@@ -92,6 +95,8 @@ class _Events:
             self.current = None
         elif kind == "problem":
             self.problem = Problem(event["kind"], event["message"], event.get("detail", ""))
+        elif kind == "transcript":
+            self.transcript = [[str(part) for part in entry] for entry in event["entries"]]
         elif kind == "done":
             self.done, self.bcrypt_ops = True, int(event.get("bcrypt_ops", 0))
 
@@ -178,14 +183,14 @@ def base_env(mark: str = "") -> dict[str, str]:
     return env
 
 
-def child_env(drill: Drill, secret: str, scratch: Path, mark: str = "") -> dict[str, str]:
+def child_env(drill: Drill, secret: str, scratch: Path, mark: str = "", token: str | None = None) -> dict[str, str]:
     """The learner's environment: `base_env` plus a fresh SECRET_KEY and the drill's `[env]`.
 
     A drill's `[env]` values may use `{scratch}` (the run's own temporary folder) and
     `{token}` (a random word per run, so a learner cannot hard-code the value).
     """
     env = base_env(mark)
-    token = secrets.token_hex(4)
+    token = token or secrets.token_hex(4)
     env.update({k: v.replace("{scratch}", str(scratch)).replace("{token}", token) for k, v in drill.env.items()})
     env["SECRET_KEY"] = secret
     return env
@@ -293,10 +298,14 @@ class Job:
 
     @classmethod
     def of(cls, catalogue: Catalogue, drill: Drill, file: Path, options: RunOptions, scratch: str) -> Job:
-        return cls(drill, file, tuple(str(d.checks_path) for d in catalogue.chain(drill)), options, scratch)
+        checks = tuple(str(d.checks_path) for d in catalogue.chain(drill))
+        if options.replay_seed:  # both runs of a replay get the same SECRET_KEY
+            return cls(drill, file, checks, options, scratch, secret=replay.seeded(options.replay_seed, "secret", 32))
+        return cls(drill, file, checks, options, scratch)
 
     def env(self) -> dict[str, str]:
-        return child_env(self.drill, self.secret, Path(self.scratch), self.mark)
+        token = replay.seeded(self.options.replay_seed, "token", 4) if self.options.replay_seed else None
+        return child_env(self.drill, self.secret, Path(self.scratch), self.mark, token)
 
     def spec(self, channel: dict[str, Any], *, adopt: bool) -> dict[str, Any]:
         """What the harness reads on stdin. `adopt`: a worker started ahead takes on the run's environment and folder."""
@@ -312,6 +321,7 @@ class Job:
             "stop_at_failure": self.options.stop_at_failure,
             "stop_once_failed": list(self.options.stop_once_failed),
             "bcrypt_cost": self.options.bcrypt_cost,
+            "replay_seed": self.options.replay_seed,
             "channel": channel,
         }
         if adopt:
@@ -434,6 +444,7 @@ class Ending:
 
 def _assemble(report: RunReport, events: _Events, drill: Drill, declared: dict[str, str], ending: Ending) -> None:
     report.bcrypt_ops = events.bcrypt_ops
+    report.transcript = events.transcript
     report.problem = events.problem
     ended = None if events.done else _how_it_ended(ending)
     if ended is not None and events.phase in ("start", "load"):

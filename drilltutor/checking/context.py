@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-from drilltutor.checking import jwtcodec
+from drilltutor.checking import jwtcodec, replay
 from drilltutor.checking.names import did_you_mean  # not lazily: an import inside a check thread can deadlock on the import lock
 from drilltutor.checking.spec import Failure
 from drilltutor.checking.trace import one_line, trimmed
@@ -45,6 +45,7 @@ class Ctx:
     def name(self, name: str, what: str) -> Any:
         """A module-level name of the learner's file, or a failure saying it is missing."""
         value = self.namespace.get(name, _MISSING)
+        replay.record("name", name, "<missing>" if value is _MISSING else value)
         if value is _MISSING:
             near = did_you_mean(name, self.source)
             raise Failure(
@@ -58,8 +59,9 @@ class Ctx:
     def call(self, description: str, func: Callable[..., Any], *args: Any, fix: str = "") -> Any:
         """Call the learner's code; if it raises, fail with their traceback."""
         try:
-            return func(*args)
+            result = func(*args)
         except Exception as exc:
+            replay.record("call", f"{description} {replay.plain(args)}", f"raised {type(exc).__name__}")
             raise Failure(
                 sent=description,
                 got=f"it raised {one_line(exc)}",
@@ -67,6 +69,8 @@ class Ctx:
                 fix=fix or "read the traceback below; the last line of your file in it is where it broke",
                 detail=trimmed(exc, str(self.file)),
             ) from None
+        replay.record("call", f"{description} {replay.plain(args)}", result)
+        return result
 
     def parallel(self, *calls: tuple[str, Callable[..., Any], tuple[Any, ...]]) -> list[Any]:
         """Several learner calls at once; bcrypt releases the GIL, so two hashes cost one."""

@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterator
 
 import httpx
 
+from drilltutor.checking import replay
 from drilltutor.checking.trace import one_line, trimmed
 
 # Captured before any learner code runs, so a module that patches httpx cannot change them.
@@ -93,7 +94,12 @@ class Client:
             all_headers["Authorization"] = f"Bearer {token}"
             label = label or "a bearer token"
         sent = describe(method, path, label, json, form)
-        return self._send(sent, method, path, all_headers, json, form)
+        response = self._send(sent, method, path, all_headers, json, form)
+        # The whole request (the token too) and the whole answer, bar what varies with the
+        # moment or the transport (date, server, length): what a replay compares.
+        kept = {k: v for k, v in sorted(response.headers.items()) if k not in ("date", "server", "content-length")}
+        replay.record("http", f"{method} {path} {replay.plain(all_headers)} {replay.plain(json)} {replay.plain(form)}", f"{response.status} {replay.plain(kept)} {response.text}")
+        return response
 
     def get(self, path: str, **kw: Any) -> Response:
         return self.request("GET", path, **kw)
