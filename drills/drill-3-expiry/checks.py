@@ -4,6 +4,7 @@ expired error was caught, not crashed on, and nothing exited non-zero) is proved
 runner before any check runs."""
 
 import ast
+import secrets
 import time
 
 from drilltutor.checking import Crash, Ctx, Failure, check, explains_crash, kit
@@ -102,6 +103,104 @@ def decodes(ctx: Ctx) -> None:
         fix=("do not print the verdict yourself: " if by_hand else "")
         + 'call jwt.decode(token, SECRET, algorithms=["HS256"]) inside try, and print "rejected:" only in the except that catches its error',
     )
+
+
+# The decode that rejects the expired token must also refuse a forged one. Observed, not read:
+# the file's own decode call (its key, algorithms and options, as written) is called again on
+# two forged tokens that expired as `token` did: one signed with another key, one signed with
+# the run's key by HS512. A decode that verifies the signature and pins HS256 refuses both for
+# a reason other than expiry; one that switched verify_signature off (python-jose still checks
+# exp then) or left algorithms open refuses them only because they expired, or not at all.
+# Only a call that cannot be replayed (its arguments are a function's locals) is read instead,
+# and then every spelling the libraries offer for switching a check off is refused.
+FORGED_EXPIRY = "Expired"  # ExpiredSignatureError in python-jose and PyJWT alike
+
+
+def _library_call(call: ast.Call, namespace: dict) -> tuple[object, list, dict] | None:
+    """The decode function and its arguments, the token swapped for a placeholder; None when
+    an argument cannot be evaluated at module level or the function is not jwt's or jose's."""
+    swapped = ast.Name("__drilltutor_forged__", ast.Load())
+    args = [swapped, *call.args[1:]] if call.args else list(call.args)
+    keywords = [ast.keyword(k.arg, swapped) if not call.args and k.arg in ("token", "jwt") else k for k in call.keywords]
+    scope = dict(namespace)
+    try:
+        func = eval(compile(ast.fix_missing_locations(ast.Expression(call.func)), "<decode>", "eval"), scope)
+        values = [eval(compile(ast.fix_missing_locations(ast.Expression(a)), "<decode>", "eval"), scope) for a in args if a is not swapped]
+        named = {k.arg: eval(compile(ast.fix_missing_locations(ast.Expression(k.value)), "<decode>", "eval"), scope) for k in keywords if k.arg and k.value is not swapped}
+    except Exception:
+        return None
+    if str(getattr(func, "__module__", "")).split(".")[0] not in ("jwt", "jose"):
+        return None
+    positional = [None, *values] if call.args else values
+    token_key = next((k.arg for k in keywords if k.value is swapped), None)
+    return func, positional, {**named, **({token_key: None} if token_key else {})}
+
+
+def _switched_off(call: ast.Call, namespace: dict) -> str | None:
+    """What a decode call written in the source switches off, for a call that cannot be replayed."""
+    for keyword in call.keywords:
+        value = keyword.value
+        if isinstance(value, ast.Name) and isinstance(namespace.get(value.id), (dict, list, tuple, str, bool)):
+            value = ast.parse(repr(namespace[value.id]), mode="eval").body
+        if keyword.arg == "options" and isinstance(value, ast.Dict):
+            for key, flag in zip(value.keys, value.values):
+                if isinstance(key, ast.Constant) and str(key.value).startswith("verify") and isinstance(flag, ast.Constant) and flag.value is False:
+                    return f"options={{{key.value!r}: False}}"
+        if keyword.arg == "verify" and isinstance(value, ast.Constant) and value.value is False:
+            return "verify=False"
+        if keyword.arg == "algorithms":
+            names = [e.value for e in value.elts if isinstance(e, ast.Constant)] if isinstance(value, (ast.List, ast.Tuple)) else [getattr(value, "value", None)]
+            if names != ["HS256"]:
+                return f"algorithms={ast.unparse(keyword.value)}"
+    if not any(k.arg == "algorithms" for k in call.keywords) and len(call.args) < 3:
+        return "no algorithms="
+    return None
+
+
+@check("decode-refuses-forged", "The decode that rejects it would also refuse a forged token", needs=("decodes",))
+def decode_refuses_forged(ctx: Ctx) -> None:
+    tree = judge.tree(ctx)
+    calls = judge.decode_calls(tree) if tree is not None else []
+    forged = (
+        (ctx.token(SUB, minutes=-1, key="not-your-key-" + secrets.token_hex(6)), "a token like yours, expired a minute ago, signed with another key"),
+        (ctx.token(SUB, minutes=-1, alg="HS512"), "a token like yours, expired a minute ago, signed with SECRET_KEY by HS512"),
+    )
+    replayed = 0
+    for call in calls:
+        found = _library_call(call, ctx.namespace)
+        if found is None:
+            continue
+        replayed += 1
+        func, args, kwargs = found
+        for token, label in forged:
+            call_args = [token if a is None and i == 0 else a for i, a in enumerate(args)]
+            call_kwargs = {k: token if v is None and k in ("token", "jwt") else v for k, v in kwargs.items()}
+            sent = f"your decode call, line {call.lineno} ({ast.unparse(call)[:100]}), on {label}"
+            try:
+                func(*call_args, **call_kwargs)
+            except Exception as exc:
+                if FORGED_EXPIRY not in type(exc).__name__:
+                    continue
+                got = f"it refused it only because it expired ({type(exc).__name__}): the signature or the algorithm was never checked"
+            else:
+                got = "it accepted it"
+            raise Failure(
+                sent=sent,
+                got=got,
+                expected="a refusal for the signature or the algorithm, before exp is even read: a decode that would refuse a forged token",
+                fix='decode with the key and HS256 pinned, and switch nothing off: jwt.decode(token, SECRET, algorithms=["HS256"]), no options={"verify_signature": False}',
+            )
+    if replayed:
+        return
+    for call in calls:
+        off = _switched_off(call, ctx.namespace)
+        if off is not None:
+            raise Failure(
+                sent=f"read your decode call, line {call.lineno}: {ast.unparse(call)[:120]}",
+                got=f"{off}: that decode would take a forged token as readily as yours",
+                expected='the key, algorithms=["HS256"], and no verification switched off',
+                fix='jwt.decode(token, SECRET, algorithms=["HS256"]), with no options that switch a check off',
+            )
 
 
 @check("rejected", "Running the file prints a line starting `rejected:`", needs=("expired",))

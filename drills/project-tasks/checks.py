@@ -21,7 +21,8 @@ so an exercise can re-declare them with its own wording without copying them.
 Check ids: make-token, register, register-duplicate, login, login-wrong, secret-from-env
 (advice only), tasks-need-token, tasks-list, tasks-create, delete-as-user, delete-as-admin,
 delete-unknown, expired-token, 401-before-403, live-server, bad-tokens, unknown-user, token-url,
-no-secrets.
+token-expires (ada's /token token with the app's clock moved 31 minutes ahead), password-hashed
+(the module state searched for every password sent to /register), no-secrets.
 
 bcrypt at cost 12 is about 0.25 s a call: 2 registers (at once), ada's login and her wrong
 password (an unknown name costs nothing). grace's token is minted with the learner's own
@@ -371,6 +372,16 @@ def unknown_user(ctx: Ctx) -> None:
 @check("token-url", "The Authorize button in /docs logs in through POST /token", needs=("login",))
 def token_url(ctx: Ctx) -> None:
     gate.check_token_url(ctx, "/token")
+
+
+@check("token-expires", "A token from /token is refused once its 30 minutes are over", needs=("tasks-list",))
+def token_expires(ctx: Ctx) -> None:
+    flow.check_expires(ctx, flow.bearer(ctx, USER), "ada's access token from POST /token", "/token")
+
+
+@check("password-hashed", "After a register, the password is held nowhere in the app's state", needs=("register",))
+def password_hashed(ctx: Ctx) -> None:
+    flow.check_password_not_kept(ctx)
 
 
 @check("no-secrets", "No answer holds a password or a password hash", needs=("register",))
