@@ -126,12 +126,13 @@ def decode(ctx: Ctx) -> None:
         return
     expected = 'jwt.decode(token, SECRET, algorithms=["HS256"]): the call that checks the signature and exp, then hands back the payload'
     # Observed where it can be: the file's own decode call made again on tokens it must refuse.
+    # Only unsigned or wrongly signed ones: drill-2's row asks that decode checks the signature,
+    # not which algorithms it lists (drill-3 and drills 4-6 ask that).
     # Read only where no call can be made again (its arguments are a function's locals).
     calls = judge.decode_calls(tree)
     forged = (
         (ctx.token(SUB, key="not-your-key-" + secrets.token_hex(6)), "a token like yours signed with another key"),
         (ctx.token(SUB, alg="none"), 'a token like yours whose header says "alg": "none", with no signature'),
-        (ctx.token(SUB, alg="HS512"), "a token like yours signed with SECRET_KEY by HS512, not HS256"),
     )
     replayed = False
     for call in calls:
