@@ -140,10 +140,13 @@ def stored_hash(ctx: Ctx) -> None:
             expected=expected,
             fix="register stores the new user in the module-level `users` dict, keyed by email: users[body.email] = {...}",
         )
-    if PASSWORD in repr(user):
+    # Anywhere in the module's state, not only in the record: a password kept in a dict of its
+    # own (or a cache, or a list of recent logins) leaks with the store all the same.
+    places = ctx.find_in_state(PASSWORD)
+    if places:
         raise Failure(
-            sent=sent,
-            got=f"{user}"[:240],
+            sent=sent + f", then searched every value reachable from {ctx.file.name}'s globals",
+            got=f"the password itself at {', '.join(places[:3])}",
             expected=expected,
             fix='the password itself is stored; anyone who reads the store can log in as anyone. Store pwd.hash(body.password) under "hashed_password" and keep nothing else of the password',
         )
