@@ -128,8 +128,9 @@ def _switched_off(call: ast.Call, namespace: dict) -> str | None:
                     return f"options={{{key.value!r}: False}}"
         if keyword.arg == "verify" and isinstance(value, ast.Constant) and value.value is False:
             return "verify=False"
-        if keyword.arg == "algorithms":
-            names = [e.value for e in value.elts if isinstance(e, ast.Constant)] if isinstance(value, (ast.List, ast.Tuple)) else [getattr(value, "value", None)]
+        # A list the source does not spell out (a parameter, a call) is not judged: it cannot be read.
+        if keyword.arg == "algorithms" and isinstance(value, (ast.List, ast.Tuple, ast.Constant)):
+            names = [e.value for e in value.elts if isinstance(e, ast.Constant)] if isinstance(value, (ast.List, ast.Tuple)) else [value.value]
             if names != ["HS256"]:
                 return f"algorithms={ast.unparse(keyword.value)}"
     if not any(k.arg == "algorithms" for k in call.keywords) and len(call.args) < 3:
@@ -145,13 +146,13 @@ def decode_refuses_forged(ctx: Ctx) -> None:
         (ctx.token(SUB, minutes=-1, key="not-your-key-" + secrets.token_hex(6)), "a token like yours, expired a minute ago, signed with another key"),
         (ctx.token(SUB, minutes=-1, alg="HS512"), "a token like yours, expired a minute ago, signed with SECRET_KEY by HS512"),
     )
-    replayed = 0
+    replayed = False
     for call in calls:
         for token, label in forged:
             outcome = judge.replay_decode(ctx, call, token)
             if outcome is None:
                 break
-            replayed += 1
+            replayed = True
             raised, _ = outcome
             if raised is not None and FORGED_EXPIRY not in type(raised).__name__:
                 continue
