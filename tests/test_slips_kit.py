@@ -50,6 +50,11 @@ def test_a_dependency_named_or_called_as_a_default_is_found_and_depends_is_not()
     assert slips.plain_defaults(SOURCE) == [(18, "user", "get_current_user", False), (23, "user", "get_current_user()", True)]
 
 
+def test_a_helper_that_is_no_dependency_may_be_a_default() -> None:
+    helper = "def stamp() -> str:\n    return 'now'\n\n\ndef log(at=stamp, when=stamp()) -> None:\n    pass\n"
+    assert slips.plain_defaults(helper) == []
+
+
 def test_the_dropped_exception_is_named_only_on_a_failure_it_explains() -> None:
     went_through = Failure(sent="DELETE /tasks/1", got="204", expected="403")
     refused_wrongly = Failure(sent="DELETE /tasks/1", got="401", expected="403")

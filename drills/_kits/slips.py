@@ -47,13 +47,32 @@ def unraised(source: str) -> list[ast.Expr]:
     ]
 
 
+def _is_depends(node: ast.AST | None) -> bool:
+    return isinstance(node, ast.Call) and (getattr(node.func, "id", None) or getattr(node.func, "attr", None)) in ("Depends", "Security")
+
+
+def _dependencies(tree: ast.Module) -> set[str]:
+    """The file's own functions that are dependencies: named in a Depends(...) somewhere, or
+    themselves taking one (get_current_user takes the token with Depends(oauth2_scheme)).
+    A helper that is no dependency may be a default value without being a slip."""
+    functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    named = {arg.id for call in ast.walk(tree) if _is_depends(call) for arg in call.args if isinstance(arg, ast.Name)}  # type: ignore[attr-defined]
+    taking = {
+        name
+        for name, func in functions.items()
+        if any(_is_depends(d) for d in [*func.args.defaults, *func.args.kw_defaults])
+        or any(_is_depends(n) for a in [*func.args.args, *func.args.kwonlyargs] if a.annotation is not None for n in ast.walk(a.annotation))
+    }
+    return (named | taking) & set(functions)
+
+
 def plain_defaults(source: str) -> list[tuple[int, str, str, bool]]:
     """(line, parameter, default, called) for each parameter whose default is a function of the
     file itself, named or called, rather than wrapped in Depends(...)."""
     tree = _tree(source)
     if tree is None:
         return []
-    own = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    own = _dependencies(tree)
     found = []
     for node in ast.walk(tree):
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):

@@ -126,13 +126,14 @@ def decode(ctx: Ctx) -> None:
         return
     expected = 'jwt.decode(token, SECRET, algorithms=["HS256"]): the call that checks the signature and exp, then hands back the payload'
     # Observed where it can be: the file's own decode call made again on tokens it must refuse.
-    # Only unsigned or wrongly signed ones: drill-2's row asks that decode checks the signature,
-    # not which algorithms it lists (drill-3 and drills 4-6 ask that).
+    # Wrongly signed, unsigned and expired ones: decode checks the signature and exp; drill-2's
+    # row does not ask which algorithms it lists (drill-3 and drills 4-6 ask that).
     # Read only where no call can be made again (its arguments are a function's locals).
     calls = judge.decode_calls(tree)
     forged = (
         (ctx.token(SUB, key="not-your-key-" + secrets.token_hex(6)), "a token like yours signed with another key"),
         (ctx.token(SUB, alg="none"), 'a token like yours whose header says "alg": "none", with no signature'),
+        (ctx.token(SUB, minutes=-1), "a token like yours, signed with SECRET_KEY, that expired a minute ago"),
     )
     replayed = False
     for call in calls:
@@ -146,7 +147,7 @@ def decode(ctx: Ctx) -> None:
                     sent=f"your decode call, line {call.lineno} ({ast.unparse(call)[:100]}), on {label}",
                     got="it handed back the payload",
                     expected=expected + ", which refuses that token",
-                    fix='decode with the key and the one algorithm you sign with, and switch nothing off: jwt.decode(token, SECRET, algorithms=["HS256"]); a token you never verified is only a claim',
+                    fix='decode with the key and the algorithm you sign with, and switch nothing off (no verify_signature or verify_exp set to False): jwt.decode(token, SECRET, algorithms=["HS256"]); a token you never verified is only a claim',
                 )
     if replayed:
         return
