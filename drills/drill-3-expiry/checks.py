@@ -116,26 +116,6 @@ def decodes(ctx: Ctx) -> None:
 FORGED_EXPIRY = "Expired"  # ExpiredSignatureError in python-jose and PyJWT alike
 
 
-def _library_call(call: ast.Call, namespace: dict) -> tuple[object, list, dict] | None:
-    """The decode function and its arguments, the token swapped for a placeholder; None when
-    an argument cannot be evaluated at module level or the function is not jwt's or jose's."""
-    swapped = ast.Name("__drilltutor_forged__", ast.Load())
-    args = [swapped, *call.args[1:]] if call.args else list(call.args)
-    keywords = [ast.keyword(k.arg, swapped) if not call.args and k.arg in ("token", "jwt") else k for k in call.keywords]
-    scope = dict(namespace)
-    try:
-        func = eval(compile(ast.fix_missing_locations(ast.Expression(call.func)), "<decode>", "eval"), scope)
-        values = [eval(compile(ast.fix_missing_locations(ast.Expression(a)), "<decode>", "eval"), scope) for a in args if a is not swapped]
-        named = {k.arg: eval(compile(ast.fix_missing_locations(ast.Expression(k.value)), "<decode>", "eval"), scope) for k in keywords if k.arg and k.value is not swapped}
-    except Exception:
-        return None
-    if str(getattr(func, "__module__", "")).split(".")[0] not in ("jwt", "jose"):
-        return None
-    positional = [None, *values] if call.args else values
-    token_key = next((k.arg for k in keywords if k.value is swapped), None)
-    return func, positional, {**named, **({token_key: None} if token_key else {})}
-
-
 def _switched_off(call: ast.Call, namespace: dict) -> str | None:
     """What a decode call written in the source switches off, for a call that cannot be replayed."""
     for keyword in call.keywords:
@@ -148,8 +128,9 @@ def _switched_off(call: ast.Call, namespace: dict) -> str | None:
                     return f"options={{{key.value!r}: False}}"
         if keyword.arg == "verify" and isinstance(value, ast.Constant) and value.value is False:
             return "verify=False"
-        if keyword.arg == "algorithms":
-            names = [e.value for e in value.elts if isinstance(e, ast.Constant)] if isinstance(value, (ast.List, ast.Tuple)) else [getattr(value, "value", None)]
+        # A list the source does not spell out (a parameter, a call) is not judged: it cannot be read.
+        if keyword.arg == "algorithms" and isinstance(value, (ast.List, ast.Tuple, ast.Constant)):
+            names = [e.value for e in value.elts if isinstance(e, ast.Constant)] if isinstance(value, (ast.List, ast.Tuple)) else [value.value]
             if names != ["HS256"]:
                 return f"algorithms={ast.unparse(keyword.value)}"
     if not any(k.arg == "algorithms" for k in call.keywords) and len(call.args) < 3:
@@ -165,25 +146,18 @@ def decode_refuses_forged(ctx: Ctx) -> None:
         (ctx.token(SUB, minutes=-1, key="not-your-key-" + secrets.token_hex(6)), "a token like yours, expired a minute ago, signed with another key"),
         (ctx.token(SUB, minutes=-1, alg="HS512"), "a token like yours, expired a minute ago, signed with SECRET_KEY by HS512"),
     )
-    replayed = 0
+    replayed = False
     for call in calls:
-        found = _library_call(call, ctx.namespace)
-        if found is None:
-            continue
-        replayed += 1
-        func, args, kwargs = found
         for token, label in forged:
-            call_args = [token if a is None and i == 0 else a for i, a in enumerate(args)]
-            call_kwargs = {k: token if v is None and k in ("token", "jwt") else v for k, v in kwargs.items()}
+            outcome = judge.replay_decode(ctx, call, token)
+            if outcome is None:
+                break
+            replayed = True
+            raised, _ = outcome
+            if raised is not None and FORGED_EXPIRY not in type(raised).__name__:
+                continue
+            got = "it accepted it" if raised is None else f"it refused it only because it expired ({type(raised).__name__}): the signature or the algorithm was never checked"
             sent = f"your decode call, line {call.lineno} ({ast.unparse(call)[:100]}), on {label}"
-            try:
-                func(*call_args, **call_kwargs)
-            except Exception as exc:
-                if FORGED_EXPIRY not in type(exc).__name__:
-                    continue
-                got = f"it refused it only because it expired ({type(exc).__name__}): the signature or the algorithm was never checked"
-            else:
-                got = "it accepted it"
             raise Failure(
                 sent=sent,
                 got=got,
