@@ -67,9 +67,10 @@ class _Fresh:
     def name(self, old: str) -> str:
         while True:
             words = [self.rng.choice(WORDS) for _ in range(self.rng.choice((1, 2, 2, 3)))]
-            if old[:1].isupper() and old.lstrip("_")[:1].isupper() and not old.isupper():
+            bare = old.lstrip("_")
+            if bare[:1].isupper() and not bare.isupper():
                 new = "".join(w.capitalize() for w in words)  # a class keeps looking like one
-            elif old.isupper():
+            elif bare.isupper():
                 new = "_".join(words).upper()  # so does a constant
             else:
                 new = "_".join(words)
@@ -127,11 +128,11 @@ def _module_bindings(tree: ast.Module) -> set[str]:
 
 
 def _is_depends(node: ast.AST | None) -> bool:
-    """`Depends(...)` or `Annotated[..., Depends(...)]`, or the name of a module-level alias of one."""
-    return any(
-        isinstance(n, ast.Call) and (getattr(n.func, "id", None) == "Depends" or getattr(n.func, "attr", None) == "Depends")
-        for n in ast.walk(node)
-    ) if node is not None else False  # fmt: skip
+    """Whether `node` holds a `Depends(...)` call: a default, or an `Annotated[..., Depends(...)]`."""
+    if node is None:
+        return False
+    calls = (n for n in ast.walk(node) if isinstance(n, ast.Call))
+    return any(getattr(c.func, "id", None) == "Depends" or getattr(c.func, "attr", None) == "Depends" for c in calls)
 
 
 def _fastapi_bound(tree: ast.Module) -> set[str]:
@@ -317,11 +318,9 @@ def _describe(node: ast.stmt) -> _Statement:
         touches = {_base(d) for d in node.decorator_list} - {None}
         return _Statement(node, {node.name}, _loads(at_definition), touches, False)  # type: ignore[arg-type]
     if isinstance(node, ast.ClassDef):
-        body = [n for n in node.body]
-        uses = _loads([*node.bases, *node.keywords, *node.decorator_list]) | {
-            n.id for n in _walk_scope(body) if isinstance(n, ast.Name)
-        }
-        for inner in body:  # a method's defaults and annotations run with the class body
+        uses = _loads([*node.bases, *node.keywords, *node.decorator_list])
+        uses |= {n.id for n in _walk_scope(node.body) if isinstance(n, ast.Name)}
+        for inner in node.body:  # a method's defaults and annotations run with the class body
             if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 uses |= _describe(inner).uses
         return _Statement(node, {node.name}, uses, set(), False)
@@ -385,16 +384,16 @@ def _shuffle(body: list[ast.stmt], rng: random.Random) -> list[ast.stmt]:
 def _layout(body: list[ast.stmt], rng: random.Random) -> str:
     module = ast.Module(body=body, type_ignores=[])
     plain = ast.unparse(module)
-    canonical = ast.dump(ast.parse(plain))
-    top_level: set[int] = set()
+    parsed = ast.parse(plain)
+    canonical = ast.dump(parsed)
+    # Lines where a statement (or a decorator) starts: a blank or comment line may go before them.
+    # ast.unparse writes each statement on lines of its own, so no other line is safe to split at.
     statement_lines: set[int] = set()
-    for node in ast.walk(ast.parse(plain)):
+    for node in ast.walk(parsed):
         if isinstance(node, ast.stmt):
             statement_lines.add(node.lineno)
-            for decorator in getattr(node, "decorator_list", []):
-                statement_lines.add(decorator.lineno)
-    for node in ast.parse(plain).body:
-        top_level.add(min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))]))
+            statement_lines.update(d.lineno for d in getattr(node, "decorator_list", []))
+    top_level = {min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))]) for node in parsed.body}
     indent = rng.choice((4, 4, 2, 3, 8))
     comment_rate = rng.uniform(0.0, 0.3)
     lines: list[str] = []
@@ -409,30 +408,27 @@ def _layout(body: list[ast.stmt], rng: random.Random) -> str:
             lines.append(" " * (indent * depth) + rng.choice(COMMENTS))
         lines.append(text)
     rendered = "\n".join(lines) + "\n"
-    if ast.dump(ast.parse(rendered)) != canonical:  # the layout must never change the code
-        raise AssertionError("render: the layout changed the code")
+    if ast.dump(ast.parse(rendered)) != canonical:  # the layout must never change the code: stop rather than run another
+        raise RuntimeError("disguise.render: the layout changed the code it was given")
     return rendered
 
 
 def _requote(text: str, rng: random.Random) -> str:
-    """Plain string literals in one quote style, drawn for the file, each kept where the other
-    quote or a backslash is inside it."""
+    """Plain string literals in one quote style, drawn for the file; a literal with a quote or a
+    backslash inside, a prefix (f, b, r) or triple quotes is left as it is."""
     quote = rng.choice(("'", '"'))
-    out: list[str] = []
     lines = text.splitlines(keepends=True)
-    edits: list[tuple[int, int, int, str]] = []  # line, start column, end column, new text
+    edits: dict[int, list[tuple[int, int, str]]] = {}  # line -> (start column, end column, new text)
     for token in tokenize.generate_tokens(io.StringIO(text).readline):
-        if token.type != tokenize.STRING or token.start[0] != token.end[0]:
-            continue
         literal = token.string
-        if literal[0] not in "'\"" or literal.startswith(("'''", '"""')):
-            continue  # a prefix (f, b, r) or a triple-quoted string: left as it is
-        inner = literal[1:-1]
-        if "'" in inner or '"' in inner or "\\" in inner:
+        if token.type != tokenize.STRING or token.start[0] != token.end[0] or literal[0] not in "'\"" or literal[:3] in ("'''", '"""'):
             continue
-        edits.append((token.start[0], token.start[1], token.end[1], quote + inner + quote))
-    for number, line in enumerate(lines, 1):
-        for row, start, end, new in sorted((e for e in edits if e[0] == number), reverse=True, key=lambda e: e[1]):
+        inner = literal[1:-1]
+        if not any(c in inner for c in "'\"\\"):
+            edits.setdefault(token.start[0], []).append((token.start[1], token.end[1], quote + inner + quote))
+    for number, changes in edits.items():
+        line = lines[number - 1]
+        for start, end, new in sorted(changes, reverse=True):  # from the right, so the columns stay true
             line = line[:start] + new + line[end:]
-        out.append(line)
-    return "".join(out)
+        lines[number - 1] = line
+    return "".join(lines)
