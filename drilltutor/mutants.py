@@ -419,7 +419,9 @@ def _callee(call: ast.Call) -> tuple[str, str]:
 
 
 def _password_call(node: ast.AST, names: set[str], arity: int) -> bool:
-    if not isinstance(node, ast.Call) or len(node.args) < arity or node.keywords and arity == 2:
+    """A call of one of `names` with at least `arity` positional arguments (the password first),
+    on an object that hashes passwords: `pwd.hash(p)`, `bcrypt.checkpw(p, h)`, `verify_password(p, h)`."""
+    if not isinstance(node, ast.Call) or len(node.args) < arity:
         return False
     owner, name = _callee(node)
     return name in names and owner.lower() not in _NOT_PASSWORDS
