@@ -93,7 +93,19 @@ def decodes(ctx: Ctx) -> None:
     tree = judge.tree(ctx)
     if tree is None:  # the file ran, so this is a source it could not re-read; nothing to judge
         return
-    if judge.decode_calls(tree):
+    calls = judge.decode_calls(tree)
+    # A decode call is not enough: made again on an expired token signed with the run's key,
+    # the file's own call must refuse it, or the "rejected:" line never came from it.
+    for call in calls:
+        outcome = judge.replay_decode(ctx, call, ctx.token(SUB, minutes=-1))
+        if outcome is not None and outcome[0] is None:
+            raise Failure(
+                sent=f"your decode call, line {call.lineno} ({ast.unparse(call)[:100]}), on a token like yours, signed with SECRET_KEY, expired a minute ago",
+                got="it handed back the payload: the rejection your file printed did not come from decode",
+                expected="decode itself refusing the expired token (ExpiredSignatureError)",
+                fix='let decode check exp: jwt.decode(token, SECRET, algorithms=["HS256"]) with no options that switch verify_exp off and no leeway, and print "rejected:" only in its except',
+            )
+    if calls:
         return
     by_hand = any(line.startswith(PREFIX) for line in judge.lines(ctx))
     raise Failure(
