@@ -252,10 +252,15 @@ class _Renamer(ast.NodeTransformer):
         outer += [a.annotation for a in every if a.annotation is not None] + ([node.returns] if node.returns else [])
         for part in outer:
             self.visit(part)
-        declared = {n for stmt in _walk_scope(node.body) if isinstance(stmt, (ast.Global, ast.Nonlocal)) for n in stmt.names}
-        local = {n.id for n in _walk_scope(node.body) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-        local |= {n.name for n in _walk_scope(node.body) if isinstance(n, ast.ExceptHandler) and n.name}
-        local |= {n.name for n in _walk_scope(node.body) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+        declared: set[str] = set()
+        local: set[str] = set()
+        for inner in _walk_scope(node.body):
+            if isinstance(inner, (ast.Global, ast.Nonlocal)):
+                declared.update(inner.names)
+            elif isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Store):
+                local.add(inner.id)
+            elif isinstance(inner, (ast.ExceptHandler, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and inner.name:
+                local.add(inner.name)
         local -= declared
         scope = _Scope({}, {a.arg for a in every if a.arg not in renamable} | {n for n in local if n.startswith("__")})
         for name in sorted((local | renamable) - scope.kept):
