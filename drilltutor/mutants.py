@@ -174,11 +174,11 @@ def _edits(tree: ast.Module, text: _Source) -> Iterator[tuple[str, _Edit]]:
         for child in ast.iter_child_nodes(node):
             if _skipped(child, node):
                 continue
-            for edit in _operators(child, text):
-                yield scope, edit
             inner = scope
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 inner = child.name if scope == "<module>" else f"{scope}.{child.name}"
+            for edit in _operators(child, text):  # an edit made at a def (its lookup, its defaults) is in that def
+                yield inner, edit
             yield from visit(child, inner)
 
     yield from (("<module>", edit) for edit in _whole_file(tree, text))
