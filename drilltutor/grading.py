@@ -204,9 +204,12 @@ def _grade_drill(catalogue: Catalogue, drill: Drill, staged: Path, references: R
     declared = declared_checks([str(d.checks_path) for d in catalogue.chain(drill)])
     file = staged / drill.file
     base = DrillGrade(drill.id, drill.title, drill.file, points, 0.0, GRADED, "", ())
-    if not file.is_file():
+    if not file.is_file() and not file.is_symlink():
         reason = f"Not submitted: there is no {drill.file} in the submission."
         return replace(base, status=MISSING, reason=reason, checks=_all_failed(declared, points, reason))
+    if file.is_symlink():  # read as the grader, a link could show the grade what the learner's user may not read
+        reason = f"{drill.file} is a symbolic link; submit the file itself."
+        return replace(base, status=COULD_NOT_RUN, reason=reason, checks=_all_failed(declared, points, reason))
     reason = references.verdict(file.read_bytes().decode("utf-8", "replace"))
     if reason is not None:
         return replace(base, status=NOT_THEIRS, reason=reason, checks=_all_failed(declared, points, reason))

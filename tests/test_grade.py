@@ -412,3 +412,14 @@ def test_classroom_scaffold_has_one_graded_step_per_drill_and_the_reporter(tmp_p
         assert f'{drill.id.upper()}_RESULTS: "${{{{steps.{drill.id}.outputs.result}}}}"' in workflow
     assert f"runners: {','.join(d.id for d in catalogue.drills)}\n" in workflow
     assert "\t" not in workflow
+
+
+@pytest.mark.posix("symbolic links")
+def test_a_learner_file_that_is_a_link_is_not_read_nor_run(tmp_path: Path, catalogue: Catalogue, as_user_not_root: None) -> None:
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    (folder / "drill_1_hashing.py").symlink_to("/etc/passwd")
+    never = _FakeRun(catalogue, 99)
+    (graded,) = grading.grade(catalogue, folder, runner=never).drills
+    assert never.calls == 0 and graded.score == 0
+    assert all("symbolic link" in c.text for c in graded.checks)
