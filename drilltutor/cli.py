@@ -451,6 +451,9 @@ def dev_mutants(
     raise typer.Exit(ExitCode.OK if ok else ExitCode.CHECK_FAILED)
 
 
+GRADE_TIMEOUT = 60.0  # grading.GRADE_TIMEOUT, spelled out: importing it here would load the runner on every start
+
+
 @app.command()
 def grade(
     submission: Annotated[Path, typer.Argument(help="The folder that holds the learner's drill files.")],
@@ -459,7 +462,7 @@ def grade(
     out: Annotated[Optional[Path], typer.Option("--out", help="The grade file (default: results.json, grade.xml or grade.json here).")] = None,
     user: Annotated[str, typer.Option("--user", help="Run as root: the unprivileged user the learner's code runs as.")] = "nobody",
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 unless every graded drill scored full points (hosts that grade by exit status).")] = False,
-    timeout: Timeout = 10.0,
+    timeout: Timeout = GRADE_TIMEOUT,
     drills_dir: DrillsDir = None,
 ) -> None:
     """Grade a submission folder and write one grade file. Never reads or writes progress.
@@ -491,7 +494,7 @@ def scaffold(
     drill: Annotated[Optional[list[str]], typer.Option("--drill", "-d", help="A drill of the assignment (again for more; default: all).")] = None,
     install: Annotated[Optional[str], typer.Option("--install", help="What pip installs: a requirement, a git URL, or a wheel file to ship with the files.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite files that exist.")] = False,
-    timeout: Timeout = 10.0,
+    timeout: Timeout = GRADE_TIMEOUT,
     drills_dir: DrillsDir = None,
 ) -> None:
     """Write the files an autograding host needs to run `drilltutor grade`."""

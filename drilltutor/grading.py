@@ -32,6 +32,9 @@ from drilltutor.runner import RunOptions, base_env, declared_checks, run_drill
 
 DEFAULT_POINTS = 10.0  # a drill whose drill.toml gives no `points`
 DEFAULT_USER = "nobody"
+# A grade's run limit, wall clock: a batch where a verdict lost to a busy machine costs a student
+# points, so more room than `run`'s 10 s; an endless loop still ends.
+GRADE_TIMEOUT = 60.0
 PROBE_TIMEOUT = 60.0  # seconds for the unprivileged user's Python to import drilltutor once
 OWN_RIGHTS = (
     "The learner's code ran with the grader's own rights: drilltutor was not run as root, so it could not "
@@ -86,7 +89,7 @@ class Grade:
 
 @dataclass(frozen=True)
 class GradeOptions:
-    timeout: float = 10.0
+    timeout: float = GRADE_TIMEOUT
     user: str = DEFAULT_USER
     protect: tuple[Path, ...] = ()  # more places the learner's user must not write (the grade file's folder)
 

@@ -21,7 +21,7 @@ from typing import Sequence
 from drilltutor import __version__
 from drilltutor.catalogue import Drill
 from drilltutor.errors import DrilltutorError
-from drilltutor.grading import drill_points
+from drilltutor.grading import GRADE_TIMEOUT, drill_points
 
 HOSTS = ("gradescope", "classroom")
 VENV = "/opt/drilltutor"  # readable by every user, unlike a venv under /root
@@ -40,7 +40,7 @@ def default_install() -> str:
     return f"drilltutor=={__version__}"
 
 
-def gradescope(drills: Sequence[Drill], install: str, drills_dir: Path | None = None, timeout: float = 10.0) -> list[ScaffoldFile]:
+def gradescope(drills: Sequence[Drill], install: str, drills_dir: Path | None = None, timeout: float = GRADE_TIMEOUT) -> list[ScaffoldFile]:
     files: list[ScaffoldFile] = []
     spec = install
     if Path(install).is_file():  # a wheel or sdist of drilltutor: shipped inside the autograder folder
@@ -63,7 +63,7 @@ _SETUP = """#!/usr/bin/env bash
 set -euo pipefail
 apt-get update
 apt-get install -y python3 python3-venv python3-pip
-python3 -m venv {venv}
+/usr/bin/python3 -m venv {venv}  # the system Python: one under /root (pyenv) could not be run by nobody
 {venv}/bin/pip install --upgrade pip
 {venv}/bin/pip install {spec}
 chmod -R go-w {venv}
@@ -92,7 +92,7 @@ cat /autograder/results/grade.err >&2
 """
 
 
-def classroom(drills: Sequence[Drill], install: str, timeout: float = 10.0) -> list[ScaffoldFile]:
+def classroom(drills: Sequence[Drill], install: str, timeout: float = GRADE_TIMEOUT) -> list[ScaffoldFile]:
     files: list[ScaffoldFile] = []
     spec = install
     if Path(install).is_file():  # shipped in the assignment's template repository

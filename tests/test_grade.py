@@ -408,7 +408,7 @@ def test_classroom_scaffold_has_one_graded_step_per_drill_and_the_reporter(tmp_p
     assert workflow.count("uses: classroom-resources/autograding-command-grader@v1") == len(catalogue.drills)
     for drill in catalogue.drills:
         assert f"      id: {drill.id}\n" in workflow
-        assert f"command: drilltutor grade . --drill={drill.id} --timeout=10 --strict" in workflow
+        assert f"command: drilltutor grade . --drill={drill.id} --timeout=60 --strict" in workflow
         assert f'{drill.id.upper()}_RESULTS: "${{{{steps.{drill.id}.outputs.result}}}}"' in workflow
     assert f"runners: {','.join(d.id for d in catalogue.drills)}\n" in workflow
     assert "\t" not in workflow
@@ -423,3 +423,9 @@ def test_a_learner_file_that_is_a_link_is_not_read_nor_run(tmp_path: Path, catal
     (graded,) = grading.grade(catalogue, folder, runner=never).drills
     assert never.calls == 0 and graded.score == 0
     assert all("symbolic link" in c.text for c in graded.checks)
+
+
+def test_the_command_line_s_grade_limit_is_the_grading_one() -> None:
+    from drilltutor import cli
+
+    assert cli.GRADE_TIMEOUT == grading.GRADE_TIMEOUT
