@@ -78,6 +78,7 @@ set -uo pipefail
 mkdir -p /autograder/results
 chmod 755 /autograder/results
 cd /autograder
+export COLUMNS=1000  # drilltutor's messages unwrapped in what the student reads
 {venv}/bin/drilltutor grade /autograder/submission {args} --format=gradescope --out=/autograder/results/results.json 2>/autograder/results/grade.err
 status=$?
 if [ "$status" -ne 0 ]; then
