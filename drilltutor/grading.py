@@ -147,7 +147,10 @@ def _stage(submission: Path, staging: Path) -> Path:
     drill's code cannot rewrite before another drill is graded. Links stay links: a link to a
     file the learner's user may not read is no way to read it."""
     staged = staging / "submission"
-    shutil.copytree(submission, staged, symlinks=True, ignore=shutil.ignore_patterns(".*", "__pycache__"))
+    try:
+        shutil.copytree(submission, staged, symlinks=True, ignore=shutil.ignore_patterns(".*", "__pycache__"))
+    except (OSError, shutil.Error) as exc:
+        raise DrilltutorError(f"The submission {submission} could not be copied for grading: {exc}", hint="Check that drilltutor can read every file in it.") from None
     for folder in (staging, *(p for p in staged.rglob("*") if p.is_dir() and not p.is_symlink()), staged):
         folder.chmod(0o755)
     for path in staged.rglob("*"):

@@ -66,7 +66,11 @@ class References:
 
     def __init__(self, catalogue: Catalogue) -> None:
         self.bundled = [b for drill in catalogue.drills for b in _bundled(drill)]
-        self.folders = {catalogue.folder.resolve(), paths.bundled_drills_dir().resolve(), Path(paths.__file__).resolve().parent}
+        self.folders = {
+            catalogue.folder.resolve(): "the drills folder",
+            paths.bundled_drills_dir().resolve(): "the drills folder",
+            Path(paths.__file__).resolve().parent: "drilltutor's installation",
+        }
         self.folder_names = {drill.folder.name.lower() for drill in catalogue.drills}
 
     def verdict(self, source: str) -> str | None:
@@ -97,7 +101,8 @@ class References:
                 said = self._names_reference(text)
                 if said is not None:
                     return f"names {said} ({text[:80]!r})"
-            loads = loads or _loads(node)
+            # a loader reached by another name (getattr(builtins, "ex" + "ec"), import_module as im) still loads
+            loads = loads or _loads(node) or text in _BUILTIN_LOADERS | _LOADERS or any(m.split(".")[-1] in _LOADERS or m == "runpy" for m in _imported(node))
             finds = finds or _finds(node)
             if isinstance(node, (ast.Name, ast.Attribute)) and "drilltutor" in (_name_of(node) or "").lower():
                 return "names drilltutor"
@@ -109,9 +114,9 @@ class References:
         lowered = text.lower()
         if "drilltutor" in lowered:
             return "drilltutor"
-        for folder in self.folders:
+        for folder, label in self.folders.items():
             if str(folder).lower() in lowered:
-                return "drilltutor's drills folder"
+                return label
         for name in self.folder_names:
             if name in lowered:
                 return f"the drill folder {name}"

@@ -249,6 +249,8 @@ def test_every_bundled_reference_and_alternative_is_recognised_and_no_mistake_or
         "import glob, runpy\nns = runpy.run_path(glob.glob('/**/sol*.py', recursive=True)[0])\n",
         "import sys, os\nfor root, _, files in os.walk(sys.prefix):\n    pass\nexec(compile(open(root + '/' + files[0]).read(), 'x', 'exec'))\n",
         "import importlib.util, site\nspec = importlib.util.spec_from_file_location('m', site.getsitepackages()[0] + '/x.py')\n",
+        "import builtins, sys, os\nf = getattr(builtins, 'ex' + 'ec')\nf(open(os.path.join(sys.prefix, 'x')).read())\n",
+        "from importlib import import_module as im\nimport os, sys\nm = im(os.listdir(sys.prefix)[0])\n",
     ],
 )
 def test_code_that_imports_or_runs_a_reference_is_not_the_learner_s_work(references: References, source: str) -> None:
