@@ -16,6 +16,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any, Iterator
@@ -431,3 +432,32 @@ def test_the_command_line_s_grade_limit_is_the_grading_one() -> None:
     from drilltutor import cli
 
     assert cli.GRADE_TIMEOUT == grading.GRADE_TIMEOUT
+
+
+_LINGERER = '''
+import os, time
+from passlib.context import CryptContext
+
+pwd = CryptContext(schemes=["bcrypt"], deprecated="auto")
+if os.fork() == 0:  # a child that outlives the file's run, then forges the grade file
+    os.setsid()
+    if os.fork() == 0:
+        time.sleep({delay})
+        with open(bytes.fromhex("{target}").decode(), "w") as handle:
+            handle.write("forged")
+    os._exit(0)
+stored = pwd.hash("hunter2pls")
+print(pwd.verify("hunter2pls", stored))
+print(pwd.verify("hunter2plz", stored))
+'''
+
+
+@pytest.mark.linux("fork and setsid in the learner's file; the run's processes are found through /proc")
+def test_the_grade_file_is_written_after_every_learner_process_is_gone(tmp_path: Path, as_user_not_root: None) -> None:
+    out = tmp_path / "results.json"
+    delay = 3.0
+    folder = _one_file(tmp_path, "drill_1_hashing.py", _LINGERER.format(delay=delay, target=str(out).encode().hex()))
+    started = time.monotonic()
+    assert _grade([str(folder), "--out", str(out)]).exit_code == 0
+    time.sleep(max(0.0, delay + 1 - (time.monotonic() - started)))
+    assert json.loads(out.read_text(encoding="utf-8"))["max_score"] == 10  # never overwritten: the lingerer was stopped with its run
