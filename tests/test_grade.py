@@ -461,3 +461,15 @@ def test_the_grade_file_is_written_after_every_learner_process_is_gone(tmp_path:
     assert _grade([str(folder), "--out", str(out)]).exit_code == 0
     time.sleep(max(0.0, delay + 1 - (time.monotonic() - started)))
     assert json.loads(out.read_text(encoding="utf-8"))["max_score"] == 10  # never overwritten: the lingerer was stopped with its run
+
+
+@pytest.mark.linux("the Windows-like simulation is built on Linux")
+def test_under_the_windows_like_simulation_the_grade_says_the_code_ran_with_the_grader_s_rights(tmp_path: Path) -> None:
+    """No user to switch to there, even for an administrator: the grade is written, and says so once."""
+    from tests.test_platforms import _cli
+
+    done = _cli("windows", tmp_path, "grade", str(SUBMISSION), "-d", "1", "-d", "3", "--out", str(tmp_path / "results.json"), "--timeout", "120")
+    assert done.returncode == 0, done.stdout + done.stderr
+    document = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert (document["score"], document["max_score"]) == (10, 20)
+    assert document["output"].count("grader's own rights") == 1 and done.stderr.count("grader's own rights") == 1
