@@ -501,17 +501,8 @@ def scaffold(
     from drilltutor import paths, scaffold as scaffolding
     from drilltutor.catalogue import load_catalogue
 
-    if host not in scaffolding.HOSTS:
-        raise DrilltutorError(f"{host!r} is not one of {', '.join(scaffolding.HOSTS)}.")
     catalogue = load_catalogue(paths.drills_dir(drills_dir))
-    chosen = [d for d in catalogue.drills if not drill or d.id in {catalogue.find(n).id for n in drill}]
-    spec = install or scaffolding.default_install()
-    if host == "gradescope":
-        files = scaffolding.gradescope(chosen, spec, catalogue.folder if drills_dir else None, timeout)
-    else:
-        if drills_dir is not None:
-            raise DrilltutorError("A classroom workflow runs in the student's own repository, where hidden checks would not stay hidden.", hint="Use the bundled drills, or grade on Gradescope.")
-        files = scaffolding.classroom(chosen, spec, timeout)
+    files = scaffolding.files_for(host, catalogue, drill or (), install or scaffolding.default_install(), timeout)
     for path in scaffolding.write(files, folder.expanduser(), force):
         typer.echo(f"wrote {path}")
 

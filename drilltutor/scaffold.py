@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from drilltutor import __version__
-from drilltutor.catalogue import Drill
+from drilltutor import __version__, paths
+from drilltutor.catalogue import Catalogue, Drill
 from drilltutor.errors import DrilltutorError
 from drilltutor.grading import GRADE_TIMEOUT, drill_points
 
@@ -38,6 +38,24 @@ class ScaffoldFile:
 
 def default_install() -> str:
     return f"drilltutor=={__version__}"
+
+
+def files_for(host: str, catalogue: Catalogue, names: Sequence[str], install: str, timeout: float = GRADE_TIMEOUT) -> list[ScaffoldFile]:
+    """The files for `host`, for the drills named (default: all). Drills other than the bundled
+    ones are shipped in the Gradescope folder; a classroom workflow takes only the bundled ones."""
+    if host not in HOSTS:
+        raise DrilltutorError(f"{host!r} is not one of {', '.join(HOSTS)}.")
+    wanted = {catalogue.find(name).id for name in names}
+    drills = [d for d in catalogue.drills if not wanted or d.id in wanted]
+    own = None if catalogue.folder.resolve() == paths.bundled_drills_dir().resolve() else catalogue.folder
+    if host == "gradescope":
+        return gradescope(drills, install, own, timeout)
+    if own is not None:
+        raise DrilltutorError(
+            "A classroom workflow runs in the student's own repository, where drills shipped with it would not stay hidden.",
+            hint="Use the bundled drills (no --drills-dir or DRILLTUTOR_DRILLS), or grade on Gradescope.",
+        )
+    return classroom(drills, install, timeout)
 
 
 def gradescope(drills: Sequence[Drill], install: str, drills_dir: Path | None = None, timeout: float = GRADE_TIMEOUT) -> list[ScaffoldFile]:

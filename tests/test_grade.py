@@ -473,3 +473,16 @@ def test_under_the_windows_like_simulation_the_grade_says_the_code_ran_with_the_
     document = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     assert (document["score"], document["max_score"]) == (10, 20)
     assert document["output"].count("grader's own rights") == 1 and done.stderr.count("grader's own rights") == 1
+
+
+def test_an_instructor_s_own_drills_ship_with_gradescope_and_are_refused_in_a_classroom_repository(tmp_path: Path) -> None:
+    own = FIXTURES / "drills"
+    result = CliRunner().invoke(app, ["scaffold", "gradescope", str(tmp_path / "ag"), "--drills-dir", str(own)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "ag" / "drills" / "answer" / "checks.py").is_file()
+    assert "--drills-dir=/autograder/source/drills" in (tmp_path / "ag" / "run_autograder").read_text()
+    refused = CliRunner().invoke(app, ["scaffold", "classroom", str(tmp_path / "repo"), "--drills-dir", str(own)], env={"COLUMNS": "1000"})
+    assert refused.exit_code == 2 and "would not stay hidden" in refused.output
+    assert not (tmp_path / "repo").exists()
+    unknown = CliRunner().invoke(app, ["scaffold", "moodle", str(tmp_path / "x")], env={"COLUMNS": "1000"})
+    assert unknown.exit_code == 2 and "is not one of" in unknown.output
