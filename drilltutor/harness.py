@@ -135,7 +135,7 @@ def run_checks(specs: list[CheckSpec], ctx: Ctx, channel: Outbox, stop_at_failur
 
 
 def _run_one(spec: CheckSpec, ctx: Ctx) -> CheckResult:
-    from_checks: Callable[..., CheckResult] = lambda st, **kw: CheckResult(spec.id, spec.title, st, **kw)
+    from_checks: Callable[..., CheckResult] = lambda st, **kw: CheckResult(spec.id, spec.title, st, **kw)  # noqa: E731
     try:
         spec.func(ctx)
     except Failure as f:

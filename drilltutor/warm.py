@@ -493,7 +493,7 @@ def _become_worker(stdin: int, output: int) -> None:
         from drilltutor import harness
 
         harness.main(harness._job())  # ends the process itself
-    except BaseException:
+    except BaseException:  # noqa: BLE001, S110  (whatever went wrong, the exit code below says the zygote child failed)
         pass
     os._exit(70)
 
