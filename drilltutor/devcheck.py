@@ -22,7 +22,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
+from drilltutor import datafile
 from drilltutor.catalogue import Catalogue, Drill
+from drilltutor.models import COURSE_FILES, DRILL_FILES
 from drilltutor.results import FAILED, RunReport
 from drilltutor.runner import RunOptions, run_drill
 from drilltutor.variants import Variant, load_variants
@@ -163,12 +165,21 @@ def run_all(catalogue: Catalogue, runs: Iterable[tuple[Drill, Path, RunOptions]]
             return list(pool.map(run, todo))
 
 
+def check_data(catalogue: Catalogue, drills: list[Drill]) -> None:
+    """Every data file of the course and of `drills` against its model, through pydantic itself:
+    the commands read them without it, and a malformed one is said here, before any run."""
+    files = [(catalogue.folder / name, model) for name, model in COURSE_FILES.items()]
+    files += [(drill.folder / name, model) for drill in drills for name, model in DRILL_FILES.items()]
+    for path, model in files:
+        if path.is_file():
+            datafile.check(path, model)
+
+
 def verify(
     catalogue: Catalogue, drills: list[Drill], options: RunOptions = AUTHOR_OPTIONS, workers: int | None = None, warm: bool = True
 ) -> list[Finding]:
     """Every case of every drill, run `workers` at a time (default: `default_workers()`)."""
-    for drill in drills:
-        drill.hints, drill.cards  # noqa: B018  (read on first use elsewhere; a malformed one is said here, before any run)
+    check_data(catalogue, drills)
     todo = [case for drill in drills for case in cases(drill)]
     with tempfile.TemporaryDirectory(prefix="drilltutor-dev-") as folder:
         files = [case.file(Path(folder)) for case in todo]

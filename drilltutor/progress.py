@@ -240,9 +240,9 @@ def _validate(data: dict[str, Any]) -> None:
     """A file drilltutor wrote is known good; any other (edited by hand, older) is checked against the schema."""
     if data.get(SEAL) == _crc(data):
         return
-    from drilltutor.progress_schema import problems
+    from drilltutor.models import progress_problems
 
-    found = problems({k: v for k, v in data.items() if k != SEAL})
+    found = progress_problems({k: v for k, v in data.items() if k != SEAL})
     if found:
         raise ValueError(found)
 

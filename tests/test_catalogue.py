@@ -57,7 +57,7 @@ def test_malformed_hints_are_said_where_they_are_read_and_by_dev_check_before_an
     (drills / "answer" / "hints.toml").write_text("[[hint]\ntext = 'x'\n")
     catalogue = load_catalogue(drills)  # hints are read on first use: `list` never parses them
     drill = catalogue.find("answer")
-    with pytest.raises(DrilltutorError, match="Malformed drill: .*hints.toml is not valid TOML"):
+    with pytest.raises(DrilltutorError, match="Malformed drill: .*hints.toml, line 1: not valid TOML"):
         drill.hints  # noqa: B018  (read on first use)
-    with pytest.raises(DrilltutorError, match="hints.toml is not valid TOML"):
+    with pytest.raises(DrilltutorError, match="hints.toml, line 1: not valid TOML"):
         devcheck.verify(catalogue, [drill])
