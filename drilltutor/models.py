@@ -306,9 +306,12 @@ def _counts(**values: int) -> None:
             raise RuleBroken((name,), "must be 0 or more")
 
 
+NEW, ATTEMPTED, PASSED, REVEALED = "new", "attempted", "passed", "revealed"
+
+
 @dataclass(frozen=True)
 class DrillEntry:
-    """One drill's record in progress.json; progress.py reads and writes these keys."""
+    """One drill's record in progress.json, under the keys progress.py writes, and what it means."""
 
     __pydantic_config__: ClassVar = _OPEN
     attempts: int = 0
@@ -317,12 +320,29 @@ class DrillEntry:
     last_attempt: Optional[str] = None
     passed_at: Optional[str] = None
     revealed_at: Optional[str] = None
-    passed_after_reveal: Optional[bool] = None  # decided at the pass
+    passed_after_reveal: Optional[bool] = None  # decided at the pass; None in files written before it was kept
     revealed_after_pass: Optional[bool] = None  # kept by a reset: the reveal came after a pass, so it does not count
-    started_at: Optional[str] = None
+    started_at: Optional[str] = None  # the first `start` (or watch moving on to it)
 
     def __post_init__(self) -> None:
         _counts(attempts=self.attempts, hints_used=self.hints_used)
+
+    @property
+    def status(self) -> str:
+        if self.passed_at:
+            return PASSED
+        if self.revealed_at and not self.revealed_after_pass:
+            return REVEALED
+        return ATTEMPTED if self.attempts else NEW
+
+    @property
+    def revealed_before_pass(self) -> bool:
+        if not self.passed_at:
+            return False
+        if self.passed_after_reveal is not None:
+            return self.passed_after_reveal
+        # Older files: the stamps have whole seconds, so a reveal in the same second as the pass counts as before it.
+        return bool(self.revealed_at and self.revealed_at <= self.passed_at)
 
 
 @dataclass(frozen=True)
