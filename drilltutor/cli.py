@@ -37,7 +37,8 @@ class _Group(TyperGroup):
         except typer.TyperException as exc:  # Click's UsageError (Typer's own copy): a bad option, e.g. --timeout inf
             if not as_json or getattr(exc, "exit_code", None) != ExitCode.BAD_INPUT or not hasattr(exc, "format_message"):
                 raise
-            help_line = f"Try '{exc.ctx.command_path} --help' for help." if exc.ctx is not None else ""
+            ctx = getattr(exc, "ctx", None)  # Click's UsageError has it; Typer's stubs do not say so
+            help_line = f"Try '{ctx.command_path} --help' for help." if ctx is not None else ""
             _fail(exc.format_message(), help_line, ExitCode.BAD_INPUT, as_json)
 
 

@@ -14,7 +14,6 @@ whose first complaint is the message; `check` (for `dev check`) always asks pyda
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 import keyword
 import re
@@ -107,10 +106,15 @@ def _build(model: type[M], data: Any) -> M:
     return model(**{name: _value(hints[name], value) for name, value in data.items()})
 
 
-@functools.cache
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
 def _hints(model: type) -> dict[str, Any]:
-    hints = typing.get_type_hints(model)
-    return {f.name: hints[f.name] for f in dataclasses.fields(model)}
+    """The model's fields and their types, resolved once per model (they are strings in the source)."""
+    if model not in _HINTS:
+        hints = typing.get_type_hints(model)
+        _HINTS[model] = {f.name: hints[f.name] for f in dataclasses.fields(model)}
+    return _HINTS[model]
 
 
 def _value(hint: Any, value: Any) -> Any:
@@ -184,8 +188,8 @@ def locate(text: str, loc: Sequence[str | int]) -> int | None:
     lines = text.splitlines()
     lo, hi, table, found = 0, len(lines), "", None
     parts = [part if isinstance(part, int) else _toml_key(part) for part in loc]
-    while parts and isinstance(parts[0], str):
-        name = f"{table}.{parts[0]}" if table else parts[0]
+    while parts and isinstance(key := parts[0], str):
+        name = f"{table}.{key}" if table else key
         if len(parts) > 1 and isinstance(parts[1], int):  # an entry of an array of tables
             headers = [n for n in range(lo, hi) if _header(_TABLES, lines[n]) == name]
             if parts[1] >= len(headers):
@@ -194,7 +198,7 @@ def locate(text: str, loc: Sequence[str | int]) -> int | None:
             hi = next((n for n in headers if n > lo), hi)
             table, found, parts = name, lo + 1, parts[2:]
             continue
-        line = _key_line(lines, lo + bool(table), hi, parts[0])
+        line = _key_line(lines, lo + bool(table), hi, key)
         if line is None:
             line = next((n for n in range(lo, hi) if _header(_TABLE, lines[n]) == name), None)
         if line is None:

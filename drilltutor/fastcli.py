@@ -147,7 +147,7 @@ def _plain_class() -> type:
         from typer._coercion import RuntimeParam, build_runtime_param
 
         @dataclass(frozen=True)
-        class Plain(RuntimeParam):  # type: ignore[misc]
+        class Plain(RuntimeParam):
             convert: Callable[[Any], Any] = lambda value: _INVALID
 
             def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:

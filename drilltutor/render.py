@@ -73,9 +73,9 @@ class _TrimmedLines:
 def trim_piped_streams() -> None:
     """Piped stdout and stderr lose Rich's trailing blanks for the whole process: Typer's help and errors too."""
     if sys.stdout is not None and not sys.stdout.isatty():
-        sys.stdout = _TrimmedLines(sys.stdout)  # type: ignore[assignment]
+        sys.stdout = _TrimmedLines(sys.stdout)
     if sys.stderr is not None and not sys.stderr.isatty():
-        sys.stderr = _TrimmedLines(sys.stderr)  # type: ignore[assignment]
+        sys.stderr = _TrimmedLines(sys.stderr)
 
 
 def console(stderr: bool = False) -> Console:

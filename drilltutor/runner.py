@@ -344,7 +344,9 @@ def run_job(worker: Any, job: Job, *, adopt: bool, marks: Sequence[str] = (), sp
     marks = (job.mark, *marks)
     started = time.monotonic()
     inbox = Inbox()
-    events, output, overflow = _Events(), [], []
+    events = _Events()
+    output: list[bytes] = []
+    overflow: list[bool] = []
     stopped: list[str] = []  # "memory" when the watchdog stopped the run
     readers = [
         threading.Thread(target=_read_events, args=(inbox, worker, events), daemon=True),

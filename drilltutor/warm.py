@@ -84,7 +84,8 @@ class _NoAnswer(ZygoteGone):
 
 
 class _Backend(Protocol):
-    pid: int | None
+    @property
+    def pid(self) -> int | None: ...
 
     def alive(self) -> bool: ...
     def ready(self) -> bool: ...
@@ -187,7 +188,7 @@ class Spare:
     def __init__(self, preload: Sequence[str]) -> None:
         self.preload = tuple(preload)
         self._home = _home()
-        self._next = self._start()
+        self._next: subprocess.Popen[bytes] | None = self._start()
 
     @property
     def pid(self) -> int | None:
@@ -220,7 +221,8 @@ class Spare:
         if self._next is not None:
             runner.stop_run(self._next, ())
             for stream in (self._next.stdin, self._next.stdout):
-                stream.close()
+                if stream is not None:
+                    stream.close()
             self._next = None
         shutil.rmtree(self._home, ignore_errors=True)
 
@@ -485,9 +487,9 @@ def _become_worker(stdin: int, output: int) -> None:
         sys.dont_write_bytecode = True
         import io
 
-        sys.stdin = sys.__stdin__ = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
-        sys.stdout = sys.__stdout__ = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8", write_through=True)
-        sys.stderr = sys.__stderr__ = io.TextIOWrapper(
+        sys.stdin = sys.__stdin__ = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")  # type: ignore[misc]
+        sys.stdout = sys.__stdout__ = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8", write_through=True)  # type: ignore[misc]
+        sys.stderr = sys.__stderr__ = io.TextIOWrapper(  # type: ignore[misc]
             io.FileIO(2, "w", closefd=False), encoding="utf-8", errors="backslashreplace", write_through=True
         )
         from drilltutor import harness
