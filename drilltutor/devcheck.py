@@ -13,6 +13,7 @@ uncaught exception) names the problem instead: `problem:crash`.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import os
 import queue
 import re
@@ -96,6 +97,24 @@ def mistakes(drill: Drill) -> tuple[Variant, ...]:
 
 
 def judge(case: _Case, report: RunReport) -> Finding:
+    """As the case should end; and every failure it shows is one a learner can act on."""
+    found = _outcome(case, report)
+    unclear = [c.id for c in report.failed_checks if not (c.got and c.fix) or restates(c.fix, c.sent)]
+    if found.ok and unclear:
+        return replace(found, ok=False, message=f"a failure a learner cannot act on (no got or fix, or a fix that repeats what was sent): {', '.join(unclear)}")
+    return found
+
+
+def restates(fix: str, sent: str) -> bool:
+    """Whether a fix line starts with, or is little more than, the sent line (the learner has just read it)."""
+    fix, sent = (" ".join(text.lower().split()) for text in (fix, sent))
+    if len(sent) < 12:  # "read `answer`": too short to be repeated by accident
+        return False
+    opening = sent[: min(len(sent), 24)]
+    return fix.startswith(opening) or difflib.SequenceMatcher(None, fix, sent).ratio() >= 0.8
+
+
+def _outcome(case: _Case, report: RunReport) -> Finding:
     def finding(ok: bool, message: str) -> Finding:
         return Finding(case.drill.id, case.subject, ok, message)
 
