@@ -428,6 +428,19 @@ def dev_check(
     raise typer.Exit(ExitCode.OK if all(f.ok for f in found) else ExitCode.CHECK_FAILED)
 
 
+@dev_app.command("new")
+def dev_new(
+    drill_id: Annotated[str, typer.Argument(metavar="ID", help="The new drill's id, e.g. drill-7; also its folder's name.")],
+    alias: Annotated[Optional[str], typer.Option("--alias", help="Another name for it on the command line (default: the id).")] = None,
+    drills_dir: DrillsDir = None,
+) -> None:
+    """Write a new drill folder that `drilltutor dev check` accepts as it is, to make into your drill."""
+    from drilltutor.scaffold import new_drill
+
+    session = _session(None, drills_dir)
+    render.new_drill(render.console(), drill_id, new_drill(session.catalogue, drill_id, alias))
+
+
 @dev_app.command("mutants")
 def dev_mutants(
     drills: Annotated[Optional[list[str]], typer.Argument(help="Drills whose reference to mutate (default: all).")] = None,
