@@ -66,7 +66,7 @@ def _variant(name: str, changes: tuple[Change, ...]) -> None:
 class DrillMeta:
     """drill.toml (docs/writing-drills.md says what each key is for)."""
 
-    __pydantic_config__: ClassVar = _CLOSED
+    __pydantic_config__: ClassVar[dict[str, Any]] = _CLOSED
     format: Literal[1]
     id: str
     alias: str
@@ -91,7 +91,7 @@ class DrillMeta:
 
 @dataclass(frozen=True)
 class Hint:
-    __pydantic_config__: ClassVar = _CLOSED
+    __pydantic_config__: ClassVar[dict[str, Any]] = _CLOSED
     text: str
     checks: tuple[str, ...] = ()  # a failing check with one of these ids points at this hint
 
@@ -101,13 +101,13 @@ class Hint:
 
 @dataclass(frozen=True)
 class HintsFile:
-    __pydantic_config__: ClassVar = _CLOSED
+    __pydantic_config__: ClassVar[dict[str, Any]] = _CLOSED
     hint: tuple[Hint, ...] = ()
 
 
 @dataclass(frozen=True)
 class Card:
-    __pydantic_config__: ClassVar = _CLOSED
+    __pydantic_config__: ClassVar[dict[str, Any]] = _CLOSED
     id: str  # unique across the whole catalogue: review state is kept under it
     front: str
     back: str
@@ -120,7 +120,7 @@ class Card:
 class CardsFile:
     """A drill's cards.toml, and the course's own drills/cards.toml."""
 
-    __pydantic_config__: ClassVar = _CLOSED
+    __pydantic_config__: ClassVar[dict[str, Any]] = _CLOSED
     card: tuple[Card, ...] = ()
 
     def __post_init__(self) -> None:
@@ -129,7 +129,7 @@ class CardsFile:
 
 @dataclass(frozen=True)
 class ChecklistItem:
-    __pydantic_config__: ClassVar = _CLOSED
+    __pydantic_config__: ClassVar[dict[str, Any]] = _CLOSED
     id: str
     text: str
 
@@ -139,7 +139,7 @@ class ChecklistItem:
 
 @dataclass(frozen=True)
 class ChecklistFile:
-    __pydantic_config__: ClassVar = _CLOSED
+    __pydantic_config__: ClassVar[dict[str, Any]] = _CLOSED
     item: tuple[ChecklistItem, ...] = ()
 
     def __post_init__(self) -> None:
@@ -148,7 +148,7 @@ class ChecklistFile:
 
 @dataclass(frozen=True)
 class Change:
-    __pydantic_config__: ClassVar = _CLOSED
+    __pydantic_config__: ClassVar[dict[str, Any]] = _CLOSED
     replace: str  # must stand exactly once in the base file
     with_: str  # TOML `with`
 
@@ -161,7 +161,7 @@ class Change:
 class Mistake:
     """A file stated as its changes to another (drilltutor/variants.py): a realistic mistake."""
 
-    __pydantic_config__: ClassVar = _CLOSED
+    __pydantic_config__: ClassVar[dict[str, Any]] = _CLOSED
     name: str
     change: tuple[Change, ...]
     why: str = ""
@@ -176,7 +176,7 @@ class Mistake:
 class Alternative:
     """Another correct style, stated as its changes to another file."""
 
-    __pydantic_config__: ClassVar = _CLOSED
+    __pydantic_config__: ClassVar[dict[str, Any]] = _CLOSED
     name: str
     change: tuple[Change, ...]
     why: str = ""
@@ -190,7 +190,7 @@ class Alternative:
 class Copy:
     """tests-verify's broken copies of the reference Tasks API."""
 
-    __pydantic_config__: ClassVar = _CLOSED
+    __pydantic_config__: ClassVar[dict[str, Any]] = _CLOSED
     name: str
     why: str
     fix: str  # the test that would catch it
@@ -204,7 +204,7 @@ class Copy:
 
 @dataclass(frozen=True)
 class MistakesFile:
-    __pydantic_config__: ClassVar = _CLOSED
+    __pydantic_config__: ClassVar[dict[str, Any]] = _CLOSED
     mistake: tuple[Mistake, ...] = ()
 
     def __post_init__(self) -> None:
@@ -213,7 +213,7 @@ class MistakesFile:
 
 @dataclass(frozen=True)
 class AlternativesFile:
-    __pydantic_config__: ClassVar = _CLOSED
+    __pydantic_config__: ClassVar[dict[str, Any]] = _CLOSED
     alternative: tuple[Alternative, ...] = ()
 
     def __post_init__(self) -> None:
@@ -222,7 +222,7 @@ class AlternativesFile:
 
 @dataclass(frozen=True)
 class CopiesFile:
-    __pydantic_config__: ClassVar = _CLOSED
+    __pydantic_config__: ClassVar[dict[str, Any]] = _CLOSED
     copy: tuple[Copy, ...] = ()
 
     def __post_init__(self) -> None:
@@ -233,7 +233,7 @@ class CopiesFile:
 class Survivor:
     """A mutant the checks rightly let pass (`drilltutor dev mutants`)."""
 
-    __pydantic_config__: ClassVar = _CLOSED
+    __pydantic_config__: ClassVar[dict[str, Any]] = _CLOSED
     id: str
     why: str
     # Optional until every mutants.toml says which excuse it makes; "allowed" quotes the contract.
@@ -248,7 +248,7 @@ class Survivor:
 
 @dataclass(frozen=True)
 class MutantsFile:
-    __pydantic_config__: ClassVar = _CLOSED
+    __pydantic_config__: ClassVar[dict[str, Any]] = _CLOSED
     survivor: tuple[Survivor, ...] = ()
 
     def __post_init__(self) -> None:
@@ -259,7 +259,7 @@ class MutantsFile:
 class Property:
     """A property the drill's checks prove, in the contract's words, and where it comes from."""
 
-    __pydantic_config__: ClassVar = _CLOSED
+    __pydantic_config__: ClassVar[dict[str, Any]] = _CLOSED
     id: str
     says: str
     source: str  # e.g. "OWASP Password Storage Cheat Sheet; ASVS V2.4.1"
@@ -273,7 +273,7 @@ class Property:
 
 @dataclass(frozen=True)
 class PropertiesFile:
-    __pydantic_config__: ClassVar = _CLOSED
+    __pydantic_config__: ClassVar[dict[str, Any]] = _CLOSED
     property: tuple[Property, ...] = ()
 
     def __post_init__(self) -> None:
@@ -313,7 +313,7 @@ NEW, ATTEMPTED, PASSED, REVEALED = "new", "attempted", "passed", "revealed"
 class DrillEntry:
     """One drill's record in progress.json, under the keys progress.py writes, and what it means."""
 
-    __pydantic_config__: ClassVar = _OPEN
+    __pydantic_config__: ClassVar[dict[str, Any]] = _OPEN
     attempts: int = 0
     hints_used: int = 0  # the highest rung of the hint ladder opened
     first_attempt: Optional[str] = None
@@ -347,7 +347,7 @@ class DrillEntry:
 
 @dataclass(frozen=True)
 class CardState:
-    __pydantic_config__: ClassVar = _OPEN
+    __pydantic_config__: ClassVar[dict[str, Any]] = _OPEN
     fsrs: dict[str, Any] = field(default_factory=dict)  # fsrs's own record; cards.py reads what it needs and tolerates the rest
     reviews: int = 0
     last_rating: Optional[str] = None
@@ -359,7 +359,7 @@ class CardState:
 
 @dataclass(frozen=True)
 class Settings:
-    __pydantic_config__: ClassVar = _OPEN
+    __pydantic_config__: ClassVar[dict[str, Any]] = _OPEN
     new_cards_per_day: int = 10
 
     def __post_init__(self) -> None:
@@ -368,7 +368,7 @@ class Settings:
 
 @dataclass(frozen=True)
 class ProgressFile:
-    __pydantic_config__: ClassVar = _OPEN
+    __pydantic_config__: ClassVar[dict[str, Any]] = _OPEN
     schema: int
     drills: dict[str, DrillEntry]
     checklist: dict[str, str]  # item id -> when it was ticked
