@@ -37,7 +37,8 @@ class _Group(TyperGroup):
         except typer.TyperException as exc:  # Click's UsageError (Typer's own copy): a bad option, e.g. --timeout inf
             if not as_json or getattr(exc, "exit_code", None) != ExitCode.BAD_INPUT or not hasattr(exc, "format_message"):
                 raise
-            help_line = f"Try '{exc.ctx.command_path} --help' for help." if exc.ctx is not None else ""
+            ctx = getattr(exc, "ctx", None)  # Click's UsageError has it; Typer's stubs do not say so
+            help_line = f"Try '{ctx.command_path} --help' for help." if ctx is not None else ""
             _fail(exc.format_message(), help_line, ExitCode.BAD_INPUT, as_json)
 
 
@@ -425,6 +426,19 @@ def dev_check(
     else:
         render.findings(render.console(), found)
     raise typer.Exit(ExitCode.OK if all(f.ok for f in found) else ExitCode.CHECK_FAILED)
+
+
+@dev_app.command("new")
+def dev_new(
+    drill_id: Annotated[str, typer.Argument(metavar="ID", help="The new drill's id, e.g. drill-7; also its folder's name.")],
+    alias: Annotated[Optional[str], typer.Option("--alias", help="Another name for it on the command line (default: the id).")] = None,
+    drills_dir: DrillsDir = None,
+) -> None:
+    """Write a new drill folder that `drilltutor dev check` accepts as it is, to make into your drill."""
+    from drilltutor.newdrill import new_drill
+
+    session = _session(None, drills_dir)
+    render.new_drill(render.console(), drill_id, new_drill(session.catalogue, drill_id, alias))
 
 
 @dev_app.command("mutants")

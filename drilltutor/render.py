@@ -21,6 +21,7 @@ from drilltutor.results import ADVICE, FAILED, PASSED, SKIPPED, CheckResult, Run
 
 if TYPE_CHECKING:
     from datetime import datetime, timedelta
+    from pathlib import Path
 
     from drilltutor.commands.cards import Deck, Screen, Sitting
     from drilltutor.commands.checklist import Checklist
@@ -73,9 +74,9 @@ class _TrimmedLines:
 def trim_piped_streams() -> None:
     """Piped stdout and stderr lose Rich's trailing blanks for the whole process: Typer's help and errors too."""
     if sys.stdout is not None and not sys.stdout.isatty():
-        sys.stdout = _TrimmedLines(sys.stdout)  # type: ignore[assignment]
+        sys.stdout = _TrimmedLines(sys.stdout)
     if sys.stderr is not None and not sys.stderr.isatty():
-        sys.stderr = _TrimmedLines(sys.stderr)  # type: ignore[assignment]
+        sys.stderr = _TrimmedLines(sys.stderr)
 
 
 def console(stderr: bool = False) -> Console:
@@ -350,6 +351,13 @@ def findings(out: Console, found: list[Finding]) -> None:
         out.print(f"  [{style}]{mark}[/] {finding.drill:<11} {escape(finding.subject):<40} {escape(finding.message)}", soft_wrap=True)
     bad = sum(not f.ok for f in found)
     out.print(f"[bold {'red' if bad else 'green'}]{len(found) - bad} of {len(found)} cases as expected.[/]")
+
+
+def new_drill(out: Console, drill_id: str, files: list[Path]) -> None:
+    out.print(f"[green]✓[/] Wrote the drill [bold]{escape(drill_id)}[/] in {escape(str(files[0].parent))}:", soft_wrap=True)
+    for path in files:
+        out.print(f"    {escape(path.name)}", soft_wrap=True)
+    out.print(f"Prove it with [bold]drilltutor dev check {escape(drill_id)}[/], then make it yours (docs/writing-drills.md).", soft_wrap=True)
 
 
 def mutant_scores(out: Console, scores: list[DrillScore]) -> None:

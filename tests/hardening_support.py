@@ -68,7 +68,7 @@ def drilltutor(
         timeout=limit,
         preexec_fn=preexec,
     )
-    decode: Any = lambda raw: raw.decode("utf-8", "replace")
+    decode: Any = lambda raw: raw.decode("utf-8", "replace")  # noqa: E731
     return Result(done.returncode, decode(done.stdout), decode(done.stderr), time.monotonic() - started, sorted(p.name for p in tmp.iterdir()))
 
 

@@ -5,23 +5,19 @@ against each broken copy of it in copies.toml, each of which breaks one behaviou
 lists. One check line per copy, named by the behaviour it breaks, never by its code.
 """
 
-import sys
 from pathlib import Path
 
+from drilltutor import datafile
 from drilltutor.checking import Ctx, Failure, check
 from drilltutor.checking.suite import EXIT_NO_TESTS, SuiteRun, run_versions
+from drilltutor.models import CopiesFile
 from drilltutor.variants import Variant, load_variants
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
 
 HERE = Path(__file__).resolve().parent
 REFERENCE = HERE.parent / "project-tasks" / "solution.py"
 COPIES_FILE = HERE / "copies.toml"
 COPIES = load_variants(COPIES_FILE, "copy", REFERENCE)
-FIXES = {entry["name"]: entry["fix"] for entry in tomllib.loads(COPIES_FILE.read_text(encoding="utf-8"))["copy"]}
+FIXES = {entry.name: entry.fix for entry in datafile.load(COPIES_FILE, CopiesFile).copy}
 TEST_FILE = "test_tasks_api.py"  # the contract's name: pytest collects test_*.py
 # What the reference, the tests and pytest's own plugins import, loaded once and shared by every
 # run of the suite (found by comparing sys.modules before and after a run).

@@ -81,7 +81,7 @@ def _attempt(work: Callable[[], bool]) -> str:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return "" if work() else "it hashed, but verify gave the wrong answer"
-    except Exception as exc:  # any failure of a third-party library is the finding itself
+    except Exception as exc:  # noqa: BLE001  (any failure of a third-party library is the finding itself)
         return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no message'}"
 
 
