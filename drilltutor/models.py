@@ -300,6 +300,7 @@ DRILL_FILES: dict[str, type] = {
     "mistakes.toml": MistakesFile,
     "alternatives.toml": AlternativesFile,
     "copies.toml": CopiesFile,
+    "solution.toml": SolutionFile,
     "mutants.toml": MutantsFile,
     "properties.toml": PropertiesFile,
 }

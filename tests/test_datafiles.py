@@ -94,6 +94,14 @@ CASES: dict[str, tuple[str, str, Read, int, str, str]] = {
         "copy[1].fix",
         "Field required",
     ),
+    "solution.toml": (
+        "answer/solution.toml",
+        '[[solution]]\nname = "reference"\nbase = "solution.py"\n',
+        lambda c: load_variants(_answer(c).folder / "solution.toml", "solution", _answer(c).solution_path),
+        1,
+        "solution[1].change",
+        "Field required",
+    ),
     "mutants.toml": (
         "answer/mutants.toml",
         '[[survivor]]\nid = "delete:f:1"\nwhy = "dead code"\n\n[[survivor]]\nid = "delete:f:2"\nwhy = "the status is free"\nexcuse = "allowed"\n',
