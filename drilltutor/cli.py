@@ -441,6 +441,20 @@ def dev_new(
     render.new_drill(render.console(), drill_id, new_drill(session.catalogue, drill_id, alias))
 
 
+@dev_app.command("properties")
+def dev_properties(
+    drills_dir: DrillsDir = None,
+    out: Annotated[Path, typer.Option("--out", help="Where to write the matrix.")] = Path("docs/properties.md"),
+) -> None:
+    """Write the matrix of security property x drill (docs/properties.md) from each drill's properties.toml."""
+    from drilltutor import properties
+
+    session = _session(None, drills_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(properties.render(session.catalogue), encoding="utf-8")
+    render.console().print(f"Wrote {out}")
+
+
 @dev_app.command("mutants")
 def dev_mutants(
     drills: Annotated[Optional[list[str]], typer.Argument(help="Drills whose reference to mutate (default: all).")] = None,

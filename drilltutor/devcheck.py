@@ -96,6 +96,20 @@ def mistakes(drill: Drill) -> tuple[Variant, ...]:
     return load_variants(drill.mistakes_file, "mistake", drill.solution_path)
 
 
+def mistake_expectations(drill: Drill) -> set[str]:
+    """Every check id some mistake of the drill must fail on (mistakes.toml and mistakes/)."""
+    named = {c for variant in mistakes(drill) for c in variant.expect}
+    named.update(c for path in sorted(drill.mistakes_dir.glob("*.py")) for c in expected_failures(path))
+    return named
+
+
+def property_findings(catalogue: Catalogue, drills: list[Drill]) -> list[Finding]:
+    """One finding per problem of a drill's properties.toml; none for a sound one."""
+    from drilltutor import properties
+
+    return [Finding(drill.id, properties.FILE, False, problem) for drill in drills for problem in properties.problems(catalogue, drill)]
+
+
 def judge(case: _Case, report: RunReport) -> Finding:
     """As the case should end; and every failure it shows is one a learner can act on."""
     found = _outcome(case, report)
@@ -204,4 +218,4 @@ def verify(
         files = [case.file(Path(folder)) for case in todo]
         runs = [(case.drill, file, case.options(options)) for case, file in zip(todo, files)]
         reports = run_all(catalogue, runs, workers or default_workers(), warm)
-    return [judge(case, report) for case, report in zip(todo, reports)]
+    return property_findings(catalogue, drills) + [judge(case, report) for case, report in zip(todo, reports)]

@@ -74,6 +74,7 @@ PRELOAD: tuple[str, ...] = (
     "uvicorn.protocols.websockets.auto",
     "httpcore",  # the live-server checks' client
     "h11",
+    "time_machine",  # the project family's checks move the app's clock (ctx.clock_ahead); it imports pytest
     "certifi",
     "encodings.idna",
 )

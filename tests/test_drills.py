@@ -77,6 +77,50 @@ def test_a_crash_names_the_slip_behind_it(alias: str, mistake: str, named: str, 
 
 
 @pytest.mark.parametrize(
+    ("alias", "mistake", "check", "named"),
+    [
+        ("hashing", "prints_compared_hashes", "prints", "bcrypt puts a fresh random salt in every hash"),
+        ("tasks", "forbidden_built_not_raised", "delete-as-user", "you built the exception but did not raise it"),
+        ("tasks", "dependency_named_as_default", "tasks-need-token", "write user=Depends(get_current_user)"),
+        ("sqlite", "open_transaction_after_duplicate", "survives-restart", "Roll back in the except (conn.rollback()), or use `with conn:`"),
+        ("refresh", "refresh_as_bearer", "refresh-not-bearer", "raise the 401 unless the token's type is \"access\""),
+    ],
+)
+def test_a_failure_names_the_slip_behind_it(alias: str, mistake: str, check: str, named: str, catalogue, tmp_path) -> None:
+    drill = catalogue.find(alias)
+    variant = next(v for v in devcheck.mistakes(drill) if v.name == mistake)
+    path = tmp_path / drill.file
+    path.write_text(variant.source(), encoding="utf-8")
+    report = run_drill(catalogue, drill, path, devcheck.AUTHOR_OPTIONS)
+    failed = {c.id: c for c in report.failed_checks}
+    assert check in failed and named in failed[check].fix, report.to_dict()
+
+
+def test_a_dependency_called_as_a_default_is_named_in_the_crash(catalogue, tmp_path) -> None:
+    drill = catalogue.find("tasks")
+    variant = next(v for v in devcheck.mistakes(drill) if v.name == "dependency_called_as_default")
+    path = tmp_path / drill.file
+    path.write_text(variant.source(), encoding="utf-8")
+    report = run_drill(catalogue, drill, path, devcheck.AUTHOR_OPTIONS)
+    assert report.problem is not None and "calls get_current_user once, while the file loads" in report.problem.message, report.to_dict()
+
+
+@pytest.mark.parametrize(("rounds", "advised"), [(4, True), (12, False)])
+def test_a_cheap_bcrypt_cost_is_advice_not_a_failure(rounds: int, advised: bool, catalogue, tmp_path) -> None:
+    drill = catalogue.find("hashing")
+    path = tmp_path / drill.file
+    path.write_text(
+        "from pwdlib import PasswordHash\nfrom pwdlib.hashers.bcrypt import BcryptHasher\n\n"
+        f"pwd = PasswordHash((BcryptHasher(rounds={rounds}),))\nstored = pwd.hash('hunter2pls')\n"
+        "print(pwd.verify('hunter2pls', stored))\nprint(pwd.verify('hunter2plz', stored))\n",
+        encoding="utf-8",
+    )
+    report = run_drill(catalogue, drill, path, devcheck.AUTHOR_OPTIONS)
+    cost = next(c for c in report.checks if c.id == "cost")
+    assert report.passed and cost.status == ("advice" if advised else "passed"), report.to_dict()
+
+
+@pytest.mark.parametrize(
     ("file", "advised"),
     [("alternatives/tutorial_argon2.py", False), ("alternatives/seed_under_starter.py", True)],
     ids=["dummy-hash", "seed-style"],

@@ -325,3 +325,19 @@ def www_authenticate(rows: list) -> None:
         'pass headers={"WWW-Authenticate": "Bearer"} to the HTTPException',
         got=f"{resp.brief()}, " + (f"WWW-Authenticate: {header}" if header else "no WWW-Authenticate header") + also(rows, resp),
     )
+
+
+def same_body(rows: list) -> None:
+    """Every bad token's 401 has one body: never which check failed, never the library's message."""
+    bodies: dict[str, list[str]] = {}
+    for _, short, resp, _ in rows:
+        bodies.setdefault(resp.text, []).append(short)
+    if len(bodies) == 1:
+        return
+    raise Failure(
+        sent="GET /me with each bad token: " + ", ".join(short for _, short, _, _ in rows),
+        got="; ".join(f"{', '.join(shorts)} -> {body[:80]}" for body, shorts in bodies.items()),
+        expected="one body for all of them, such as {\"detail\":\"Could not validate credentials\"}",
+        fix="make one HTTPException and raise that same one on every failure path, with a fixed detail: never str(e) "
+        "(the library's message) nor which check failed; a body that says why (expired, bad signature, no such user) tells an attacker which guess to change",
+    )

@@ -63,9 +63,35 @@ def decode_calls(tree: ast.AST) -> list[ast.Call]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
-            if name == "decode" and len(node.args) + len(node.keywords) >= 2:
+            # decode_complete: PyJWT's decode that also hands back the header, the same checks.
+            if name in ("decode", "decode_complete") and len(node.args) + len(node.keywords) >= 2:
                 found.append(node)
     return found
+
+
+def replay_decode(ctx: Ctx, call: ast.Call, token: str) -> tuple[BaseException | None, object] | None:
+    """The file's own decode call, as written (its key, algorithms, options), made again on
+    `token`: (the error it raised or None, what it returned). None when the call cannot be
+    made again: an argument is a function's local, or the function is not jwt's or jose's
+    (a learner's own helper named decode is not replayed: it might do anything)."""
+    placeholder = "__drilltutor_token__"
+    swapped = ast.Name(placeholder, ast.Load())
+    args = [swapped, *call.args[1:]] if call.args else []
+    keywords = [ast.keyword(k.arg, swapped) if not call.args and k.arg in ("token", "jwt") else k for k in call.keywords]
+    replay = ast.fix_missing_locations(ast.Expression(ast.Call(call.func, args, keywords)))
+    scope = {**ctx.namespace, placeholder: token}
+    try:
+        func = eval(compile(ast.fix_missing_locations(ast.Expression(call.func)), "<decode>", "eval"), scope)
+    except Exception:
+        return None
+    if str(getattr(func, "__module__", "")).split(".")[0] not in ("jwt", "jose"):
+        return None
+    try:
+        return None, eval(compile(replay, "<decode>", "eval"), scope)
+    except NameError:
+        return None  # an argument that is not at module level (a parameter, a local): the caller reads the source instead
+    except Exception as exc:
+        return exc, None
 
 
 def handlers_around_decode(source: str) -> list[str] | None:
