@@ -134,15 +134,27 @@ def until(delta: timedelta) -> str:
     return f"{days} day{'s' * (days != 1)}"
 
 
+def _unbroken(out: Console, label: Text, message: str, indent: int = 0) -> None:
+    """`label message`, wrapped only between words: a path or a command longer than the line stays whole
+    on a line of its own (the terminal folds it, and a copy of it is one piece), never split at a slash."""
+    width = max(20, out.width - indent)
+    lines = textwrap.wrap(message, width, initial_indent="x" * len(label), break_long_words=False, break_on_hyphens=False) or [""]
+    for number, line in enumerate(lines):
+        text = Text(" " * indent)
+        text.append_text(label if number == 0 else Text())
+        text.append(line[len(label) :] if number == 0 else line)
+        out.print(text, soft_wrap=True)
+
+
 def error(out: Console, message: str, hint: str = "") -> None:
-    out.print(f"[bold red]error:[/] {escape(message)}")
+    _unbroken(out, Text.from_markup("[bold red]error:[/] "), message)
     if hint:
-        out.print(f"  {escape(hint)}")
+        _unbroken(out, Text(), hint, indent=2)
 
 
 def notices(out: Console, messages: Iterable[str]) -> None:
     for message in messages:
-        out.print(f"[yellow]note:[/] {escape(message)}")
+        _unbroken(out, Text.from_markup("[yellow]note:[/] "), message)
 
 
 # run -----------------------------------------------------------------------------------
@@ -417,8 +429,11 @@ def hints(out: Console, result: Hints) -> None:
         out.print(f"[bold]{result.drill} · hint {number} of {result.total}[/]")
         _indented(out, text, 2)
         out.print()
-    if result.opened < result.total:
-        out.print(f"Still stuck? The next rung: [bold]drilltutor hint {escape(result.alias)}[/] (hint {result.opened + 1} of {result.total})")
+    following = result.shown[-1][0] + 1  # after the hint on screen, which an earlier number may have reopened
+    if following <= result.opened:
+        out.print(f"The next one: [bold]drilltutor hint {escape(result.alias)} {following}[/] (hint {following} of {result.total})")
+    elif following <= result.total:
+        out.print(f"Still stuck? The next rung: [bold]drilltutor hint {escape(result.alias)}[/] (hint {following} of {result.total})")
     else:
         out.print(
             "That is the last hint; the rest is yours to type. A failing check's [bold]fix[/] line says what to change. "
