@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 import pytest
 
+from drilltutor import progress
+from tests.hardening_support import assert_verdict, drilltutor
 from tests.loop_support import Invoke, cli, drills, workspace  # noqa: F401
 
 
@@ -82,3 +86,62 @@ def test_a_hint_number_past_the_last_offers_the_next_rung_only_while_one_is_left
     late = cli("hint", "answer", "5")
     assert late.exit_code == 2 and "there is no hint 5" in late.output
     assert "The next one" not in late.output and "drilltutor hint answer --all" in late.output
+
+
+# what stands at the progress path ---------------------------------------------------------
+
+
+def _home(tmp_path: Path) -> tuple[Path, Path]:
+    work, home = tmp_path / "work", tmp_path / "home"
+    work.mkdir(exist_ok=True)
+    home.mkdir()
+    (work / "pass.py").write_text("answer = 42\nprint(answer)\n")
+    return work, home
+
+
+@pytest.mark.posix("mkfifo")
+@pytest.mark.parametrize("command", [("run", "answer", "pass.py"), ("list",)])
+def test_a_fifo_for_a_progress_file_is_set_aside_without_waiting_on_it(tmp_path: Path, command: tuple[str, ...]) -> None:
+    work, home = _home(tmp_path)
+    os.mkfifo(home / "progress.json")
+    # no writer ever opens the FIFO: a read that waited on one would hang until drilltutor() times out
+    result = drilltutor(*command, cwd=work, home=home)
+    assert_verdict(result, 0, "note: Your progress file was damaged (it is a FIFO (named pipe), not a regular file)", "It was moved to")
+    assert "itself failed" not in result.text
+    (kept,) = home.glob("progress.damaged-*.json")
+    assert stat.S_ISFIFO(kept.lstat().st_mode)
+    if command[0] == "run":
+        assert (home / "progress.json").is_file()  # the run's record went to a new file beside it
+
+
+@pytest.mark.posix("/dev/zero")
+def test_a_link_to_an_endless_device_is_set_aside_not_read(tmp_path: Path) -> None:
+    work, home = _home(tmp_path)
+    (home / "progress.json").symlink_to("/dev/zero")
+    result = drilltutor("run", "answer", "pass.py", "--json", cwd=work, home=home)
+    assert result.code == 0 and "itself failed" not in result.text
+    document = json.loads(result.stdout)
+    assert document["passed"] is True
+    assert any("it is a character device, not a regular file" in note for note in document["notices"])
+    (kept,) = home.glob("progress.damaged-*.json")
+    assert kept.is_symlink() and os.readlink(kept) == "/dev/zero"  # the link moved aside, the device untouched
+
+
+def test_a_progress_file_too_large_to_be_ours_is_set_aside_after_a_bounded_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(progress, "MAX_BYTES", 1000)
+    path = tmp_path / "progress.json"
+    path.write_bytes(b" " * 5000)
+    store = progress.ProgressStore(path)
+    assert store.read() == progress.empty()
+    assert store.notices and "larger than" in store.notices[0] and "It was moved to" in store.notices[0]
+
+
+@pytest.mark.parametrize("value", ["", "  "])
+def test_an_empty_drilltutor_home_is_refused_clearly(cli: Invoke, monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("DRILLTUTOR_HOME", value)
+    for args in (("list",), ("progress", "--json")):
+        result = cli(*args)
+        assert result.exit_code == 2, result.output
+        assert "DRILLTUTOR_HOME is set but empty" in result.output and "unset DRILLTUTOR_HOME" in result.output
+    found = json.loads(cli("doctor", "--json").output)["findings"]
+    assert any(f["topic"] == "progress" and f["status"] == "broken" and "set but empty" in f["message"] for f in found)
