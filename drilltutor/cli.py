@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from dataclasses import asdict, replace
 from datetime import datetime, timezone
@@ -82,8 +83,17 @@ def _session(workspace: Path | None, drills_dir: Path | None) -> Any:
     return open_session(workspace, drills_dir)
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _emit_json(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    """One JSON document that any reader accepts, even when a file name is not valid UTF-8.
+
+    Such a name reaches Python with its bad bytes as lone surrogates (surrogateescape); written
+    raw they make bytes no JSON reader takes, so each is written as its `\\udcXX` escape instead.
+    """
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    typer.echo(_LONE_SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", text))
 
 
 @app.command("list")

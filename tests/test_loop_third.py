@@ -145,3 +145,20 @@ def test_an_empty_drilltutor_home_is_refused_clearly(cli: Invoke, monkeypatch: p
         assert "DRILLTUTOR_HOME is set but empty" in result.output and "unset DRILLTUTOR_HOME" in result.output
     found = json.loads(cli("doctor", "--json").output)["findings"]
     assert any(f["topic"] == "progress" and f["status"] == "broken" and "set but empty" in f["message"] for f in found)
+
+
+# --json and a file name that is not UTF-8 ----------------------------------------------------
+
+
+@pytest.mark.posix("file names are bytes")
+@pytest.mark.parametrize(("name", "code"), [(b"mine\xff.py", 0), (b"none\xff.py", 2)])
+def test_json_stays_json_when_a_file_name_is_not_utf8(tmp_path: Path, name: bytes, code: int) -> None:
+    work, home = _home(tmp_path)
+    with open(os.path.join(os.fsencode(work), b"mine\xff.py"), "wb") as mine:
+        mine.write(b"answer = 42\nprint(answer)\n")
+    result = drilltutor("run", "answer", os.fsdecode(name), "--json", cwd=work, home=home)
+    assert result.code == code
+    assert "\ufffd" not in result.stdout  # what a raw 0xff byte decodes to: none was written
+    document = json.loads(result.stdout)  # valid JSON: the bad byte is escaped, not written raw
+    shown = document["file"] if code == 0 else document["error"]
+    assert os.fsdecode(name) in shown and document.get("exit_code", code) == code
