@@ -385,9 +385,14 @@ def reset(
             out.print("Nothing changed.")
         return
     chosen = session.catalogue.find(drill or "")
+    # A passed drill asks too: the .bak keeps the file, but nothing brings back the pass it clears.
+    status = "your pass of" if session.progress_of(chosen).passed_at else "the status of"
     # two short lines: a terminal wraps a long question in the middle of a word
-    question = f"Put the starter back in {chosen.file} (yours is kept as a .bak copy)\nand clear {chosen.id}'s status?"
-    refusal = DrilltutorError(f"reset asks before it replaces {chosen.file}, and there is no terminal to ask in.", hint=f"To reset anyway: drilltutor reset {chosen.alias} --yes")
+    question = f"Put the starter back in {chosen.file} (yours is kept as a .bak copy)\nand clear {status} {chosen.id}?"
+    refusal = DrilltutorError(
+        f"reset asks before it replaces {chosen.file} and clears {status} {chosen.id}, and there is no terminal to ask in.",
+        hint=f"To reset anyway: drilltutor reset {chosen.alias} --yes",
+    )
     if yes or _confirm(question, refusal):
         render.drill_reset(out, resetting.reset_drill(session, chosen.id, datetime.now()))
     else:

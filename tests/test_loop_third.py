@@ -162,3 +162,22 @@ def test_json_stays_json_when_a_file_name_is_not_utf8(tmp_path: Path, name: byte
     document = json.loads(result.stdout)  # valid JSON: the bad byte is escaped, not written raw
     shown = document["file"] if code == 0 else document["error"]
     assert os.fsdecode(name) in shown and document.get("exit_code", code) == code
+
+
+# reset without a terminal --------------------------------------------------------------------
+
+
+def test_without_a_terminal_reset_refuses_on_a_passed_drill_too_and_says_the_pass_would_go(cli: Invoke, workspace: Path) -> None:
+    (workspace / "answer.py").write_text("answer = 42\nprint(answer)\n")
+    assert cli("run", "answer").exit_code == 0
+    refused = cli("reset", "answer")
+    assert refused.exit_code == 2
+    words = " ".join(refused.output.split())
+    assert "clears your pass of fixture-answer" in words and "drilltutor reset answer --yes" in words
+    assert json.loads(cli("list", "--json").output)["drills"][0]["status"] == "passed"
+    assert (workspace / "answer.py").read_text() == "answer = 42\nprint(answer)\n"
+
+
+def test_the_readme_says_what_reset_does_without_a_terminal() -> None:
+    readme = " ".join((Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8").split())
+    assert "`reset` refuses unless given `--yes` (on any drill" in readme
