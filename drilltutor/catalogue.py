@@ -130,6 +130,17 @@ class Catalogue:
         found = get_close_matches(wanted, [n.lower() for n in names], n=1, cutoff=0.75)
         return next((n for n in names if found and n.lower() == found[0]), None)
 
+    def completions(self, incomplete: str) -> list[tuple[str, str]]:
+        """Names that complete `incomplete` at a shell's Tab, each with its drill's title.
+
+        A bare Tab offers ids and aliases; numbers only once a digit is typed (`3` alone says little).
+        """
+        found = []
+        for drill in self.drills:
+            names = drill.names if incomplete else (drill.id, drill.alias)
+            found += [(name, drill.title) for name in names if name.startswith(incomplete)]
+        return found
+
     def get(self, drill_id: str) -> Drill:
         return next(d for d in self.drills if d.id == drill_id)
 

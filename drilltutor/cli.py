@@ -74,7 +74,33 @@ def _seconds(value: float) -> float:
 
 
 Timeout = Annotated[float, typer.Option("--timeout", callback=_seconds, help=f"Seconds the whole run may take (1 to {MAX_TIMEOUT}).")]
-DrillName = Annotated[str, typer.Argument(help="A drill id, alias or number, e.g. drill-3, expiry or 3.")]
+
+
+def _complete_drill(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """Tab completion of a drill's id, alias or number (the catalogue is read only when Tab is pressed)."""
+    from drilltutor.catalogue import load_catalogue
+    from drilltutor.paths import drills_dir
+
+    try:
+        return load_catalogue(drills_dir(ctx.params.get("drills_dir"))).completions(incomplete)
+    except DrilltutorError:  # a broken drills folder: no completions, and the command itself will say why
+        return []
+
+
+def _complete_item(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """Tab completion for tick and untick: the course's own items, then the drills."""
+    from drilltutor.catalogue import load_catalogue
+    from drilltutor.paths import drills_dir
+
+    try:
+        catalogue = load_catalogue(drills_dir(ctx.params.get("drills_dir")))
+    except DrilltutorError:
+        return []
+    items = [(i.id, i.text) for i in catalogue.checklist if i.id.startswith(incomplete)]
+    return items + catalogue.completions(incomplete)
+
+
+DrillName = Annotated[str, typer.Argument(help="A drill id, alias or number, e.g. drill-3, expiry or 3.", autocompletion=_complete_drill)]
 
 
 def _session(workspace: Path | None, drills_dir: Path | None) -> Any:
@@ -150,7 +176,7 @@ def run(
 
 @app.command()
 def reveal(
-    drill: Annotated[Optional[str], typer.Argument(help="The drill (default: the first one not passed yet).")] = None,
+    drill: Annotated[Optional[str], typer.Argument(help="The drill (default: the first one not passed yet).", autocompletion=_complete_drill)] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask first.")] = False,
     workspace: Workspace = None,
     drills_dir: DrillsDir = None,
@@ -210,7 +236,7 @@ def _tick(name: str, ticked: bool, drills_dir: Path | None, force: bool = False)
 
 @app.command("tick")
 def tick_command(
-    item: Annotated[str, typer.Argument(help="A self-check item id, or a drill for its 'without looking' item.")],
+    item: Annotated[str, typer.Argument(help="A self-check item id, or a drill for its 'without looking' item.", autocompletion=_complete_item)],
     force: Annotated[bool, typer.Option("--force", help="Tick a drill's item even though the drill has not passed.")] = False,
     drills_dir: DrillsDir = None,
 ) -> None:
@@ -219,7 +245,7 @@ def tick_command(
 
 
 @app.command("untick")
-def untick_command(item: Annotated[str, typer.Argument(help="A self-check item id, or a drill.")], drills_dir: DrillsDir = None) -> None:
+def untick_command(item: Annotated[str, typer.Argument(help="A self-check item id, or a drill.", autocompletion=_complete_item)], drills_dir: DrillsDir = None) -> None:
     """Untick a self-check item."""
     _tick(item, False, drills_dir)
 
@@ -237,7 +263,7 @@ def _confirm(question: str, without_terminal: DrilltutorError) -> bool:
 
 @app.command()
 def hint(
-    drill: Annotated[Optional[str], typer.Argument(help="The drill (default: the one you are on).")] = None,
+    drill: Annotated[Optional[str], typer.Argument(help="The drill (default: the one you are on).", autocompletion=_complete_drill)] = None,
     number: Annotated[Optional[int], typer.Argument(help="A hint by number, as a failing check names it.")] = None,
     again: Annotated[bool, typer.Option("--all", help="Re-read every hint you have opened so far (opens no new one).")] = False,
     drills_dir: DrillsDir = None,
@@ -257,7 +283,7 @@ def hint(
 
 @app.command()
 def watch(
-    drill: Annotated[Optional[str], typer.Argument(help="The drill (default: the one you are on).")] = None,
+    drill: Annotated[Optional[str], typer.Argument(help="The drill (default: the one you are on).", autocompletion=_complete_drill)] = None,
     manual: Annotated[
         bool,
         typer.Option(
@@ -363,7 +389,7 @@ def cards(
 
 @app.command()
 def reset(
-    drill: Annotated[Optional[str], typer.Argument(help="The drill to start afresh.")] = None,
+    drill: Annotated[Optional[str], typer.Argument(help="The drill to start afresh.", autocompletion=_complete_drill)] = None,
     everything: Annotated[bool, typer.Option("--all", help="Clear all progress instead: drills, ticks and cards.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask first.")] = False,
     workspace: Workspace = None,
@@ -417,7 +443,7 @@ def doctor(workspace: Workspace = None, drills_dir: DrillsDir = None, as_json: A
 
 @dev_app.command("check")
 def dev_check(
-    drills: Annotated[Optional[list[str]], typer.Argument(help="Drills to check (default: all).")] = None,
+    drills: Annotated[Optional[list[str]], typer.Argument(help="Drills to check (default: all).", autocompletion=_complete_drill)] = None,
     drills_dir: DrillsDir = None,
     jobs: Annotated[
         int, typer.Option("--jobs", "-j", min=1, help="Runs at once (default: one more than the cores, so one run's waits are another's work).")
@@ -444,7 +470,7 @@ def dev_check(
 
 @dev_app.command("mutants")
 def dev_mutants(
-    drills: Annotated[Optional[list[str]], typer.Argument(help="Drills whose reference to mutate (default: all).")] = None,
+    drills: Annotated[Optional[list[str]], typer.Argument(help="Drills whose reference to mutate (default: all).", autocompletion=_complete_drill)] = None,
     drills_dir: DrillsDir = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Runs at once (default: one more than the cores).")] = (os.cpu_count() or 1) + 1,
     as_json: AsJson = False,

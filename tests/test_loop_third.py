@@ -8,8 +8,10 @@ import stat
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from drilltutor import progress
+from drilltutor.cli import app
 from tests.hardening_support import assert_verdict, drilltutor
 from tests.loop_support import Invoke, cli, drills, workspace  # noqa: F401
 
@@ -181,3 +183,33 @@ def test_without_a_terminal_reset_refuses_on_a_passed_drill_too_and_says_the_pas
 def test_the_readme_says_what_reset_does_without_a_terminal() -> None:
     readme = " ".join((Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8").split())
     assert "`reset` refuses unless given `--yes` (on any drill" in readme
+
+
+# tab completion ---------------------------------------------------------------------------------
+
+
+def _complete(words: str, drills: Path) -> list[str]:
+    env = {"_DRILLTUTOR_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": str(len(words.split(" ")) - 1), "DRILLTUTOR_DRILLS": str(drills)}
+    result = CliRunner().invoke(app, [], env=env, prog_name="drilltutor")
+    assert result.exit_code == 0, result.output
+    return result.output.split()
+
+
+@pytest.mark.parametrize(
+    ("words", "offered"),
+    [
+        ("drilltutor run ans", ["answer"]),
+        ("drilltutor run fix", ["fixture-answer", "fixture-webapp"]),
+        ("drilltutor run ", ["fixture-answer", "answer", "fixture-webapp", "webapp"]),  # no bare numbers
+        ("drilltutor start 2", ["2"]),
+        ("drilltutor hint web", ["webapp"]),
+        ("drilltutor reset ", ["fixture-answer", "answer", "fixture-webapp", "webapp"]),
+        ("drilltutor tick s", ["say-it"]),
+    ],
+)
+def test_tab_completes_drill_ids_aliases_and_numbers(drills: Path, words: str, offered: list[str]) -> None:
+    assert _complete(words, drills) == offered
+
+
+def test_tab_completion_with_a_broken_drills_folder_offers_nothing_and_fails_nothing(tmp_path: Path) -> None:
+    assert _complete("drilltutor run a", tmp_path / "no-such-folder") == []
