@@ -210,7 +210,17 @@ def _check(out: Console, check: CheckResult, alias: str) -> None:
     hint = f"drilltutor hint {alias} {check.hint}   (the hint about this)" if check.hint is not None else ""
     out.print(_fields([("sent", check.sent), ("got", check.got), ("expected", check.expected), ("fix", check.fix), ("hint", hint)]))
     if check.detail:
-        out.print(Padding(Text(check.detail, style="dim"), (0, 0, 0, 10), expand=False))
+        _verbatim(out, check.detail, 10)
+
+
+def _verbatim(out: Console, text: str, indent: int) -> None:
+    """A traceback line for line, never re-wrapped: the terminal folds a long line at its edge, and
+    the caret line under it folds at the same column, so the carets stay under the code they mark."""
+    for line in text.rstrip("\n").splitlines():
+        out.print(Text(" " * indent + line, style="dim"), soft_wrap=True)
+
+
+PRINTED_SHOWN = 2000  # characters of the learner's printed output shown under a failure (--json has all that was kept)
 
 
 def run_outcome(out: Console, outcome: RunOutcome) -> None:
@@ -219,7 +229,7 @@ def run_outcome(out: Console, outcome: RunOutcome) -> None:
     if report.problem is not None:
         out.print(f"  [red]✗ could not run[/] {escape(report.problem.message)}")
         if report.problem.detail:
-            out.print(Padding(Text(report.problem.detail, style="dim"), (0, 0, 0, 6), expand=False))
+            _verbatim(out, report.problem.detail, 6)
         if report.problem.hint is not None:
             out.print(f"      [bold]hint[/] drilltutor hint {escape(outcome.alias)} {report.problem.hint}")
     # What passed, then what did not run, then the failures: the failure is last on screen, where the eye lands.
@@ -228,9 +238,11 @@ def run_outcome(out: Console, outcome: RunOutcome) -> None:
             _check(out, check, outcome.alias)
     _skipped(out, [c for c in report.checks if c.status == SKIPPED], len(report.failed_checks))
     if report.output.strip() and not report.passed:
-        more = " (cut short)" if report.output_truncated else ""
+        printed = report.output.rstrip()
+        shown = printed if len(printed) <= PRINTED_SHOWN else "…" + printed[-PRINTED_SHOWN:]  # the end, where it failed
+        more = " (cut short)" if report.output_truncated or shown is not printed else ""
         out.print(f"  [bold]your file printed{more}:[/]")
-        out.print(Padding(Text(report.output.rstrip()[-2000:]), (0, 0, 0, 6), expand=False))
+        out.print(Padding(Text(shown), (0, 0, 0, 6), expand=False))
     for check in report.checks:
         if check.status not in (PASSED, ADVICE, SKIPPED):
             _check(out, check, outcome.alias)
@@ -239,7 +251,8 @@ def run_outcome(out: Console, outcome: RunOutcome) -> None:
 
 
 def _summary(report: RunReport) -> str:
-    seconds = f"{report.duration:.{2 if report.duration < 1 else 1}f} s"  # a quick failure is not "0.0 s"
+    # a quick failure is not "0.0s"; and no space inside, so the wrap of a long verdict never leaves "(0.97" and "s)" apart
+    seconds = f"{report.duration:.{2 if report.duration < 1 else 1}f}s"
     if report.problem is not None:
         return f"[bold red]Not checked:[/] your file could not run. Fix the problem above and run again. ({seconds})"
     passed = sum(c.status in (PASSED, ADVICE) for c in report.checks)

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import stat
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
-from drilltutor import progress
+from drilltutor import progress, render
+from drilltutor.catalogue import Catalogue
+from drilltutor.checking.trace import clip
 from drilltutor.cli import app
+from drilltutor.commands.run import RunOutcome
+from drilltutor.results import CheckResult, Problem, RunReport
+from drilltutor.runner import RunOptions, run_drill
+from drilltutor.variants import load_variants
 from tests.hardening_support import assert_verdict, drilltutor
 from tests.loop_support import Invoke, cli, drills, workspace  # noqa: F401
 
@@ -213,3 +221,61 @@ def test_tab_completes_drill_ids_aliases_and_numbers(drills: Path, words: str, o
 
 def test_tab_completion_with_a_broken_drills_folder_offers_nothing_and_fails_nothing(tmp_path: Path) -> None:
     assert _complete("drilltutor run a", tmp_path / "no-such-folder") == []
+
+
+# values cut short say so -----------------------------------------------------------------------
+
+
+def test_clip_marks_a_cut_with_an_ellipsis_and_leaves_a_short_text_alone() -> None:
+    assert clip("$2b$12$" + "x" * 60, 20) == "$2b$12$" + "x" * 12 + "…"
+    assert len(clip("y" * 500, 120)) == 120
+    assert clip("short", 120) == "short"
+
+
+def test_drill_5_shows_a_user_cut_short_with_an_ellipsis(catalogue: Catalogue, tmp_path: Path) -> None:
+    drill = catalogue.find("401")
+    (mistake,) = [v for v in load_variants(drill.mistakes_file, "mistake", drill.solution_path) if v.name == "unverified_claims"]
+    mine = tmp_path / "drill_5_401.py"
+    mine.write_text(mistake.source(), encoding="utf-8")
+    report = run_drill(catalogue, drill, mine, RunOptions(timeout=60))
+    (failed,) = report.failed_checks
+    returned = failed.got.split("get_current_user returned ", 1)[1].split("; the same for")[0]
+    assert "hashed_password" in returned and returned.endswith("…")  # the hash inside was cut, and it says so
+
+
+# 80 columns ---------------------------------------------------------------------------------------
+
+CODE = "    return jwt.decode(token, SECRET, algorithms=[ALGORITHM], options={'require': ['exp', 'sub']})['sub_claim']"
+CARETS = " " * CODE.index("jwt") + "^" * len("jwt.decode(token, SECRET, algorithms=[ALGORITHM], options={'require': ['exp', 'sub']})")
+TRACE = f'Traceback (your file only):\n  File "drill_4.py", line 9, in get_current_user\n{CODE}\n{CARETS}\nKeyError: \'sub_claim\''
+
+
+def _shown(report: RunReport, width: int = 80) -> list[str]:
+    stream = io.StringIO()
+    out = Console(file=stream, width=width, color_system=None, highlight=False, emoji=False)
+    render.run_outcome(out, RunOutcome(report, "dependency"))
+    return stream.getvalue().splitlines()
+
+
+def test_a_traceback_is_shown_line_for_line_so_the_carets_stay_under_their_code() -> None:
+    problem = Problem("crash", "your file raised KeyError: 'sub_claim' while it ran, before any check", TRACE)
+    lines = _shown(RunReport("drill-4", "drill_4_dependency.py", problem=problem, duration=0.97))
+    code = next(line for line in lines if line.endswith("['sub_claim']"))
+    carets = lines[lines.index(code) + 1]
+    assert set(carets.strip()) == {"^"}  # one line of carets, not folded by drilltutor
+    assert carets.index("^") == code.index("jwt") and len(carets) == code.index("jwt") + len(CARETS.strip())
+
+
+@pytest.mark.parametrize("duration", [0.97, 12.3])
+def test_the_duration_never_splits_from_its_unit(duration: float) -> None:
+    problem = Problem("crash", "your file raised an error while it ran", "")
+    for width in range(40, 101):
+        text = "\n".join(_shown(RunReport("drill-4", "drill_4_dependency.py", problem=problem, duration=duration), width))
+        assert f"({duration:g}s)" in text, text
+
+
+def test_printed_output_cut_to_its_end_says_so() -> None:
+    check = CheckResult("printed", "the file prints 42", "failed", got="it printed 41")
+    lines = _shown(RunReport("fixture-answer", "answer.py", checks=[check], output="start\n" + "x" * 3000 + "\nend\n"))
+    assert any("your file printed (cut short)" in line for line in lines)
+    assert any(line.strip().startswith("…") for line in lines) and "start" not in "\n".join(lines)
