@@ -209,9 +209,11 @@ def progress(workspace: Workspace = None, drills_dir: DrillsDir = None, as_json:
     if as_json:
         _emit_json({**asdict(result), "done": result.done, "total": result.total, "notices": session.store.notices})
         return
-    out = render.console()
-    render.checklist(out, result)
-    render.notices(out, session.store.notices)
+    def draw(out: Any) -> None:
+        render.checklist(out, result)
+        render.notices(out, session.store.notices)
+
+    render.paged(render.console(), draw)
 
 
 def _tick(name: str, ticked: bool, drills_dir: Path | None, force: bool = False) -> None:

@@ -6,10 +6,11 @@ always carried by words and symbols, never by colour alone.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import textwrap
-from typing import IO, TYPE_CHECKING, Iterable
+from typing import IO, TYPE_CHECKING, Callable, Iterable
 
 from rich.console import Console
 from rich.markup import escape
@@ -349,7 +350,48 @@ def checklist(out: Console, result: Checklist) -> None:
         for item in by_id.values():
             _checkbox(out, item.ticked, item.id, item.text, 2)
     _indented(out, "Drills tick themselves when they pass. Tick the rest only when you can do it without looking: drilltutor tick ITEM (a drill's own item: drilltutor tick DRILL).", 0)
-    _indented(out, f"Progress file: {result.progress_file}", 0, style="dim")
+    _unbroken(out, Text("Progress file: ", style="dim"), result.progress_file)
+
+
+def paged(out: Console, draw: Callable[[Console], None]) -> None:
+    """What `draw` prints; in a terminal too short for it, through a pager, as git does.
+
+    The pager is $PAGER (run by the shell, as git runs it), else `less` with LESS=FRX unless LESS
+    is set: it quits at once when the text fits after all, keeps colour, and leaves the text on
+    the screen after q. Piped output, or no pager to be found, prints as it is.
+    """
+    if not out.is_terminal:
+        draw(out)
+        return
+    with out.capture() as captured:
+        draw(out)
+    text = captured.get()
+    command = pager_command(dict(os.environ)) if text.count("\n") > out.height - 1 else None
+    if command is None or not _page(text, *command):
+        out.file.write(text)
+        out.file.flush()
+
+
+def pager_command(environ: dict[str, str]) -> tuple[str | list[str], dict[str, str]] | None:
+    """(command, environment) of the pager to use, or None: $PAGER (empty or `cat` means none), else less."""
+    import shutil
+
+    chosen = environ.get("DRILLTUTOR_PAGER", environ.get("PAGER"))
+    if chosen is not None:
+        return None if chosen.strip() in ("", "cat") else (chosen, environ)
+    found = shutil.which("less")
+    return None if found is None else ([found], {**environ, "LESS": environ.get("LESS", "FRX")})
+
+
+def _page(text: str, command: str | list[str], environ: dict[str, str]) -> bool:
+    """Whether the pager showed it; a pager that cannot start leaves the printing to the caller."""
+    import subprocess
+
+    try:
+        subprocess.run(command, input=text, text=True, env=environ, shell=isinstance(command, str), check=False)
+    except OSError:
+        return False
+    return True
 
 
 def _checkbox(out: Console, done: bool, label: str, text: str, indent: int) -> None:

@@ -7,6 +7,7 @@ import json
 import os
 import stat
 from pathlib import Path
+from typing import Callable
 
 import pytest
 from rich.console import Console
@@ -279,3 +280,71 @@ def test_printed_output_cut_to_its_end_says_so() -> None:
     lines = _shown(RunReport("fixture-answer", "answer.py", checks=[check], output="start\n" + "x" * 3000 + "\nend\n"))
     assert any("your file printed (cut short)" in line for line in lines)
     assert any(line.strip().startswith("…") for line in lines) and "start" not in "\n".join(lines)
+
+
+# progress taller than the terminal -------------------------------------------------------------
+
+
+def _terminal(height: int) -> tuple[Console, io.StringIO]:
+    stream = io.StringIO()
+    return Console(file=stream, width=80, height=height, force_terminal=True, color_system=None, highlight=False, emoji=False), stream
+
+
+def _lines(count: int) -> Callable[[Console], None]:
+    return lambda out: [out.print(f"line {n}") for n in range(count)]
+
+
+def test_a_checklist_taller_than_the_terminal_goes_through_the_pager(monkeypatch: pytest.MonkeyPatch) -> None:
+    paged: list[str] = []
+    monkeypatch.setattr(render, "pager_command", lambda environ: ("less", environ))
+    monkeypatch.setattr(render, "_page", lambda text, command, environ: paged.append(text) or True)
+    out, stream = _terminal(height=40)
+    render.paged(out, _lines(55))
+    assert paged and paged[0].count("\n") == 55 and stream.getvalue() == ""
+
+
+def test_a_checklist_that_fits_or_is_piped_is_printed_without_a_pager(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(render, "_page", lambda *args: pytest.fail("paged"))
+    out, stream = _terminal(height=40)
+    render.paged(out, _lines(39))
+    assert stream.getvalue().count("\n") == 39
+    piped = Console(file=io.StringIO(), width=80, height=10, color_system=None)
+    render.paged(piped, _lines(55))
+    assert piped.file.getvalue().count("\n") == 55  # type: ignore[attr-defined]
+
+
+def test_a_pager_that_cannot_start_leaves_the_text_printed(monkeypatch: pytest.MonkeyPatch) -> None:
+    out, stream = _terminal(height=5)
+    monkeypatch.setattr(render, "pager_command", lambda environ: (["/no/such/pager-program"], environ))
+    render.paged(out, _lines(20))
+    assert stream.getvalue().count("\n") == 20
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"PAGER": "most"}, "most"),
+        ({"PAGER": "most", "DRILLTUTOR_PAGER": "cat"}, None),
+        ({"PAGER": ""}, None),
+        ({"DRILLTUTOR_PAGER": "less -S"}, "less -S"),
+    ],
+)
+def test_the_pager_is_chosen_as_git_chooses_its_own(environ: dict[str, str], expected: str | None) -> None:
+    chosen = render.pager_command(environ)
+    assert (chosen[0] if chosen else None) == expected
+
+
+def test_without_a_chosen_pager_less_quits_when_it_fits_and_keeps_colour(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("shutil.which", lambda name: "/usr/bin/less")
+    assert render.pager_command({}) == (["/usr/bin/less"], {"LESS": "FRX"})
+    assert render.pager_command({"LESS": "-S"}) == (["/usr/bin/less"], {"LESS": "-S"})
+
+
+def test_progress_of_the_real_course_is_taller_than_a_40_row_terminal_and_is_paged(cli: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DRILLTUTOR_DRILLS")
+    paged: list[str] = []
+    monkeypatch.setattr(render, "console", lambda stderr=False: _terminal(height=40)[0])
+    monkeypatch.setattr(render, "pager_command", lambda environ: ("less", environ))
+    monkeypatch.setattr(render, "_page", lambda text, command, environ: paged.append(text) or True)
+    assert cli("progress").exit_code == 0
+    assert paged and "drill-1" in paged[0] and "Progress file:" in paged[0]
