@@ -348,3 +348,17 @@ def test_progress_of_the_real_course_is_taller_than_a_40_row_terminal_and_is_pag
     monkeypatch.setattr(render, "_page", lambda text, command, environ: paged.append(text) or True)
     assert cli("progress").exit_code == 0
     assert paged and "drill-1" in paged[0] and "Progress file:" in paged[0]
+
+
+def test_the_damaged_progress_path_is_never_split_at_80_columns(tmp_path: Path) -> None:
+    home = tmp_path / "a-folder-with-a-rather-long-name" / "and-another-one-beneath-it" / "drilltutor-home"
+    home.mkdir(parents=True)
+    (home / "progress.json").write_text("{damaged")
+    store = progress.ProgressStore(home / "progress.json")
+    store.read()
+    (kept,) = home.glob("progress.damaged-*.json")
+    out = Console(file=io.StringIO(), width=80, color_system=None)
+    render.notices(out, store.notices)
+    lines = out.file.getvalue().splitlines()  # type: ignore[attr-defined]
+    assert any(str(kept) in line for line in lines), lines
+    assert all(len(line) <= 80 for line in lines if str(kept) not in line)  # only a word longer than the line may pass the edge
