@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import io
 import json
 import os
@@ -362,3 +363,17 @@ def test_the_damaged_progress_path_is_never_split_at_80_columns(tmp_path: Path) 
     lines = out.file.getvalue().splitlines()  # type: ignore[attr-defined]
     assert any(str(kept) in line for line in lines), lines
     assert all(len(line) <= 80 for line in lines if str(kept) not in line)  # only a word longer than the line may pass the edge
+
+
+def test_every_reference_docstring_fits_80_columns_so_a_piped_reveal_never_folds_it_mid_word(catalogue: Catalogue) -> None:
+    """Piped (`reveal x | less`), the reference is printed exactly as it is, and the terminal folds a long
+    line wherever its edge falls. Code may run long; the prose a learner reads first must not."""
+    too_long = []
+    for drill in catalogue.drills:
+        source = drill.solution_path.read_text(encoding="utf-8")
+        lines = source.splitlines()
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and ast.get_docstring(node):
+                first = node.body[0]
+                too_long += [f"{drill.id}:{n}" for n in range(first.lineno, (first.end_lineno or first.lineno) + 1) if len(lines[n - 1]) > 80]
+    assert too_long == []

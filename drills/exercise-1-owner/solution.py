@@ -1,4 +1,8 @@
-"""Exercise 1 · owner: a reference solution. Each user sees, deletes and updates only their own tasks; admins delete and update any."""
+"""Exercise 1 · owner: a reference solution.
+
+Each user sees, deletes and updates only their own tasks; admins delete and
+update any.
+"""
 
 import os
 from datetime import datetime, timedelta, timezone

@@ -41,7 +41,8 @@ def make_refresh_token(username: str) -> str:
 
 
 def user_from_token(token: str, kind: str) -> dict:
-    """The user a token of type `kind` names, or the one 401 for every way it can be wrong."""
+    """The user a token of type `kind` names, or the one 401 for every way it
+    can be wrong."""
     unauthorized = HTTPException(
         status_code=401, detail="Could not validate credentials", headers={"WWW-Authenticate": "Bearer"}
     )

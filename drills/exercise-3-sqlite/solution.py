@@ -1,8 +1,10 @@
-"""Exercise 3 · sqlite: a reference solution (pwdlib + PyJWT + the standard library's sqlite3).
+"""Exercise 3 · sqlite: a reference solution (pwdlib + PyJWT + the standard
+library's sqlite3).
 
-The project's Tasks API with its users in a SQLite table at the path in TASKS_DB, so
-accounts survive a restart. Hashing and tokens are unchanged; only where a user is read
-and written moved. Tasks stay in memory, as the exercise asks about users only.
+The project's Tasks API with its users in a SQLite table at the path in
+TASKS_DB, so accounts survive a restart. Hashing and tokens are unchanged; only
+where a user is read and written moved. Tasks stay in memory, as the exercise
+asks about users only.
 """
 
 import os
@@ -31,7 +33,8 @@ next_id = 1
 
 @contextmanager
 def connect():
-    """A connection per use: `with conn` commits on success and rolls back on an error."""
+    """A connection per use: `with conn` commits on success and rolls back on an
+    error."""
     conn = sqlite3.connect(DB_PATH)
     conn.row_factory = sqlite3.Row
     try:

@@ -1,4 +1,7 @@
-"""Exercise 4 · roles: a reference solution. The server decides roles; the request never does."""
+"""Exercise 4 · roles: a reference solution.
+
+The server decides roles; the request never does.
+"""
 
 import os
 from datetime import datetime, timedelta, timezone
