@@ -10,11 +10,11 @@ import os
 import socket
 import subprocess
 import sys
-import time
 
 import pytest
 
 from tests import leakcheck
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.skipif(not leakcheck.available(), reason="the leak check reads Linux /proc")
 
@@ -69,10 +69,7 @@ def test_sees_a_listening_socket_and_a_listening_child() -> None:
         child.kill()
         child.wait()
         child.stdout.close()  # type: ignore[union-attr]
-    deadline = time.monotonic() + 2
-    while leakcheck.left_behind(before, _tag(), grace=0) != ([], set()) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert leakcheck.left_behind(before, _tag(), grace=0) == ([], set())
+    assert eventually(lambda: leakcheck.left_behind(before, _tag(), grace=0) == ([], set()))
 
 
 def test_a_test_that_leaks_fails_and_its_leak_is_stopped(tmp_path) -> None:  # type: ignore[no-untyped-def]
