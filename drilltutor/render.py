@@ -139,12 +139,14 @@ def _unbroken(out: Console, label: Text, message: str, indent: int = 0) -> None:
     """`label message`, wrapped only between words: a path or a command longer than the line stays whole
     on a line of its own (the terminal folds it, and a copy of it is one piece), never split at a slash."""
     width = max(20, out.width - indent)
+    room = "x" * len(label)  # where the label goes on the first line
     lines = [
         wrapped
         for number, paragraph in enumerate(message.split("\n"))
-        for wrapped in textwrap.wrap(paragraph, width, initial_indent="x" * len(label) * (number == 0), break_long_words=False, break_on_hyphens=False)
-        or [""]
+        for wrapped in textwrap.wrap(paragraph, width, initial_indent=room * (number == 0), break_long_words=False, break_on_hyphens=False) or [""]
     ]
+    if label and len(lines[0]) > width:  # the first word does not fit beside the label: the label stands alone
+        lines[0:1] = [room, lines[0][len(room) :]]
     for number, line in enumerate(lines):
         text = Text(" " * indent)
         text.append_text(label if number == 0 else Text())

@@ -377,3 +377,12 @@ def test_every_reference_docstring_fits_80_columns_so_a_piped_reveal_never_folds
                 first = node.body[0]
                 too_long += [f"{drill.id}:{n}" for n in range(first.lineno, (first.end_lineno or first.lineno) + 1) if len(lines[n - 1]) > 80]
     assert too_long == []
+
+
+def test_an_error_keeps_its_own_line_breaks_and_never_splits_a_long_path() -> None:
+    long_path = "/a/path/" + "much-longer-than-the-line/" * 3 + "progress.json"
+    out = Console(file=io.StringIO(), width=40, color_system=None)
+    render.error(out, f"first line\nsecond line names {long_path} here", "the hint")
+    lines = out.file.getvalue().splitlines()  # type: ignore[attr-defined]
+    assert lines[0] == "error: first line" and lines[1] == "second line names"
+    assert long_path in lines and lines[-1] == "  the hint"
