@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -42,7 +43,8 @@ def _named_file(session: Session, alias: str, file: Path) -> Path:
     """A FILE on the command line means what the shell means: relative to the current folder, whatever --dir says."""
     path = file.absolute()
     in_workspace = session.workspace / file
-    if not path.exists() and not path.is_symlink() and not file.is_absolute() and in_workspace.is_file():
+    # os.path's tests, not Path's: they say False where a folder cannot be entered, and the runner explains that
+    if not file.is_absolute() and not os.path.lexists(path) and os.path.isfile(in_workspace):
         raise DrilltutorError(
             f"There is no file at {path}: a FILE is looked up from the current folder, not from --dir.",
             hint=f"To run the one in the workspace: drilltutor run {alias} {in_workspace}",
