@@ -500,7 +500,7 @@ GRADE_TIMEOUT = 60.0  # grading.GRADE_TIMEOUT, spelled out: importing it here wo
 @app.command()
 def grade(
     submission: Annotated[Path, typer.Argument(help="The folder that holds the learner's drill files.")],
-    drill: Annotated[Optional[list[str]], typer.Option("--drill", "-d", help="Grade this drill (again for more); a missing file scores 0. Default: every drill whose file is in SUBMISSION.")] = None,
+    drill: Annotated[Optional[list[str]], typer.Option("--drill", "-d", help="Grade this drill (again for more); a missing file scores 0. Default: every drill whose file is in SUBMISSION.", autocompletion=_complete_drill)] = None,
     fmt: Annotated[str, typer.Option("--format", help="gradescope (results.json), junit (XML) or json.")] = "gradescope",
     out: Annotated[Optional[Path], typer.Option("--out", help="The grade file (default: results.json, grade.xml or grade.json here).")] = None,
     user: Annotated[str, typer.Option("--user", help="Run as root: the unprivileged user the learner's code runs as.")] = "nobody",
@@ -534,7 +534,7 @@ def grade(
 def scaffold(
     host: Annotated[str, typer.Argument(help="gradescope (an autograder folder) or classroom (a GitHub Classroom workflow).")],
     folder: Annotated[Path, typer.Argument(help="Where to write the files.")],
-    drill: Annotated[Optional[list[str]], typer.Option("--drill", "-d", help="A drill of the assignment (again for more; default: all).")] = None,
+    drill: Annotated[Optional[list[str]], typer.Option("--drill", "-d", help="A drill of the assignment (again for more; default: all).", autocompletion=_complete_drill)] = None,
     install: Annotated[Optional[str], typer.Option("--install", help="What pip installs: a requirement, a git URL, or a wheel file to ship with the files.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite files that exist.")] = False,
     timeout: Timeout = GRADE_TIMEOUT,

@@ -215,6 +215,7 @@ def _complete(words: str, drills: Path) -> list[str]:
         ("drilltutor hint web", ["webapp"]),
         ("drilltutor reset ", ["fixture-answer", "answer", "fixture-webapp", "webapp"]),
         ("drilltutor tick s", ["say-it"]),
+        ("drilltutor grade submission --drill web", ["webapp"]),
     ],
 )
 def test_tab_completes_drill_ids_aliases_and_numbers(drills: Path, words: str, offered: list[str]) -> None:
