@@ -28,8 +28,8 @@ def run_source(tmp_path: Path, source: str, drill=ANSWER, options: RunOptions = 
 
 
 def test_reference_passes_and_starter_fails() -> None:
-    assert run_drill(CATALOGUE, ANSWER, ANSWER.solution_path).passed
-    report = run_drill(CATALOGUE, ANSWER, ANSWER.starter)
+    assert run_drill(CATALOGUE, ANSWER, ANSWER.solution_path, QUICK).passed
+    report = run_drill(CATALOGUE, ANSWER, ANSWER.starter, QUICK)
     assert not report.passed
     assert [c.status for c in report.checks] == [FAILED, "skipped"]
     assert report.checks[0].hint == 1
@@ -123,7 +123,7 @@ def _exists(pid: int) -> bool:
 
 
 def test_app_drill_passes_in_process_and_on_a_real_server() -> None:
-    report = run_drill(CATALOGUE, WEBAPP, WEBAPP.solution_path)
+    report = run_drill(CATALOGUE, WEBAPP, WEBAPP.solution_path, QUICK)
     assert report.passed, report.to_dict()
 
 
