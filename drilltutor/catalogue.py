@@ -114,7 +114,31 @@ class Catalogue:
             if wanted in (n.lower() for n in drill.names):
                 return drill
         known = ", ".join(f"{d.id} ({d.alias})" for d in self.drills)
-        raise DrilltutorError(f"No drill is called {name!r}.", hint=f"Known drills: {known}.")
+        close = self.closest(name)
+        guess = f" Did you mean {close}?" if close else ""
+        raise DrilltutorError(f"No drill is called {name!r}.{guess}", hint=f"Known drills: {known}.")
+
+    def closest(self, name: str) -> str | None:
+        """The drill name a slip of the keyboard most likely meant (`hashin` -> `hashing`), if any is close."""
+        from difflib import get_close_matches  # only on a miss: `list` does not pay for it
+
+        wanted = name.strip().lower()
+        # `drill-7` is not a slip for `drill-6`: a guess must keep the digits that were typed
+        digits = "".join(filter(str.isdigit, wanted))
+        names = [n for d in self.drills for n in (d.alias, d.id) if "".join(filter(str.isdigit, n)) == digits]
+        found = get_close_matches(wanted, [n.lower() for n in names], n=1, cutoff=0.75)
+        return next((n for n in names if found and n.lower() == found[0]), None)
+
+    def completions(self, incomplete: str) -> list[tuple[str, str]]:
+        """Names that complete `incomplete` at a shell's Tab, each with its drill's title.
+
+        A bare Tab offers ids and aliases; numbers only once a digit is typed (`3` alone says little).
+        """
+        found = []
+        for drill in self.drills:
+            names = drill.names if incomplete else (drill.id, drill.alias)
+            found += [(name, drill.title) for name in names if name.startswith(incomplete)]
+        return found
 
     def get(self, drill_id: str) -> Drill:
         return next(d for d in self.drills if d.id == drill_id)

@@ -10,6 +10,7 @@ import contextlib
 import errno
 import json
 import os
+import stat
 import tempfile
 import zlib
 from dataclasses import fields
@@ -60,6 +61,40 @@ class _NoLock(ProgressError):
 
 _FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
+MAX_BYTES = 16 * 1024 * 1024  # years of cards and runs take well under a megabyte; past this it is not our file
+
+
+class NotAProgressFile(Exception):
+    """What stands at the progress path is no file drilltutor wrote: a FIFO, a device, something huge."""
+
+
+def read_capped(path: Path) -> bytes:
+    """The file's bytes, or NotAProgressFile without blocking or filling memory.
+
+    Opened without blocking and checked by type on the open descriptor (a FIFO would wait for a
+    writer forever; a link to /dev/zero never ends), and read no further than MAX_BYTES.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):  # said as a read error, as before: a folder is not moved aside
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        if not stat.S_ISREG(mode):
+            raise NotAProgressFile(f"it is {_kind(mode)}, not a regular file")
+        with os.fdopen(os.dup(fd), "rb") as stream:
+            raw = stream.read(MAX_BYTES + 1)
+    finally:
+        os.close(fd)
+    if len(raw) > MAX_BYTES:
+        raise NotAProgressFile(f"it is larger than {MAX_BYTES // (1024 * 1024)} MB")
+    return raw
+
+
+def _kind(mode: int) -> str:
+    kinds = {stat.S_ISFIFO: "a FIFO (named pipe)", stat.S_ISCHR: "a character device", stat.S_ISBLK: "a block device", stat.S_ISSOCK: "a socket"}
+    return next((name for test, name in kinds.items() if test(mode)), "not a plain file")
+
 
 def drill_progress(data: dict[str, Any], drill_id: str) -> DrillEntry:
     """The drill's record. A file is checked against the model when it is read (unless drilltutor
@@ -99,9 +134,11 @@ class ProgressStore:
 
     def _read_unlocked(self) -> dict[str, Any]:
         try:
-            raw = self.path.read_bytes()
+            raw = read_capped(self.path)
         except FileNotFoundError:
             return empty()
+        except NotAProgressFile as exc:
+            return self._set_aside(str(exc))
         except OSError as exc:
             raise ProgressError(f"Cannot read {self.path}: {exc.strerror}.") from None
         try:

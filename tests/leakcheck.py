@@ -99,8 +99,12 @@ def snapshot(tag: str) -> Snapshot:
     return Snapshot(procs, listening({me} | {p.pid for p in procs}))
 
 
-def left_behind(before: Snapshot, tag: str, grace: float = 3.0) -> tuple[list[Proc], set[tuple[int, str]]]:
-    """What is still there after the test, once a short grace period for exiting processes has passed."""
+def left_behind(before: Snapshot, tag: str, grace: float = 30.0) -> tuple[list[Proc], set[tuple[int, str]]]:
+    """What is still there after the test, once a grace period for exiting processes has passed.
+
+    The grace ends the moment nothing is left, so it costs a clean test nothing; it is long
+    because a loaded machine can take seconds to let a stopped process go, and that is no leak.
+    """
     deadline = time.monotonic() + grace
     while True:
         now = snapshot(tag)

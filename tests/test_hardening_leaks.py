@@ -10,12 +10,12 @@ import os
 import socket
 import subprocess
 import sys
-import time
 
 import psutil
 import pytest
 
 from tests import leakcheck
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.skipif(not leakcheck.available(), reason="this OS does not let the leak check read other processes' environments")
 
@@ -72,10 +72,7 @@ def test_sees_a_listening_socket_and_a_listening_child() -> None:
         child.kill()
         child.wait()
         child.stdout.close()  # type: ignore[union-attr]
-    deadline = time.monotonic() + 2
-    while leakcheck.left_behind(before, _tag(), grace=0) != ([], set()) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert leakcheck.left_behind(before, _tag(), grace=0) == ([], set())
+    assert eventually(lambda: leakcheck.left_behind(before, _tag(), grace=0) == ([], set()))
 
 
 @pytest.mark.posix("the sleep command")

@@ -257,7 +257,10 @@ def check_secret() -> Finding:
 def check_progress() -> Finding:
     from drilltutor.progress import ProgressStore
 
-    path = paths.progress_file()
+    try:
+        path = paths.progress_file()
+    except DrilltutorError as exc:
+        return Finding("progress", BROKEN, exc.message, exc.hint)
     store = ProgressStore(path)
     try:
         data = store.read()
