@@ -84,7 +84,8 @@ class _Tee:
     """
 
     def __init__(self, stream: Any, cap: int) -> None:
-        self.stream, self.cap, self.parts, self.size = stream, cap, [], 0
+        self.stream, self.cap, self.size = stream, cap, 0
+        self.parts: list[str] = []
         self.tail: deque[str] = deque()
         self.tail_size = 0
 
@@ -180,7 +181,7 @@ class _Slips:
 
 
 def _run_one(spec: CheckSpec, ctx: Ctx) -> CheckResult:
-    from_checks: Callable[..., CheckResult] = lambda st, **kw: CheckResult(spec.id, spec.title, st, **kw)
+    from_checks: Callable[..., CheckResult] = lambda st, **kw: CheckResult(spec.id, spec.title, st, **kw)  # noqa: E731
     try:
         spec.func(ctx)
     except Failure as f:

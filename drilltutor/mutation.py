@@ -22,23 +22,18 @@ hold and an explanation whose mutant is gone or now killed (stale) all fail `dev
 from __future__ import annotations
 
 import secrets
-import sys
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from drilltutor import datafile
 from drilltutor.catalogue import Catalogue, Drill
 from drilltutor.devcheck import default_workers, run_all
 from drilltutor.errors import DrilltutorError
 from drilltutor.mutants import SECURITY, SYNTAX, Mutant, generate
 from drilltutor.results import RunReport
 from drilltutor.runner import RunOptions
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
 
 EXPLANATIONS = "mutants.toml"
 EQUIVALENT, ALLOWED = "equivalent", "allowed"
@@ -131,21 +126,10 @@ def load_explanations(path: Path) -> dict[str, Excuse]:
     """id -> its excuse, from `[[survivor]]` tables; none when the file does not exist."""
     if not path.is_file():
         return {}
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise DrilltutorError(f"Malformed drill: {path} is not valid TOML ({exc}).") from None
-    found: dict[str, Excuse] = {}
-    for entry in data.get("survivor", []):
-        key, why, excuse, quote = entry.get("id"), entry.get("why"), entry.get("excuse"), entry.get("contract", "")
-        if not isinstance(key, str) or not isinstance(why, str) or not why.strip() or key in found or excuse not in (EQUIVALENT, ALLOWED) or not isinstance(quote, str):
-            raise DrilltutorError(
-                f"Malformed drill: {path}: every [[survivor]] needs a unique `id`, a `why` (one line) and an `excuse` "
-                f'("{EQUIVALENT}" or "{ALLOWED}"); {key!r} has not.',
-                hint=f'Copy the id from `drilltutor dev mutants`; "{EQUIVALENT}" is proven by a replay, "{ALLOWED}" quotes the contract in `contract = "..."`.',
-            )
-        found[key] = Excuse(why.strip(), excuse, quote.strip())
-    return found
+    from drilltutor.models import MutantsFile
+
+    entries = datafile.load(path, MutantsFile).survivor
+    return {e.id: Excuse(e.why.strip(), e.excuse, (e.contract or "").strip()) for e in entries}
 
 
 def _words(text: str) -> str:

@@ -17,60 +17,16 @@ of property x drill.
 
 from __future__ import annotations
 
-import sys
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
-
 from drilltutor.catalogue import Catalogue, Drill
-from drilltutor.errors import DrilltutorError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
+from drilltutor.models import Property
 
 FILE = "properties.toml"
 
 
-@dataclass(frozen=True)
-class Property:
-    id: str
-    says: str
-    source: str
-    checks: tuple[str, ...]
-
-
 def load(drill: Drill) -> tuple[Property, ...]:
-    """The drill's properties; none when it has no properties.toml (an instructor's drill may not)."""
-    path = drill.folder / FILE
-    if not path.is_file():
-        return ()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise DrilltutorError(f"{path} is not valid TOML: {exc}") from None
-    found: list[Property] = []
-    for number, entry in enumerate(data.get("property", []), 1):
-        found.append(_property(entry, path, number))
-    ids = [p.id for p in found]
-    twice = sorted({i for i in ids if ids.count(i) > 1})
-    if twice:
-        raise DrilltutorError(f"{path}: the property id {twice[0]!r} stands more than once.")
-    return tuple(found)
-
-
-def _property(entry: Any, path: Path, number: int) -> Property:
-    def text(key: str) -> str:
-        value = entry.get(key) if isinstance(entry, dict) else None
-        if not isinstance(value, str) or not value.strip():
-            raise DrilltutorError(f"{path}: property {number} needs `{key}`, a non-empty string.")
-        return value
-
-    checks = entry.get("checks") if isinstance(entry, dict) else None
-    if not isinstance(checks, list) or not checks or not all(isinstance(c, str) for c in checks):
-        raise DrilltutorError(f"{path}: property {number} needs `checks`, a non-empty list of check ids.")
-    return Property(text("id"), text("says"), text("source"), tuple(checks))
+    """The drill's properties, read against their model; none when it has no properties.toml
+    (an instructor's drill may not)."""
+    return drill.properties
 
 
 def problems(catalogue: Catalogue, drill: Drill) -> list[str]:

@@ -3,7 +3,7 @@ the starter fails, and each mistake fails on the check it names."""
 
 from __future__ import annotations
 
-import difflib
+import os
 from dataclasses import replace
 
 import pytest
@@ -15,25 +15,17 @@ from drilltutor.runner import run_drill
 
 CASES = [case for drill in load_catalogue(bundled_drills_dir()).drills for case in devcheck.cases(drill)]
 
+# CI runs the README's Quickstart 1 (`drilltutor dev check`: these same cases, judged the same
+# way) and then the suite in one job; this says the cases were proven there, so they run once.
+PROVEN = "DRILLTUTOR_CASES_PROVEN_BY_DEV_CHECK"
 
+
+@pytest.mark.skipif(os.environ.get(PROVEN) == "1", reason=f"{PROVEN}=1: `drilltutor dev check` ran every case in this job")
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.drill.id}:{c.subject}" for c in CASES])
 def test_drill_case(case: devcheck._Case, catalogue, tmp_path) -> None:
     report = run_drill(catalogue, case.drill, case.file(tmp_path), devcheck.AUTHOR_OPTIONS)
-    finding = devcheck.judge(case, report)
+    finding = devcheck.judge(case, report)  # a failure a learner cannot act on is a finding too
     assert finding.ok, f"{finding.subject}: {finding.message}\n{report.to_dict()}"
-    # A failure a learner cannot act on is a defect: each says what came back and what to change.
-    for check in report.failed_checks:
-        assert check.got and check.fix, check
-        assert not restates(check.fix, check.sent), f"the fix line of {check.id} repeats what was sent instead of saying what to change: {check}"
-
-
-def restates(fix: str, sent: str) -> bool:
-    """Whether a fix line starts with, or is little more than, the sent line (the learner has just read it)."""
-    fix, sent = (" ".join(text.lower().split()) for text in (fix, sent))
-    if len(sent) < 12:  # "read `answer`": too short to be repeated by accident
-        return False
-    opening = sent[: min(len(sent), 24)]
-    return fix.startswith(opening) or difflib.SequenceMatcher(None, fix, sent).ratio() >= 0.8
 
 
 @pytest.mark.parametrize(
@@ -46,7 +38,7 @@ def restates(fix: str, sent: str) -> bool:
     ],
 )
 def test_restates(fix: str, sent: str, repeats: bool) -> None:
-    assert restates(fix, sent) is repeats
+    assert devcheck.restates(fix, sent) is repeats
 
 
 @pytest.mark.parametrize("drill", load_catalogue(bundled_drills_dir()).drills, ids=lambda d: d.id)

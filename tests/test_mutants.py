@@ -245,9 +245,14 @@ def test_explanations_load_and_refuse_a_missing_why_or_excuse(tmp_path: Path) ->
     assert load_explanations(path) == {"delete:f:1": Excuse("dead code", EQUIVALENT)}
     path.write_text('[[survivor]]\nid = "d:f:1"\nwhy = "free"\nexcuse = "allowed"\ncontract = "a quoted sentence of the contract"\n', encoding="utf-8")
     assert load_explanations(path)["d:f:1"].contract == "a quoted sentence of the contract"
-    for broken in ('id = "delete:f:1"\nexcuse = "equivalent"\n', 'id = "delete:f:1"\nwhy = "dead code"\n', 'id = "x"\nwhy = "y"\nexcuse = "harmless"\n'):
+    for broken, field in (
+        ('id = "delete:f:1"\nexcuse = "equivalent"\n', "why"),
+        ('id = "delete:f:1"\nwhy = "dead code"\n', "excuse"),
+        ('id = "x"\nwhy = "y"\nexcuse = "harmless"\n', "excuse"),
+        ('id = "x"\nwhy = "y"\nexcuse = "allowed"\n', "contract"),
+    ):
         path.write_text("[[survivor]]\n" + broken, encoding="utf-8")
-        with pytest.raises(DrilltutorError, match="needs a unique `id`, a `why`"):
+        with pytest.raises(DrilltutorError, match=rf"mutants.toml, line \d+, field `survivor\[1\].{field}`"):
             load_explanations(path)
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from drilltutor.catalogue import load_catalogue
 from drilltutor.paths import bundled_drills_dir
 from drilltutor.variants import load_variants
 
@@ -80,8 +81,8 @@ def test_learning_a_script_drill(sim: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize("drill", ["drill-6", "exercise-3"])
 def test_real_servers_and_a_second_process(sim: str, drill: str, tmp_path: Path) -> None:
     """drill-6 serves the app on a real uvicorn; exercise-3 starts it again in a new process."""
-    folder = next(p for p in DRILLS.iterdir() if p.name.startswith(drill + "-"))
-    result = _cli(sim, tmp_path, "run", drill, str(folder / "solution.py"), "--timeout", SLOW_MACHINE)
+    reference = load_catalogue(DRILLS).find(drill).solution_path  # exercise-3's is written out from its solution.toml
+    result = _cli(sim, tmp_path, "run", drill, str(reference), "--timeout", SLOW_MACHINE)
     assert _exit(result) == 0, result.stdout
 
 

@@ -63,5 +63,5 @@ def test_a_property_no_mistake_proves_is_a_finding_and_one_that_does_is_not(tmp_
 
 def test_a_malformed_file_is_refused_with_its_path(tmp_path: Path) -> None:
     _, drill = _drill_with(tmp_path, '[[property]]\nid = "p"\nsays = "s"\nsource = "x"\nchecks = []\n')
-    with pytest.raises(DrilltutorError, match="properties.toml: property 1 needs `checks`"):
+    with pytest.raises(DrilltutorError, match="properties.toml, line 5, field `property\\[1\\].checks`"):
         properties.load(drill)

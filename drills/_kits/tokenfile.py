@@ -8,6 +8,7 @@ judged alike. Each drill's checks.py declares its checks and calls the bodies he
 import ast
 
 from drilltutor.checking import Ctx, Failure
+from drilltutor.checking.trace import clip
 
 SUB = "sam@uae.dev"
 
@@ -121,7 +122,7 @@ def token(ctx: Ctx, what: str) -> None:
     if not isinstance(value, str):
         raise Failure(
             sent="looked at `token`",
-            got=f"a {type(value).__name__}: {value!r}"[:160],
+            got=clip(f"a {type(value).__name__}: {value!r}", 160),
             expected="a string like eyJhbGciOi…: header.payload.signature",
             fix="set token to what jwt.encode(payload, SECRET, algorithm=\"HS256\") returns, not to the payload",
         )
@@ -130,7 +131,7 @@ def token(ctx: Ctx, what: str) -> None:
     except ValueError as exc:
         raise Failure(
             sent="split `token` at its dots and read the header and payload",
-            got=f"{value[:80]!r}: {exc}",
+            got=f"{clip(repr(value), 80)}: {exc}",
             expected="a compact JWT: three base64url parts separated by dots",
             fix="keep the string jwt.encode(...) returns as it is; do not add a 'Bearer ' prefix or quotes",
         ) from None
@@ -156,7 +157,7 @@ def signature(ctx: Ctx) -> None:
         signed = "; your token verifies with that instead" if ctx.jwt.signed_with(value, learner_secret) else ""
         raise Failure(
             sent=sent,
-            got=f"it does not verify: your SECRET is {learner_secret!r}"[:120] + f", not this run's key{signed}",
+            got=clip(f"it does not verify: your SECRET is {learner_secret!r}", 120) + f", not this run's key{signed}",
             expected=expected,
             fix='the secret is hard-coded: read it from the environment with SECRET = os.environ["SECRET_KEY"]',
         )
@@ -194,7 +195,7 @@ def sub(ctx: Ctx) -> None:
     if "sub" not in payload:
         raise Failure(
             sent="read `token`'s payload",
-            got=f"a payload without sub: {payload}"[:200],
+            got=clip(f"a payload without sub: {payload}", 200),
             expected=f'"sub": "{SUB}" (sub, "subject", is the registered claim that names who the token is for)',
             fix=f'put the email under the key "sub": {{"sub": "{SUB}", "exp": ...}}',
         )

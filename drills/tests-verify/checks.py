@@ -11,18 +11,14 @@ a random place among the copies: a suite that recognises an API instead of testi
 """
 
 import random
-import sys
 from pathlib import Path
 
+from drilltutor import datafile
 from drilltutor.checking import Ctx, Failure, check
 from drilltutor.checking.disguise import render
 from drilltutor.checking.suite import EXIT_NO_TESTS, SuiteRun, run_versions
+from drilltutor.models import CopiesFile
 from drilltutor.variants import Variant, load_variants
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
 
 HERE = Path(__file__).resolve().parent
 REFERENCE = HERE.parent / "project-tasks" / "solution.py"
@@ -30,7 +26,7 @@ SECOND = HERE / "apis" / "second.py"
 KEEP = {"app", "make_token"}  # the names the prompt imports: the same in every API, all others differ
 COPIES_FILE = HERE / "copies.toml"
 COPIES = load_variants(COPIES_FILE, "copy", REFERENCE)
-FIXES = {entry["name"]: entry["fix"] for entry in tomllib.loads(COPIES_FILE.read_text(encoding="utf-8"))["copy"]}
+FIXES = {entry.name: entry.fix for entry in datafile.load(COPIES_FILE, CopiesFile).copy}
 TEST_FILE = "test_tasks_api.py"  # the contract's name: pytest collects test_*.py
 MODULE = "tasks_api"
 # What the reference, the tests and pytest's own plugins import, loaded once and shared by every
