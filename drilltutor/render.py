@@ -461,8 +461,8 @@ def mutant_scores(out: Console, scores: list[DrillScore]) -> None:
             if survivor.problem:
                 out.print(f"      [red]{survivor.excuse} does not hold:[/] {escape(survivor.problem)}", soft_wrap=True)
             _code(out, survivor.diff, "diff")
-        for stale in result.stale:
-            out.print(f"    [red]✗[/] stale explanation {escape(stale.id)}: {escape(stale.reason)}", soft_wrap=True)
+        for entry in result.stale:
+            out.print(f"    [red]✗[/] stale explanation {escape(entry.id)}: {escape(entry.reason)}", soft_wrap=True)
     total, killed = sum(s.mutants for s in scores), sum(s.killed for s in scores)
     unexplained = sum(len(s.unexplained) for s in scores)
     stale = sum(len(s.stale) for s in scores)

@@ -43,9 +43,12 @@ def start(seed: str, secret: str, scratch: str) -> None:
     drawn = random.Random(seed)
     # The checks draw their names, passwords and keys through `secrets`; seeded, both runs of a
     # replay send the same ones. (bcrypt's salts come from the OS: their hashes are normalised.)
-    secrets.token_bytes = lambda n=32: drawn.randbytes(n)  # type: ignore[assignment]
-    secrets.token_hex = lambda n=32: drawn.randbytes(n).hex()  # type: ignore[assignment]
-    secrets.token_urlsafe = lambda n=32: jwtcodec.b64url(drawn.randbytes(n))  # type: ignore[assignment]
+    def token_bytes(nbytes: int | None = None) -> bytes:
+        return drawn.randbytes(32 if nbytes is None else nbytes)
+
+    secrets.token_bytes = token_bytes
+    secrets.token_hex = lambda nbytes=None: token_bytes(nbytes).hex()
+    secrets.token_urlsafe = lambda nbytes=None: jwtcodec.b64url(token_bytes(nbytes))
 
 
 def seeded(seed: str, what: str, size: int) -> str:
