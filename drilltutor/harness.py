@@ -163,7 +163,7 @@ def _run_one(spec: CheckSpec, ctx: Ctx) -> CheckResult:
             return from_checks(
                 FAILED,
                 sent=exc.sent,
-                got=f"no answer within {exc.seconds:g} s",
+                got=exc.words(),
                 expected="an answer",
                 fix="look for an endless loop or a blocking call (time.sleep, input()) in that route or its dependencies",
             )
@@ -198,7 +198,7 @@ def _start_app(ctx: Ctx) -> tuple[str, str] | None:
     try:
         ctx.in_process()
     except AppHung as exc:
-        return f"Your app's startup did not finish within {exc.seconds:g} s; look for a blocking call in your lifespan or startup handler.", ""
+        return f"Your app's startup got {exc.words()}; look for an endless loop or a blocking call in your lifespan or startup handler.", ""
     except Failure as f:
         return f"{f.got}: {f.expected}", f.detail
     except BaseException as exc:  # SystemExit too: a startup that ends the program is the learner's problem

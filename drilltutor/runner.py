@@ -404,6 +404,7 @@ class Stopped:
 
     why: str  # "cpu", "wall", "memory" or "processes"
     seconds: float = 0.0  # of CPU ("cpu") or of the wall clock ("wall")
+    cpu: float = 0.0  # seconds of CPU the run had used
 
 
 def _watch(worker: Any, options: RunOptions) -> Stopped | None:
@@ -424,11 +425,11 @@ def _watch(worker: Any, options: RunOptions) -> Stopped | None:
         if usage.processes > options.process_limit:  # first: a fork bomb's copies also add up to much memory
             stopped = Stopped("processes")
         elif usage.cpu > options.timeout:
-            stopped = Stopped("cpu", usage.cpu)
+            stopped = Stopped("cpu", usage.cpu, usage.cpu)
         elif usage.memory > options.memory_limit:
             stopped = Stopped("memory")
         elif time.monotonic() - started >= wall:
-            stopped = Stopped("wall", wall)
+            stopped = Stopped("wall", wall, usage.cpu)
         else:
             continue
         platform.stop_tree(worker.pid)
@@ -527,6 +528,13 @@ _SIGNALS = {
 
 def _how_it_ended(ending: Ending) -> tuple[str, str, str]:
     stopped = ending.stopped or Stopped("")
+    # At the backstop, a run that used much of its CPU limit was busy on a machine busier still: a loop, not a sleep.
+    if stopped.why == "wall" and stopped.cpu >= ending.options.timeout / 2:
+        return (
+            "timeout",
+            f"used {stopped.cpu:.1f} s of CPU in {stopped.seconds:g} s without finishing (the machine is busy)",
+            "Look for an endless loop; raise the limit with --timeout if your code really needs longer.",
+        )
     if stopped.why == "cpu":
         return (
             "timeout",

@@ -83,7 +83,7 @@ def test_endless_loop_times_out(warm: WarmRunner, tmp_path: Path) -> None:
     report = warm(CATALOGUE, ANSWER, _write(tmp_path, "while True:\n    pass\n"), RunOptions(timeout=2))
     assert time.monotonic() - started < 6
     assert report.problem is not None and report.problem.kind == "timeout"
-    assert "used 2 s of CPU without finishing" in report.problem.message
+    assert "of CPU" in report.problem.message
     assert warm(CATALOGUE, ANSWER, ANSWER.solution_path, QUICK).passed  # and the zygote still serves
 
 
