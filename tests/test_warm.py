@@ -19,6 +19,7 @@ from typing import Iterator
 import pytest
 
 from drilltutor.catalogue import load_catalogue
+from drilltutor.limits import backstop
 from drilltutor.results import RunReport
 from drilltutor.runner import RunOptions, run_drill
 from drilltutor.warm import WarmRunner
@@ -81,7 +82,7 @@ def test_same_verdict_as_the_cold_runner(warm: WarmRunner, tmp_path: Path, name:
 def test_endless_loop_times_out(warm: WarmRunner, tmp_path: Path) -> None:
     started = time.monotonic()
     report = warm(CATALOGUE, ANSWER, _write(tmp_path, "while True:\n    pass\n"), RunOptions(timeout=2))
-    assert time.monotonic() - started < 6
+    assert time.monotonic() - started < backstop(2) + 30  # ended by its limit (CPU, or the backstop on a loaded machine), not hung
     assert report.problem is not None and report.problem.kind == "timeout"
     assert "of CPU" in report.problem.message
     assert warm(CATALOGUE, ANSWER, ANSWER.solution_path, QUICK).passed  # and the zygote still serves
