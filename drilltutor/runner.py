@@ -389,7 +389,7 @@ def run_job(worker: Any, job: Job, *, adopt: bool, marks: Sequence[str] = (), sp
 
 
 def _hand_over(worker: subprocess.Popen[bytes], spec: dict[str, Any]) -> None:
-    """Write the job; stdin stays open until the run is stopped: its end is the keeper's signal."""
+    """Write the job; stdin stays open until the run is stopped: its end tells the keeper the run is over."""
     assert worker.stdin is not None
     try:
         worker.stdin.write((json.dumps(spec) + "\n").encode())
@@ -557,7 +557,7 @@ def _how_it_ended(ending: Ending) -> tuple[str, str, str]:
         return (
             "processes",
             f"started too many processes (more than {ending.options.process_limit} at once) and was stopped",
-            "A fork bomb? Look for os.fork() or subprocess calls in a loop.",
+            "A fork bomb? Look for a loop that starts processes (fork, subprocess.Popen).",
         )
     name = platform.signal_name(ending.returncode)
     if name is not None:
