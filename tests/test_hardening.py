@@ -21,7 +21,8 @@ from tests.hardening_support import AS_LEARNER, HARDENING, assert_verdict, drill
 
 QUICK = ("--timeout", "6")  # a limit for rows that finish at once: generous, never reached
 HANG = ("--timeout", "3")  # rows that hang at import: the run gives up after this
-HUNG_HANDLER = ("--timeout", "8")  # a request gives up after half of it (4 s), leaving time for a slow start-up
+HUNG_HANDLER = ("--timeout", "8")
+BUSY_SECONDS = 60  # a busy loop ends by its CPU limit, or on a loaded machine at the wall-clock backstop (six times it)  # a request gives up after half of it (4 s), leaving time for a slow start-up
 
 APP = "from fastapi import FastAPI\nimport os, signal, sys, time\napp = FastAPI()\n\n"
 
@@ -55,10 +56,10 @@ ROWS = {
         "webapp", "from fastapi import FastAPI\napp = FastAPI(title=undefined_name)\n", 1, ("raised an error while importing", "NameError: name 'undefined_name' is not defined")
     ),
     "endless loop at import (script)": Row(
-        "answer", "while True:\n    pass\n", 1, ("of CPU", "without finishing while running", "Look for an endless loop"), HANG
+        "answer", "while True:\n    pass\n", 1, ("of CPU", "without finishing while running", "Look for an endless loop"), HANG, seconds=BUSY_SECONDS
     ),
     "endless loop at import (module)": Row(
-        "webapp", "x = 0\nwhile True:\n    x += 1\n", 1, ("of CPU", "without finishing while importing", "Look for an endless loop"), HANG
+        "webapp", "x = 0\nwhile True:\n    x += 1\n", 1, ("of CPU", "without finishing while importing", "Look for an endless loop"), HANG, seconds=BUSY_SECONDS
     ),
     "uvicorn.run(app) at import": Row(
         "webapp",
@@ -69,7 +70,7 @@ ROWS = {
         seconds=60,  # a server uses no CPU: the wall-clock backstop ends it, at six times the limit
     ),
     "endless loop in an async handler": Row(
-        "webapp", _route("while True:\n    pass", asynchronous=True), 1, ("got no answer within", "look for an endless loop or a blocking call"), HUNG_HANDLER
+        "webapp", _route("while True:\n    pass", asynchronous=True), 1, ("got no answer within", "look for an endless loop or a blocking call"), HUNG_HANDLER, seconds=BUSY_SECONDS
     ),
     "handler that sleeps past the timeout": Row(
         "webapp",
