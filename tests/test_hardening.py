@@ -20,9 +20,9 @@ import pytest
 from tests.hardening_support import AS_LEARNER, HARDENING, assert_verdict, drilltutor, permissions_bind
 
 QUICK = ("--timeout", "6")  # a limit for rows that finish at once: generous, never reached
-HANG = ("--timeout", "3")  # rows that hang at import: the run gives up after this
-HUNG_HANDLER = ("--timeout", "8")
-BUSY_SECONDS = 60  # a busy loop ends by its CPU limit, or on a loaded machine at the wall-clock backstop (six times it)  # a request gives up after half of it (4 s), leaving time for a slow start-up
+HANG = ("--timeout", "3")  # rows that hang at import: the run gives up after this much CPU (a sleeper: six times it, on the wall clock)
+HUNG_HANDLER = ("--timeout", "8")  # a request gives up after half of it (4 s), leaving time for a slow start-up
+BUSY_SECONDS = 60  # a busy loop ends by its CPU limit, or on a loaded machine at the wall-clock backstop (six times it)
 
 APP = "from fastapi import FastAPI\nimport os, signal, sys, time\napp = FastAPI()\n\n"
 
