@@ -532,8 +532,8 @@ def _how_it_ended(ending: Ending) -> tuple[str, str, str]:
     if stopped.why == "wall" and stopped.cpu >= ending.options.timeout / 2:
         return (
             "timeout",
-            f"used {stopped.cpu:.1f} s of CPU in {stopped.seconds:g} s without finishing (the machine is busy)",
-            "Look for an endless loop; raise the limit with --timeout if your code really needs longer.",
+            f"used {stopped.cpu:.1f} s of CPU in {stopped.seconds:g} s without finishing",
+            "Look for an endless loop: it kept the CPU busy all along, on a machine busy with other work too.",
         )
     if stopped.why == "cpu":
         return (
