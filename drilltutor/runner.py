@@ -405,6 +405,7 @@ class Stopped:
     why: str  # "cpu", "wall", "memory" or "processes"
     seconds: float = 0.0  # of CPU ("cpu") or of the wall clock ("wall")
     cpu: float = 0.0  # seconds of CPU the run had used
+    busy: bool = False  # at the backstop: it kept using CPU to the end (a loop on a loaded machine), not sleeping
 
 
 def _watch(worker: Any, options: RunOptions) -> Stopped | None:
@@ -417,19 +418,24 @@ def _watch(worker: Any, options: RunOptions) -> Stopped | None:
     started = time.monotonic()
     wall = backstop(options.timeout)
     family = platform.family()
+    halfway: tuple[float, float] | None = None  # (wall, CPU) at half the backstop, to tell a loop from a sleep
     while True:
         left = wall - (time.monotonic() - started)
         if family.wait_exit(worker, min(_SAMPLE, max(left, 0))):
             return None
         usage = platform.tree_usage(worker.pid)
+        now = time.monotonic() - started
+        if halfway is None and now >= wall / 2:
+            halfway = (now, usage.cpu)
         if usage.processes > options.process_limit:  # first: a fork bomb's copies also add up to much memory
             stopped = Stopped("processes")
         elif usage.cpu > options.timeout:
             stopped = Stopped("cpu", usage.cpu, usage.cpu)
         elif usage.memory > options.memory_limit:
             stopped = Stopped("memory")
-        elif time.monotonic() - started >= wall:
-            stopped = Stopped("wall", wall, usage.cpu)
+        elif now >= wall:
+            busy = halfway is not None and usage.cpu - halfway[1] >= _BUSY_SHARE * (now - halfway[0])
+            stopped = Stopped("wall", wall, usage.cpu, busy)
         else:
             continue
         platform.stop_tree(worker.pid)
@@ -438,6 +444,9 @@ def _watch(worker: Any, options: RunOptions) -> Stopped | None:
 
 _DRAIN = 5.0  # seconds at most to read what an ended run sent; it ends at once unless a stray holds the socket
 _SAMPLE = 0.25  # seconds between looks at the run's tree; a run that ends sooner is never looked at
+# A run that sleeps uses next to no CPU (an idle server well under 1% of a core); a loop gets its
+# share of a loaded machine (10% at load 18 on two cores). Between the two, far from both:
+_BUSY_SHARE = 0.02
 
 
 def _size(size: int) -> str:
@@ -528,8 +537,8 @@ _SIGNALS = {
 
 def _how_it_ended(ending: Ending) -> tuple[str, str, str]:
     stopped = ending.stopped or Stopped("")
-    # At the backstop, a run that used much of its CPU limit was busy on a machine busier still: a loop, not a sleep.
-    if stopped.why == "wall" and stopped.cpu >= ending.options.timeout / 2:
+    # At the backstop, a run that kept using CPU was busy on a machine busier still: a loop, not a sleep.
+    if stopped.why == "wall" and stopped.busy:
         return (
             "timeout",
             f"used {stopped.cpu:.1f} s of CPU in {stopped.seconds:g} s without finishing",
