@@ -1,8 +1,9 @@
 """The one place that knows which operating system drilltutor runs on.
 
 Everything OS-specific (process groups and sessions, fork, resource limits, signals,
-pidfds, the Linux child subreaper) lives in one family module: `linux`, `posix` (macOS
-and the other Unixes) or `windows`. The rest of drilltutor, and every drill's checks,
+pidfds, the Linux child subreaper, the Windows Job object) lives in one family module:
+`linux`, `posix` (macOS and the other Unixes) or `windows`; and the keeper, the run's top
+process on POSIX that holds a run from outside the learner's code, in `keeper`. The rest of drilltutor, and every drill's checks,
 call the functions below and never import fcntl, resource, termios or signal specifics.
 
 The family is chosen by what the running Python offers, not by its name, so a Python
@@ -23,6 +24,8 @@ from drilltutor.platform.tree import Usage, stop_tree, tree_usage
 
 __all__ = [
     "RUN_MARK",
+    "WORKER_MODULE",
+    "Holder",
     "Usage",
     "can_fork",
     "can_keep",
