@@ -22,14 +22,24 @@ import sys
 import traceback
 import types
 from collections import deque
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any, Callable
 
 from drilltutor import platform
 from drilltutor.channel import Outbox
 from drilltutor.checking.context import Ctx
-from drilltutor.checking.spec import Advice, CheckSpec, Crash, CrashExplainer, Failure, collect, collect_crash_explainers
+from drilltutor.checking.spec import (
+    Advice,
+    CheckSpec,
+    Crash,
+    CrashExplainer,
+    Failure,
+    FailureExplainer,
+    collect,
+    collect_crash_explainers,
+    collect_failure_explainers,
+)
 from drilltutor.checking.trace import one_line, trimmed
 from drilltutor.checking.workfactor import lower_bcrypt_cost
 from drilltutor.limits import FILE_SIZE_LIMIT, megabytes
@@ -77,7 +87,8 @@ class _Tee:
     """
 
     def __init__(self, stream: Any, cap: int) -> None:
-        self.stream, self.cap, self.parts, self.size = stream, cap, [], 0
+        self.stream, self.cap, self.size = stream, cap, 0
+        self.parts: list[str] = []
         self.tail: deque[str] = deque()
         self.tail_size = 0
 
@@ -113,9 +124,18 @@ class _Tee:
         return getattr(self.stream, name)
 
 
-def run_checks(specs: list[CheckSpec], ctx: Ctx, channel: Outbox, stop_at_failure: bool = False, stop_once_failed: frozenset[str] = frozenset()) -> None:
+def run_checks(
+    specs: list[CheckSpec],
+    ctx: Ctx,
+    channel: Outbox,
+    stop_at_failure: bool = False,
+    stop_once_failed: frozenset[str] = frozenset(),
+    explainers: tuple[FailureExplainer, ...] = (),
+) -> None:
     """Every check in order; the rest are skipped after the first failure (`stop_at_failure`),
-    or once every check in `stop_once_failed` has failed."""
+    or once every check in `stop_once_failed` has failed. A failure a drill's explainer knows
+    the slip behind is told with that slip (`explains_failure`)."""
+    slips = _Slips(explainers, ctx)
     status: dict[str, str] = {}
     hung: str | None = None
     failed: str | None = None  # the first failed check, when the rest are skipped after it
@@ -129,7 +149,7 @@ def run_checks(specs: list[CheckSpec], ctx: Ctx, channel: Outbox, stop_at_failur
         elif unmet:
             result = CheckResult(spec.id, spec.title, SKIPPED, got=f"not run: it needs {', '.join(unmet)} to pass first")
         else:
-            result = _run_one(spec, ctx)
+            result = slips.named(_run_one(spec, ctx))
             if result.status == FAILED and result.got.startswith("no answer within"):
                 hung = spec.id
         status[spec.id] = result.status
@@ -138,8 +158,33 @@ def run_checks(specs: list[CheckSpec], ctx: Ctx, channel: Outbox, stop_at_failur
         channel.send("check", result=asdict(result))
 
 
+class _Slips:
+    """Names the slip behind a failed check, once in full: the check that meets it again says so in a line."""
+
+    def __init__(self, explainers: tuple[FailureExplainer, ...], ctx: Ctx) -> None:
+        self.explainers, self.ctx = explainers, ctx
+        self.said: dict[str, str] = {}  # slip -> the check that named it first
+
+    def named(self, result: CheckResult) -> CheckResult:
+        if result.status != FAILED or not self.explainers:
+            return result
+        failure = Failure(sent=result.sent, got=result.got, expected=result.expected, fix=result.fix, detail=result.detail)
+        for explain in self.explainers:
+            try:
+                slip = explain(self.ctx, failure)
+            except Exception:  # noqa: S112  (a broken explainer must not hide the failure itself)
+                continue
+            if not slip:
+                continue
+            first = self.said.setdefault(slip, result.id)
+            if first != result.id:
+                return replace(result, fix=f"the same slip as in {first}, above", detail="")
+            return replace(result, fix=slip)
+        return result
+
+
 def _run_one(spec: CheckSpec, ctx: Ctx) -> CheckResult:
-    from_checks: Callable[..., CheckResult] = lambda st, **kw: CheckResult(spec.id, spec.title, st, **kw)
+    from_checks: Callable[..., CheckResult] = lambda st, **kw: CheckResult(spec.id, spec.title, st, **kw)  # noqa: E731
     try:
         spec.func(ctx)
     except Failure as f:
@@ -206,13 +251,16 @@ def _start_app(ctx: Ctx) -> tuple[str, str] | None:
     return None
 
 
-def load_checks(paths: list[str]) -> tuple[list[CheckSpec], list[CrashExplainer]]:
+def load_checks(paths: list[str]) -> tuple[list[CheckSpec], list[CrashExplainer], tuple[FailureExplainer, ...]]:
     """Checks of a drill and of the drills it extends; a later check with the same id replaces the earlier.
 
-    Also their crash explainers, the drill's own first: they name a slip behind a file that crashed.
+    Also their crash explainers, the drill's own first: they name a slip behind a file that
+    crashed; and their failure explainers, which name one behind a failed check (each once,
+    though an extending drill's checks may name a kit's explainer again).
     """
     by_id: dict[str, CheckSpec] = {}
     explainers: list[CrashExplainer] = []
+    on_failure: dict[int, FailureExplainer] = {}
     for index, path in enumerate(paths):
         module = types.ModuleType(f"drilltutor_checks_{index}")
         module.__file__ = path
@@ -221,7 +269,8 @@ def load_checks(paths: list[str]) -> tuple[list[CheckSpec], list[CrashExplainer]
         for spec in collect(module.__dict__):
             by_id[spec.id] = spec
         explainers[:0] = collect_crash_explainers(module.__dict__)
-    return list(by_id.values()), explainers
+        on_failure.update((id(f), f) for f in collect_failure_explainers(module.__dict__))
+    return list(by_id.values()), list({id(e): e for e in explainers}.values()), tuple(on_failure.values())
 
 
 def _explained(message: str, explainers: list[CrashExplainer], crash: Crash) -> str:
@@ -288,7 +337,7 @@ def _main(spec: dict[str, Any], channel: Outbox, reserve: bytearray) -> None:
     counter = BcryptCounter()
     if spec.get("bcrypt_cost"):
         lower_bcrypt_cost(int(spec["bcrypt_cost"]))
-    specs, explainers = load_checks(spec["checks"])
+    specs, explainers, failure_explainers = load_checks(spec["checks"])
     channel.send("plan", checks=[{"id": s.id, "title": s.title} for s in specs])
     if spec["mode"] == "module":
         import drilltutor.checking.http  # noqa: F401  (httpx is bound before the learner's code can patch it)
@@ -326,7 +375,7 @@ def _main(spec: dict[str, Any], channel: Outbox, reserve: bytearray) -> None:
             channel.send("done", bcrypt_ops=counter.ops)
             return
     channel.send("phase", name="checks")
-    run_checks(specs, ctx, channel, bool(spec.get("stop_at_failure")), frozenset(spec.get("stop_once_failed", ())))
+    run_checks(specs, ctx, channel, bool(spec.get("stop_at_failure")), frozenset(spec.get("stop_once_failed", ())), failure_explainers)
     ctx.close()
     channel.send("done", bcrypt_ops=counter.ops)
     tee.flush()

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator, Sequence
 
-from drilltutor import platform
+from drilltutor import datafile, platform
 from drilltutor.catalogue import Catalogue, Drill
 from drilltutor.channel import Inbox
 from drilltutor.errors import DrilltutorError
@@ -43,10 +43,6 @@ from drilltutor.limits import PROCESS_LIMIT, backstop
 from drilltutor.platform import RUN_MARK
 from drilltutor.results import FAILED, SKIPPED, CheckResult, Problem, RunReport
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
 
 MAX_FILE_BYTES = 1_000_000
 SCRATCH_PREFIX = "drilltutor-run-"
@@ -64,6 +60,7 @@ class RunOptions:
     stop_at_failure: bool = False  # the checks after the first failed one are skipped (`dev mutants`: one failure kills)
     stop_once_failed: tuple[str, ...] = ()  # ... or those after all of these have failed (`dev check`: a mistake's checks)
     bcrypt_cost: int | None = None  # new bcrypt hashes at this cost (`dev check`, `dev mutants`); None: as the file asks
+    run_as: platform.RunAs | None = None  # graded as root: the learner's code runs as this user (`drilltutor grade`)
 
 
 @dataclass
@@ -137,7 +134,7 @@ def _declared_per_variant(tree: ast.Module, folder: Path) -> dict[str, str]:
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == PER_VARIANT for t in node.targets):
             spec = ast.literal_eval(node.value)
-            entries = tomllib.loads((folder / spec["file"]).read_text(encoding="utf-8")).get(spec["table"], [])
+            entries = datafile.read(folder / spec["file"]).get(spec["table"], [])
             return {spec["id"].format(**entry): spec["title"].format(**entry) for entry in entries}
     return {}
 
@@ -326,7 +323,7 @@ class Job:
         return spec
 
 
-def start_worker(env: dict[str, str], cwd: str, preload: Sequence[str] = ()) -> subprocess.Popen[bytes]:
+def start_worker(env: dict[str, str], cwd: str, preload: Sequence[str] = (), run_as: platform.RunAs | None = None) -> subprocess.Popen[bytes]:
     """A run's top process, waiting on stdin for its job; with `preload`, it imports those first."""
     return subprocess.Popen(
         [sys.executable, "-m", platform.WORKER_MODULE, *(["--preload", *preload] if preload else [])],
@@ -336,6 +333,7 @@ def start_worker(env: dict[str, str], cwd: str, preload: Sequence[str] = ()) -> 
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         **platform.popen_group(),
+        **platform.as_user(run_as),
     )
 
 
@@ -344,8 +342,9 @@ def run_drill(catalogue: Catalogue, drill: Drill, file: Path, options: RunOption
     file = file.resolve()
     check_file(file)
     with scratch_folder() as scratch:
+        platform.give_folder(scratch, options.run_as)  # the one folder a graded run's user may write
         job = Job.of(catalogue, drill, file, options, scratch)
-        return run_job(start_worker(job.env(), scratch), job, adopt=False)
+        return run_job(start_worker(job.env(), scratch, run_as=options.run_as), job, adopt=False)
 
 
 def run_job(worker: Any, job: Job, *, adopt: bool, marks: Sequence[str] = (), spare: Sequence[int] = ()) -> RunReport:
@@ -355,7 +354,9 @@ def run_job(worker: Any, job: Job, *, adopt: bool, marks: Sequence[str] = (), sp
     marks = (job.mark, *marks)
     started = time.monotonic()
     inbox = Inbox()
-    events, output, overflow = _Events(), [], []
+    events = _Events()
+    output: list[bytes] = []
+    overflow: list[bool] = []
     readers = [
         threading.Thread(target=_read_events, args=(inbox, worker, events), daemon=True),
         threading.Thread(target=_read_capped, args=(worker.stdout, job.options.output_cap, output, overflow), daemon=True),

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import time
+import types
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
@@ -16,6 +19,44 @@ if TYPE_CHECKING:
     from drilltutor.checking.http import Client, InProcess
 
 _MISSING = object()
+# The walk of the learner's state stops here: deep enough for users[name]["password"] inside
+# an object inside a list, bounded so a large app object cannot make a check slow.
+_STATE_DEPTH = 8
+_STATE_NODES = 20_000
+# Code, not state: a password in a default argument or a class attribute would be code the
+# learner wrote, and walking modules would walk the libraries.
+_NOT_STATE = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, types.MethodType, type)
+
+
+def _is_ours(value: Any) -> bool:
+    return type(value).__module__.split(".")[0] == "drilltutor"
+
+
+def _children(value: Any) -> list[tuple[str, Any]]:
+    """(path suffix, child) for each value directly held by `value`."""
+    if isinstance(value, dict):
+        found: list[tuple[str, Any]] = []
+        for key, item in list(value.items()):
+            found.append((f"[{key!r}] (a key)", key))
+            found.append((f"[{key!r}]", item))
+        return found
+    if isinstance(value, (list, tuple)):
+        return [(f"[{i}]", item) for i, item in enumerate(list(value))]
+    if isinstance(value, (set, frozenset)):
+        return [("{...}", item) for item in list(value)]
+    fields: dict[str, Any] = {}
+    with contextlib.suppress(Exception):  # an object whose attribute access raises holds nothing we can read
+        fields.update(vars(value))
+    for cls in type(value).__mro__:
+        slots = getattr(cls, "__slots__", ())
+        for slot in (slots,) if isinstance(slots, str) else slots:
+            if not slot.startswith("__"):  # __dict__ (read above), pydantic's own bookkeeping
+                with contextlib.suppress(Exception):
+                    fields.setdefault(slot, getattr(value, slot))
+    extra = getattr(value, "__pydantic_extra__", None)  # a pydantic model's fields beyond those declared
+    if isinstance(extra, dict):
+        fields.update(extra)
+    return [(f".{name}", item) for name, item in fields.items()]
 
 
 class Ctx:
@@ -73,6 +114,44 @@ class Ctx:
         with ThreadPoolExecutor(max_workers=len(calls)) as pool:
             futures = [pool.submit(self.call, description, func, *args) for description, func, args in calls]
             return [future.result() for future in futures]
+
+    # The learner's process ------------------------------------------------------------
+    def find_in_state(self, text: str) -> list[str]:
+        """Where `text` occurs in the learner's module state, as readable paths
+        (`users['ada']['password']`): every container and object reachable from the module's
+        globals, walked breadth-first, bounded in depth and nodes, each object once."""
+        places: list[str] = []
+        seen: set[int] = set()
+        todo: deque[tuple[str, Any, int]] = deque((name, value, 0) for name, value in self.namespace.items() if not name.startswith("__"))
+        nodes = 0
+        while todo and nodes < _STATE_NODES:
+            path, value, depth = todo.popleft()
+            nodes += 1
+            if isinstance(value, str):
+                if text in value:
+                    places.append(path)
+                continue
+            if isinstance(value, (bytes, bytearray)):
+                if text.encode() in value:
+                    places.append(path)
+                continue
+            if value is None or isinstance(value, (int, float, complex, bool)) or isinstance(value, _NOT_STATE) or _is_ours(value):
+                continue
+            if id(value) in seen or depth >= _STATE_DEPTH:
+                continue
+            seen.add(id(value))
+            todo.extend((path + suffix, child, depth + 1) for suffix, child in _children(value))
+        return places
+
+    @contextlib.contextmanager
+    def clock_ahead(self, seconds: float) -> Iterator[None]:
+        """The clock of the learner's process moved `seconds` ahead (time.time, datetime.now,
+        ...: PyJWT and python-jose both read it), and back afterwards. The checks run in that
+        process today, so a check mints and decodes nothing of its own inside the block."""
+        import time_machine
+
+        with time_machine.travel(time.time() + seconds, tick=True):
+            yield
 
     # Tokens ------------------------------------------------------------------------
     def token(self, sub: str | None = "sam@uae.dev", *, minutes: float = 30, key: str | None = None, alg: str = "HS256", **claims: Any) -> str:

@@ -14,8 +14,10 @@ family. Imports stay lazy: `drilltutor list` never loads any of this.
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 import sys
+from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, Protocol
 
@@ -27,13 +29,18 @@ __all__ = [
     "WORKER_MODULE",
     "Holder",
     "Usage",
+    "RunAs",
+    "as_user",
     "can_fork",
     "can_keep",
     "family",
     "hold",
+    "give_folder",
+    "is_superuser",
     "limit_file_size",
     "limit_memory",
     "popen_group",
+    "run_as",
     "signal_name",
     "stop_descendants",
     "stop_tree",
@@ -56,12 +63,12 @@ class Holder(Protocol):
 def family() -> ModuleType:
     """The implementation for this OS."""
     if not (hasattr(os, "setsid") and hasattr(os, "fork")):
-        from drilltutor.platform import windows as chosen
+        name = "windows"
     elif sys.platform.startswith("linux") and hasattr(os, "pidfd_open"):  # Linux 5.3+ (and not the macOS simulation)
-        from drilltutor.platform import linux as chosen
+        name = "linux"
     else:
-        from drilltutor.platform import posix as chosen
-    return chosen
+        name = "posix"
+    return importlib.import_module(f"drilltutor.platform.{name}")
 
 
 def popen_group() -> dict[str, Any]:
@@ -117,3 +124,34 @@ def signal_name(returncode: int) -> str | None:
         return signal.Signals(-returncode).name
     except ValueError:
         return f"signal {-returncode}"
+
+
+@dataclass(frozen=True)
+class RunAs:
+    """The unprivileged account a graded run's learner code runs as (only when drilltutor runs as root)."""
+
+    name: str
+    uid: int
+    gid: int
+
+
+def is_superuser() -> bool:
+    """Whether drilltutor runs as root, and so can (and must) run learner code as someone else."""
+    return bool(family().is_superuser())
+
+
+def run_as(name: str) -> RunAs | None:
+    """The account `name`, or None when this system has no such account (or no accounts to switch to)."""
+    found = family().lookup_user(name)
+    return None if found is None else RunAs(name, *found)
+
+
+def as_user(user: RunAs | None) -> dict[str, Any]:
+    """Popen options that start a process as `user`; none for None."""
+    return {} if user is None else dict(family().popen_user(user.uid, user.gid))
+
+
+def give_folder(path: str, user: RunAs | None) -> None:
+    """Make `path` (a run's scratch folder) `user`'s own, the one place its code may write; nothing for None."""
+    if user is not None:
+        family().give_folder(path, user.uid, user.gid)

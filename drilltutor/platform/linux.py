@@ -15,10 +15,14 @@ from drilltutor.platform.posix import (  # noqa: F401  (the family's whole inter
     end_by_signal,
     hold,
     fork,
+    give_folder,
     ignore_interrupts,
+    is_superuser,
     limit_file_size,
     limit_memory,
+    lookup_user,
     poll_child,
+    popen_user,
 )
 
 CAN_FORK = True  # the warm runner forks runs from a process that never runs learner code

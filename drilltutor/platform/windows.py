@@ -127,3 +127,17 @@ class Job:
 def hold(pid: int) -> Job:
     """Put the run's top process (started, but given no job yet: no learner code has run) in a Job."""
     return Job(pid)
+def is_superuser() -> bool:
+    return False  # no switch of user is offered here: a grade says the code ran with the grader's rights
+
+
+def lookup_user(name: str) -> tuple[int, int] | None:
+    return None
+
+
+def popen_user(uid: int, gid: int) -> dict[str, Any]:
+    return {}
+
+
+def give_folder(path: str, uid: int, gid: int) -> None:
+    """Nothing to hand over where no user is switched."""
