@@ -74,7 +74,7 @@ def _seconds(value: float) -> float:
     return value
 
 
-Timeout = Annotated[float, typer.Option("--timeout", callback=_seconds, help=f"Seconds the whole run may take (1 to {MAX_TIMEOUT}).")]
+Timeout = Annotated[float, typer.Option("--timeout", callback=_seconds, help=f"Seconds of CPU the whole run may use (1 to {MAX_TIMEOUT}); a run that sleeps ends at six times that.")]
 
 
 def _complete_drill(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:

@@ -1,14 +1,17 @@
 """The run's top process: it loads the learner's file and runs the hidden checks.
 
-Only the runner starts it (`python -m drilltutor.harness`), and hands it its job as one
+Only the runner starts it, through the run's keeper (`drilltutor.platform.keeper`, which
+calls `entry`) or the warm runner's zygote (which calls `main`), and hands it its job as one
 JSON line on stdin: at once for a cold run, or later for a worker started ahead of its
 job (`--preload`, the warm runner where it cannot fork). Results travel as JSON lines on
 the verdict channel (`drilltutor.channel`), never on stdout, so nothing the learner
 prints can pose as a verdict. Learner output goes to the real stdout, which the runner caps.
 
-As the top process it limits its own memory, adopts its orphaned descendants (Linux),
-stops everything below it before it ends, and does the same when the runner's end of
-the channel closes (the lifeline: drilltutor killed, a terminal closed).
+It limits its own memory and the size of the files it writes (both inherited by what it
+starts), and stops everything below it before it ends, and when the runner's end of the
+channel closes. Those are courtesies that make a run end fast: what holds the run is
+outside this process, where the learner's code cannot switch it off (the keeper, the
+zygote, a Job object).
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from drilltutor.checking.spec import (
 )
 from drilltutor.checking.trace import one_line, trimmed
 from drilltutor.checking.workfactor import lower_bcrypt_cost
+from drilltutor.limits import FILE_SIZE_LIMIT, megabytes
 from drilltutor.learner import exit_words, load_learner, problem_for
 from drilltutor.results import ADVICE, FAILED, PASSED, SKIPPED, CheckResult
 
@@ -205,11 +209,13 @@ def _run_one(spec: CheckSpec, ctx: Ctx) -> CheckResult:
             return from_checks(
                 FAILED,
                 sent=exc.sent,
-                got=f"no answer within {exc.seconds:g} s",
+                got=exc.words(),
                 expected="an answer",
                 fix="look for an endless loop or a blocking call (time.sleep, input()) in that route or its dependencies",
             )
         detail = trimmed(exc, str(ctx.file))
+        if _too_large(exc):
+            return from_checks(FAILED, got=f"your code {TOO_LARGE} during this check", fix=TOO_LARGE_FIX, detail=detail)
         return from_checks(
             FAILED,
             got=f"the check stopped with {one_line(exc)}",
@@ -220,6 +226,17 @@ def _run_one(spec: CheckSpec, ctx: Ctx) -> CheckResult:
     return from_checks(PASSED)
 
 
+TOO_LARGE = f"wrote a file larger than {megabytes(FILE_SIZE_LIMIT)} (the most a run may write)"
+TOO_LARGE_FIX = "Look for a loop that writes to a file without end; a drill's files are a few kilobytes."
+
+
+def _too_large(exc: BaseException) -> bool:
+    """The file-size limit refused a write (Python ignores SIGXFSZ, so the write raises EFBIG)."""
+    import errno
+
+    return isinstance(exc, OSError) and exc.errno == errno.EFBIG
+
+
 def _start_app(ctx: Ctx) -> tuple[str, str] | None:
     """Run the app's startup before any request, as a server would; a problem if it fails."""
     from drilltutor.checking.http import AppHung
@@ -227,7 +244,7 @@ def _start_app(ctx: Ctx) -> tuple[str, str] | None:
     try:
         ctx.in_process()
     except AppHung as exc:
-        return f"Your app's startup did not finish within {exc.seconds:g} s; look for a blocking call in your lifespan or startup handler.", ""
+        return f"Your app's startup got {exc.words()}; look for an endless loop or a blocking call in your lifespan or startup handler.", ""
     except Failure as f:
         return f"{f.got}: {f.expected}", f.detail
     except BaseException as exc:  # SystemExit too: a startup that ends the program is the learner's problem
@@ -288,8 +305,8 @@ def adopt(spec: dict[str, Any]) -> None:
 
 def main(spec: dict[str, Any]) -> None:
     adopt(spec)
-    platform.take_orphans()
     enforced = platform.limit_memory(int(spec["memory_limit"])) if spec.get("memory_limit") else True
+    platform.limit_file_size(FILE_SIZE_LIMIT)
     channel = Outbox(spec["channel"])
     channel.on_close(lambda: _stop_everything_and_exit(1))
     channel.send("limits", memory=enforced)
@@ -337,7 +354,9 @@ def _main(spec: dict[str, Any], channel: Outbox, reserve: bytearray) -> None:
         if isinstance(exc, MemoryError):
             del reserve[:]
         kind, message, detail = problem_for(exc, path, spec["mode"])
-        if kind == "crash":
+        if _too_large(exc):
+            kind, message = "file-size", f"{path.name} {TOO_LARGE} while {'running' if spec['mode'] == 'script' else 'importing'}. {TOO_LARGE_FIX}"
+        elif kind == "crash":
             message = _explained(message, explainers, Crash(exc, source.decode("utf-8", "replace"), str(path)))
         channel.send("problem", kind=kind, message=message, detail=detail)
         channel.send("done", bcrypt_ops=counter.ops)
@@ -381,14 +400,19 @@ def _preload(names: list[str]) -> None:
 
 
 def _job() -> dict[str, Any]:
-    """The one JSON line on stdin; stdin then reads as ended, as the learner's input() must see it."""
+    """The one JSON line on stdin; stdin then reads as ended, as the learner's input() must see it
+    (the runner keeps its end open for the whole run: it is the keeper's lifeline)."""
     line = sys.stdin.buffer.readline()
     if not line:
         _exit(0)  # the runner closed before giving a job: it no longer needs this worker
+    empty = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(empty, 0)
+    os.close(empty)
     return json.loads(line)
 
 
-if __name__ == "__main__":
-    if sys.argv[1:2] == ["--preload"]:
-        _preload(sys.argv[2:])
+def entry(argv: list[str]) -> None:
+    """The harness as a run's top process starts it: `[--preload MODULE...]`, then the job on stdin."""
+    if argv[:1] == ["--preload"]:
+        _preload(argv[1:])
     main(_job())

@@ -2,12 +2,16 @@
 
 Both answer with the same `Response`, so a flow is written once and can be run either way.
 Every request has a timeout; a handler that never answers raises `AppHung` instead of
-hanging the check.
+hanging the check. In process, the timeout counts this process's CPU (the app runs here), so
+a loaded machine only makes a request slower; a handler that sleeps uses none, and is given
+up on at `limits.backstop` of the timeout on the wall clock. On a real server the request
+crosses a socket, and the wall clock is all there is: that limit is the backstop too.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json as jsonlib
 import socket
 import threading
@@ -20,6 +24,7 @@ import httpx
 
 from drilltutor.checking import replay
 from drilltutor.checking.trace import one_line, trimmed
+from drilltutor.limits import backstop
 
 # Captured before any learner code runs, so a module that patches httpx cannot change them.
 _AsyncClient, _SyncClient, _ASGITransport = httpx.AsyncClient, httpx.Client, httpx.ASGITransport
@@ -28,11 +33,14 @@ _TIMEOUT_ERRORS = (httpx.TimeoutException, TimeoutError)
 
 
 class AppHung(Exception):
-    """The app did not answer a request in time."""
+    """The app did not answer a request in time: `seconds` of CPU, or of the wall clock when it slept."""
 
-    def __init__(self, sent: str, seconds: float) -> None:
-        super().__init__(f"{sent} got no answer within {seconds:g} s")
-        self.sent, self.seconds = sent, seconds
+    def __init__(self, sent: str, seconds: float, cpu: bool = False) -> None:
+        self.sent, self.seconds, self.cpu = sent, seconds, cpu
+        super().__init__(f"{sent} got {self.words()}")
+
+    def words(self) -> str:
+        return f"no answer within {self.seconds:g} s" + (" of CPU" if self.cpu else "")
 
 
 @dataclass
@@ -132,12 +140,17 @@ class InProcess:
 
     def _wait(self, coro: Any, what: str) -> Any:
         future = asyncio.run_coroutine_threadsafe(coro, self.loop)
-        try:
-            return future.result(self.timeout)
-        except _TIMEOUT_ERRORS:
+        cpu, wall = time.process_time() + self.timeout, time.monotonic() + backstop(self.timeout)
+        while True:
+            try:
+                return future.result(_LOOK)
+            except (concurrent.futures.TimeoutError, *_TIMEOUT_ERRORS):
+                busy, late = time.process_time() > cpu, time.monotonic() > wall
+                if not (busy or late):
+                    continue
             future.cancel()
             self.hung = True
-            raise AppHung(what, self.timeout) from None
+            raise AppHung(what, self.timeout if busy else backstop(self.timeout), cpu=busy) from None
 
     def start(self) -> None:
         """Run the app's startup (lifespan or startup events), as a server would."""
@@ -169,6 +182,9 @@ class InProcess:
 
     def client(self) -> Client:
         return Client(self.send, self.timeout)
+
+
+_LOOK = 0.1  # seconds between looks at the CPU a request has cost
 
 
 def _serve_forever(loop: asyncio.AbstractEventLoop) -> None:
@@ -203,13 +219,13 @@ def live_server(app: Any, timeout: float) -> Iterator[Client]:
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="drilltutor-uvicorn", daemon=True)
     thread.start()
     try:
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + backstop(timeout)
         while not server.started:
             if not thread.is_alive() or time.monotonic() > deadline:
-                raise AppHung(f"starting uvicorn on 127.0.0.1:{port}", timeout)
+                raise AppHung(f"starting uvicorn on 127.0.0.1:{port}", backstop(timeout))
             time.sleep(0.01)
-        with _SyncClient(base_url=f"http://127.0.0.1:{port}", timeout=timeout) as http:
-            yield Client(_live_sender(http, port, timeout), timeout)
+        with _SyncClient(base_url=f"http://127.0.0.1:{port}", timeout=backstop(timeout)) as http:
+            yield Client(_live_sender(http, port, backstop(timeout)), timeout)
     finally:
         server.should_exit = True
         thread.join(timeout=3)

@@ -1,0 +1,19 @@
+"""The limits every run keeps, shared by the runner, the harness and the suite driver."""
+
+from __future__ import annotations
+
+FILE_SIZE_LIMIT = 32 * 1024 * 1024  # bytes: a file written without end is refused (RLIMIT_FSIZE), the disk kept
+PROCESS_LIMIT = 40  # processes in a run's tree at once; the drills' own need fewer than ten
+# Time limits count CPU, so a loaded machine only makes a run slower. A run that sleeps uses
+# none: it ends at this many times its limit, on the wall clock. Six times, not "+60 s": a
+# learner's `uvicorn.run(app)` at import should cost a minute at the default limit, not more.
+BACKSTOP_FACTOR = 6.0
+
+
+def backstop(cpu_limit: float) -> float:
+    """Wall-clock seconds after which a run (or a request) that used less than `cpu_limit` s of CPU ends anyway."""
+    return BACKSTOP_FACTOR * cpu_limit
+
+
+def megabytes(size: int) -> str:
+    return f"{size / 1024**2:g} MB"
