@@ -335,15 +335,17 @@ class Job:
 
 def start_worker(env: dict[str, str], cwd: str, preload: Sequence[str] = (), run_as: platform.RunAs | None = None) -> subprocess.Popen[bytes]:
     """A run's top process, waiting on stdin for its job; with `preload`, it imports those first."""
+    # Graded as root, the keeper stays root and drops its child, the harness, to `run_as`: the
+    # learner's code can then neither signal what holds the run nor outlast it.
+    account = ["--as", f"{run_as.uid}:{run_as.gid}"] if run_as is not None else []
     return subprocess.Popen(
-        [sys.executable, "-m", platform.WORKER_MODULE, *(["--preload", *preload] if preload else [])],
+        [sys.executable, "-m", platform.WORKER_MODULE, *account, *(["--preload", *preload] if preload else [])],
         cwd=cwd,
         env=env,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         **platform.popen_group(),
-        **platform.as_user(run_as),
     )
 
 

@@ -16,7 +16,9 @@ thread, by patching it or by holding the interpreter lock) reaches what holds th
   child did: the same exit status, or the same signal, which is what the runner reports.
 
 The learner's code runs as the keeper's user, so it could still signal the keeper itself; run
-as root under `grade`, the learner's code runs as another user and cannot.
+as root under `grade` (`--as UID:GID`), the keeper stays root and only its child drops to the
+unprivileged user before any learner code runs, so that code can neither signal the keeper nor
+outlast it.
 
 Where there is no fork (Windows), this process simply becomes the harness: the runner holds
 the run with a Job object that kills it all when its handle closes (`platform.windows.hold`).
@@ -89,10 +91,29 @@ def _let_go(child: int) -> None:
     os._exit(0)
 
 
+def _drop_to(account: str | None) -> None:
+    """Become the unprivileged `UID:GID` (a graded run as root); nothing for None."""
+    if account is None:
+        return
+    uid, gid = (int(part) for part in account.split(":"))
+    os.setgroups([])
+    os.setgid(gid)
+    os.setuid(uid)
+
+
+def _account(argv: list[str]) -> tuple[str | None, list[str]]:
+    """`--as UID:GID` taken out of the arguments; the rest are the harness's."""
+    if argv[:1] == ["--as"]:
+        return argv[1], argv[2:]
+    return None, argv
+
+
 def main(argv: list[str]) -> None:
     from drilltutor import platform
 
+    account, argv = _account(argv)
     if not platform.can_keep():
+        _drop_to(account)
         _become_harness(argv)
         return
     platform.take_orphans()
@@ -102,6 +123,7 @@ def main(argv: list[str]) -> None:
         os.dup2(job_out, 0)
         os.close(job_out)
         os.close(job_in)
+        _drop_to(account)
         _become_harness(argv)
         os._exit(70)  # the harness ends the process itself
     os.close(job_out)
