@@ -196,13 +196,19 @@ def me_forged(ctx: Ctx) -> None:
         )
 
 
-@check("me-alg-none", 'An unsigned token ("alg": "none") gets 401, not a 500', needs=("users", "me-route"))
+@check("me-alg-none", 'An unsigned token ("alg": "none") or one signed with HS512 gets 401, not a 500', needs=("users", "me-route"))
 def me_alg_none(ctx: Ctx) -> None:
     _must_be_401(
         ctx,
         _ask(ctx, "alg-none", ctx.token(TARGET, alg="none"), f'an unsigned token for {TARGET} (header "alg": "none", no signature)'),
         "401: a token with no signature proves nothing",
         on_200=f'a token with no signature named a user: jwt.decode(token, SECRET, algorithms=["HS256"]), {UNSIGNED}',
+    )
+    _must_be_401(
+        ctx,
+        _ask(ctx, "hs512", ctx.token(TARGET, alg="HS512"), f"a token for {TARGET} signed with SECRET_KEY using HS512, not HS256"),
+        "401: you sign with HS256, so a token whose header picks another algorithm is not one of yours",
+        on_200='pin algorithms=["HS256"] in decode: the token\'s own header chooses nothing',
     )
 
 

@@ -329,12 +329,16 @@ def bad_tokens(ctx: Ctx) -> None:
         (ctx.token(USER, key="not-your-key-" + flow.fresh("k")), "a token for ada signed with some other key"),
         (_make_token(ctx, -1), f'make_token("{USER}", minutes=-1), expired a minute ago'),
         (ctx.token(USER, alg="none"), 'a token for ada whose header says "alg": "none", with no signature'),
+        (ctx.token(USER, alg="HS512"), "a token for ada signed with SECRET_KEY using HS512, not HS256"),
         (ctx.jwt.tampered(stranger, ctx.token(USER)), "a token make_token made for someone else, its payload changed to name ada, its signature kept"),
     )
     answers = [client.get("/tasks", token=token, label=label) for token, label in tokens]
     for response in answers:
         if response.status != 401:
-            raise flow.fail(response, "401", flow.route_fix(response, "GET /tasks", _bad_token_fix(response)))
+            fix = _bad_token_fix(response)
+            if response.status == 200 and "HS512" in response.sent:
+                fix = 'pin algorithms=["HS256"] in decode (ALGORITHM = "HS256"): a token whose own header picks another algorithm is not one of yours'
+            raise flow.fail(response, "401", flow.route_fix(response, "GET /tasks", fix))
     ctx.state["bad-token-401"] = first = answers[0]
     for response in answers[1:]:
         if response.text != first.text:
