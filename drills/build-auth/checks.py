@@ -519,6 +519,11 @@ def me_www_authenticate(ctx: Ctx) -> None:
             )
 
 
+@check("me-no-library-message", "No bad token's 401 carries the JWT library's own error message", needs=("me-token",))
+def me_no_library_message(ctx: Ctx) -> None:
+    gate.check_no_library_message(ctx.state.get("bad-token-401s", []), "get_current_user")
+
+
 @check("token-url", "The Authorize button in /docs logs in through POST /login", needs=("login",))
 def token_url(ctx: Ctx) -> None:
     gate.check_token_url(ctx, "/login")

@@ -11,6 +11,7 @@ from drilltutor.checking import Ctx, Failure, check, kit
 # The records, the per-run names and what a crash means are drill-4's guard's: drill-6 mounts
 # the same dependency, only on the learner's own route.
 guard = kit("guard")
+gate = kit("gate")  # the JWT libraries' own error messages, shared with build and the project family
 TARGET, DECOY, STRANGER = guard.TARGET, guard.DECOY, guard.STRANGER
 OTHER_KEY = "not-this-runs-secret-" + secrets.token_hex(8)
 
@@ -245,6 +246,11 @@ def www_authenticate(ctx: Ctx) -> None:
             expected=BEARER,
             fix='pass headers={"WWW-Authenticate": "Bearer"} to the HTTPException that get_current_user raises',
         )
+
+
+@check("no-library-message", "No bad token's 401 carries the JWT library's own error message", needs=BAD)
+def no_library_message(ctx: Ctx) -> None:
+    gate.check_no_library_message(list(ctx.state["answers"].values()), "get_current_user")
 
 
 @check("live", "On a real uvicorn server: a valid token gets the email; no token and bad tokens get the same 401s", needs=("me-valid", "www-authenticate"))
