@@ -241,7 +241,8 @@ def test_drill_5_shows_a_user_cut_short_with_an_ellipsis(catalogue: Catalogue, t
     mine = tmp_path / "drill_5_401.py"
     mine.write_text(mistake.source(), encoding="utf-8")
     report = run_drill(catalogue, drill, mine, RunOptions(timeout=60))
-    (failed,) = report.failed_checks
+    # drill-4's `signature` (drill-5 extends it) fails too; drill-5's own check is the one asked about
+    failed = next(c for c in report.failed_checks if c.id == "algorithms")
     returned = failed.got.split("get_current_user returned ", 1)[1].split("; the same for")[0]
     assert "hashed_password" in returned and returned.endswith("…")  # the hash inside was cut, and it says so
 

@@ -40,6 +40,51 @@ def hash_matches(hashed: str | None, password: str) -> bool:
         return False
 
 
+# The JWT libraries' own words --------------------------------------------------------------
+
+# What python-jose and PyJWT say when decode refuses a token, as str(e) gives it (collected by
+# decoding each bad token the checks send, and their near kin, with both libraries). A 401 body
+# that holds one tells a caller what decode disliked (OWASP Error Handling: no internal error
+# details in answers); a learner's own wording ("Token expired") is not on the list.
+LIBRARY_MESSAGES = (
+    "Not enough segments",
+    "Invalid header padding",
+    "Invalid header string",
+    "Invalid payload padding",
+    "Invalid payload string",
+    "Invalid crypto padding",
+    "Signature verification failed",
+    "Signature has expired",
+    "The specified alg value is not allowed",
+    "Invalid token type",
+    "Expiration Time claim (exp) must be",
+    "Issued At claim (iat) must be",
+    "The token is not yet valid",
+    "Unable to find an algorithm for key",
+    "Error decoding token headers",
+)
+
+
+def library_message(text: str) -> str | None:
+    """The JWT library's own error message that `text` (an answer's body) carries, if any."""
+    lowered = text.lower()
+    return next((m for m in LIBRARY_MESSAGES if m.lower() in lowered), None)
+
+
+def check_no_library_message(responses: list, route: str) -> None:
+    """No bad token's 401 body carries the library's message: a failure for the first that does."""
+    for resp in responses:
+        said = library_message(resp.text)
+        if said is None:
+            continue
+        raise Failure(
+            sent=resp.sent,
+            got=f'{resp.brief()}: the body holds "{said}", the JWT library\'s own error message (str(e))',
+            expected='a 401 whose detail is your own words, such as "Could not validate credentials", never what decode said',
+            fix=f"in {route}'s except, raise the HTTPException with a fixed detail, not detail=str(e): the library's message tells an attacker what decode disliked",
+        )
+
+
 # The Authorize button ----------------------------------------------------------------------
 
 

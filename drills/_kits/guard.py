@@ -65,14 +65,15 @@ def ask(ctx: Ctx, key: str, token: str | None, label: str):
     return answers[key]
 
 
-def bad(ctx: Ctx, tokens) -> list[tuple[str, str, object, object]]:
+def bad(ctx: Ctx, tokens, table: str = "bad-tokens") -> list[tuple[str, str, object, object]]:
     """(key, short name, response, returned) for every bad token, sent once per run.
 
     `tokens(ctx)` gives the drill's bad tokens: key -> (short name, label for `sent`, token).
+    `table` names the set in the run's state: drill-5 extends drill-4, so both tables are sent.
     """
-    if "bad-tokens" not in ctx.state:
-        ctx.state["bad-tokens"] = tokens(ctx)
-    return [(key, short, *ask(ctx, key, token, label)) for key, (short, label, token) in ctx.state["bad-tokens"].items()]
+    if table not in ctx.state:
+        ctx.state[table] = tokens(ctx)
+    return [(key, short, *ask(ctx, f"{table}:{key}", token, label)) for key, (short, label, token) in ctx.state[table].items()]
 
 
 def fail(resp, expected: str, fix: str, got: str = "") -> Failure:

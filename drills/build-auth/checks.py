@@ -472,7 +472,7 @@ def me_forged(ctx: Ctx) -> None:
         )
 
 
-@check("me-alg-none", "GET /me with an unsigned alg: none token gets 401, not a 500", needs=("me-token",))
+@check("me-alg-none", "GET /me with an unsigned alg: none token, or one signed with HS512, gets 401, not a 500", needs=("me-token",))
 def me_alg_none(ctx: Ctx) -> None:
     resp = _client(ctx).get("/me", token=ctx.token(EMAIL, alg="none"), label=f'a token for {EMAIL} whose header says "alg": "none", with no signature')
     _must_be_401(
@@ -482,6 +482,15 @@ def me_alg_none(ctx: Ctx) -> None:
         "401: a token without a signature proves nothing",
         on_200='the guard accepted an unsigned token: name the one algorithm you sign with, jwt.decode(token, SECRET, algorithms=["HS256"])',
         on_500='decode met an algorithm it has no key for and raised an error your except does not catch: pass algorithms=["HS256"] to jwt.decode, so any other "alg" is refused as a JWTError (PyJWT: InvalidTokenError)',
+    )
+    resp = _client(ctx).get("/me", token=ctx.token(EMAIL, alg="HS512"), label=f"a token for {EMAIL} signed with SECRET_KEY using HS512, not HS256")
+    _must_be_401(
+        ctx,
+        "me-alg-none",
+        resp,
+        "401: you sign with HS256, so a token whose header picks another algorithm is not one of yours",
+        on_200='pin algorithms=["HS256"] in decode: the token\'s own header chooses nothing',
+        on_500='decode raised an error your except does not catch: pass algorithms=["HS256"] to jwt.decode and catch JWTError (PyJWT: InvalidTokenError)',
     )
 
 
@@ -508,6 +517,11 @@ def me_www_authenticate(ctx: Ctx) -> None:
                 expected="401 with the header WWW-Authenticate: Bearer, which tells the client how to authenticate",
                 fix='give the guard\'s HTTPException the header: HTTPException(401, "Could not validate credentials", headers={"WWW-Authenticate": "Bearer"})',
             )
+
+
+@check("me-no-library-message", "No bad token's 401 carries the JWT library's own error message", needs=("me-token",))
+def me_no_library_message(ctx: Ctx) -> None:
+    gate.check_no_library_message(ctx.state.get("bad-token-401s", []), "get_current_user")
 
 
 @check("token-url", "The Authorize button in /docs logs in through POST /login", needs=("login",))

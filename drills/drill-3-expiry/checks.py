@@ -119,13 +119,18 @@ def decodes(ctx: Ctx) -> None:
 
 # The decode that rejects the expired token must also refuse a forged one. Observed, not read:
 # the file's own decode call (its key, algorithms and options, as written) is called again on
-# two forged tokens that expired as `token` did: one signed with another key, one signed with
-# the run's key by HS512. A decode that verifies the signature and pins HS256 refuses both for
+# three forged tokens that expired as `token` did: one signed with another key, one signed with
+# the run's key by HS512, one with "alg": "none" (refused as a bad token, not a key error). A decode that verifies the signature and pins HS256 refuses both for
 # a reason other than expiry; one that switched verify_signature off (python-jose still checks
 # exp then) or left algorithms open refuses them only because they expired, or not at all.
 # Only a call that cannot be replayed (its arguments are a function's locals) is read instead,
 # and then every spelling the libraries offer for switching a check off is refused.
 FORGED_EXPIRY = "Expired"  # ExpiredSignatureError in python-jose and PyJWT alike
+TOKEN_ERRORS = {"JWTError", "InvalidTokenError"}  # the parent of every bad-token error: python-jose, PyJWT
+
+
+def _token_error(exc: BaseException) -> bool:
+    return any(cls.__name__ in TOKEN_ERRORS for cls in type(exc).__mro__)
 
 
 def _switched_off(call: ast.Call, namespace: dict) -> str | None:
@@ -157,6 +162,7 @@ def decode_refuses_forged(ctx: Ctx) -> None:
     forged = (
         (ctx.token(SUB, minutes=-1, key="not-your-key-" + secrets.token_hex(6)), "a token like yours, expired a minute ago, signed with another key"),
         (ctx.token(SUB, minutes=-1, alg="HS512"), "a token like yours, expired a minute ago, signed with SECRET_KEY by HS512"),
+        (ctx.token(SUB, minutes=-1, alg="none"), 'a token like yours, expired a minute ago, whose header says "alg": "none", with no signature'),
     )
     replayed = False
     for call in calls:
@@ -166,10 +172,19 @@ def decode_refuses_forged(ctx: Ctx) -> None:
                 break
             replayed = True
             raised, _ = outcome
+            sent = f"your decode call, line {call.lineno} ({ast.unparse(call)[:100]}), on {label}"
+            if raised is not None and FORGED_EXPIRY not in type(raised).__name__ and not _token_error(raised):
+                # Refused, but not as a bad token: an alg list that lets "none" reach the key
+                # (python-jose's JWKError, PyJWT's InvalidKeyError), which `except JWTError` misses.
+                raise Failure(
+                    sent=sent,
+                    got=f"it raised {type(raised).__name__} ({str(raised)[:80]}), which is not the library's token error (JWTError; PyJWT: InvalidTokenError), so an except that catches that one crashes here",
+                    expected='a refusal as a bad token: "The specified alg value is not allowed"',
+                    fix='pin algorithms=["HS256"] in decode: the one algorithm you sign with, never "none"',
+                )
             if raised is not None and FORGED_EXPIRY not in type(raised).__name__:
                 continue
             got = "it accepted it" if raised is None else f"it refused it only because it expired ({type(raised).__name__}): the signature or the algorithm was never checked"
-            sent = f"your decode call, line {call.lineno} ({ast.unparse(call)[:100]}), on {label}"
             raise Failure(
                 sent=sent,
                 got=got,

@@ -26,6 +26,7 @@ def _bad_tokens(ctx: Ctx) -> dict[str, tuple[str, str, str]]:
         "no-sub": ("no sub", "a token signed with SECRET_KEY whose payload has no sub", ctx.token(None)),
         "unknown": ("unknown user", f"a token signed with SECRET_KEY for {STRANGER}, who is not in `users`", ctx.token(STRANGER)),
         "alg-none": ("alg none", f'an unsigned token for {TARGET} (header "alg": "none", no signature)', ctx.token(TARGET, alg="none")),
+        "hs512": ("HS512", f"a token for {TARGET} signed with SECRET_KEY using HS512, not HS256", ctx.token(TARGET, alg="HS512")),
     }
 
 
@@ -84,20 +85,23 @@ def garbage(ctx: Ctx) -> None:
     )
 
 
-@check("signature", "A token signed with another key, or not signed at all, is refused", needs=("garbage",))
+@check("signature", "A token signed with another key, not signed at all, or signed with HS512 is refused", needs=("garbage",))
 def signature(ctx: Ctx) -> None:
-    rows = [row for row in _bad(ctx) if row[0] in ("forged", "alg-none") and guard.accepted(row[2])]
+    rows = [row for row in _bad(ctx) if row[0] in ("forged", "alg-none", "hs512") and guard.accepted(row[2])]
     if not rows:
         return
     _, _, resp, returned = rows[0]
+    if rows[0][0] == "hs512":
+        fix = 'pin algorithms=["HS256"] in decode: you sign with HS256, so a token whose own header picks another algorithm is not one of yours'
+    else:
+        fix = (
+            'the signature was never checked, so anyone can write a token for any email: jwt.decode(token, SECRET, algorithms=["HS256"]), '
+            'never get_unverified_claims() or options={"verify_signature": False}'
+        )
     raise guard.fail(
         resp,
         "401: only a token signed with SECRET_KEY using HS256 names a user",
-        guard.let_through_fix(
-            returned,
-            'the signature was never checked, so anyone can write a token for any email: jwt.decode(token, SECRET, algorithms=["HS256"]), '
-            'never get_unverified_claims() or options={"verify_signature": False}',
-        ),
+        guard.let_through_fix(returned, fix),
         got=f"{resp.status}, get_current_user returned {guard.described(returned)}{guard.also(rows, resp)}",
     )
 

@@ -1,6 +1,8 @@
-"""Hidden checks for drill-5 (401). The checks mount the learner's `get_current_user` on an
-app of their own (GET /me), put users of their own in the learner's `users`, and mint every
-token with drilltutor's own codec, so python-jose and PyJWT files are judged alike.
+"""Hidden checks for drill-5 (401). The drill `extends` drill-4: drill-4's checks run first
+(the same names, a valid token, and drill-4's bad tokens: expired, unknown user, no sub,
+another key, alg none, HS512), then these. The checks mount the learner's `get_current_user`
+on an app of their own (GET /me), put users of their own in the learner's `users`, and mint
+every token with drilltutor's own codec, so python-jose and PyJWT files are judged alike.
 
 The malformed tokens go in process (httpx through ASGITransport): a real server turns some
 of them (an empty one, a very long one) away before the app ever sees them. Each is sent
@@ -53,25 +55,12 @@ def _bad_tokens(ctx: Ctx) -> dict[str, tuple[str, str, str]]:
 
 
 def _bad(ctx: Ctx) -> list[tuple[str, str, object, object]]:
-    return guard.bad(ctx, _bad_tokens)
+    # A table of its own: drill-4's checks, run first, send drill-4's bad tokens.
+    return guard.bad(ctx, _bad_tokens, "malformed-tokens")
 
 
 # Checks ------------------------------------------------------------------------------
-
-@check("users", "`users` is a dict the checks can add users to")
-def users_store(ctx: Ctx) -> None:
-    guard.users_store(ctx)
-
-
-@check("get-current-user", "`get_current_user` is a dependency that takes the token from OAuth2PasswordBearer")
-def dependency_check(ctx: Ctx) -> None:
-    guard.mount(ctx)
-
-
-@check("valid-token", "A valid token reaches the route with that user", needs=("users", "get-current-user"))
-def valid_token(ctx: Ctx) -> None:
-    guard.valid_token(ctx)
-
+# users, get-current-user, valid-token and drill-4's bad-token checks come from drill-4.
 
 @check("no-500", "No malformed token makes get_current_user crash (500)", needs=("valid-token",))
 def no_500(ctx: Ctx) -> None:
@@ -120,17 +109,17 @@ def algorithms(ctx: Ctx) -> None:
     )
 
 
-@check("status-401", "Every malformed token gets status 401", needs=("algorithms",))
+@check("malformed-401", "Every malformed token gets status 401", needs=("algorithms",))
 def status_401(ctx: Ctx) -> None:
     guard.status_401(_bad(ctx))
 
 
-@check("www-authenticate", "Every 401 says WWW-Authenticate: Bearer", needs=("status-401",))
+@check("malformed-www-authenticate", "Every malformed token's 401 says WWW-Authenticate: Bearer", needs=("malformed-401",))
 def www_authenticate(ctx: Ctx) -> None:
     guard.www_authenticate(_bad(ctx))
 
 
-@check("same-body", "All malformed tokens get one and the same 401 body, never the library's message", needs=("status-401",))
+@check("malformed-same-body", "All malformed tokens get one and the same 401 body, never the library's message", needs=("malformed-401",))
 def same_body(ctx: Ctx) -> None:
     guard.same_body(_bad(ctx))
 

@@ -11,6 +11,7 @@ from drilltutor.checking import Ctx, Failure, check, kit
 # The records, the per-run names and what a crash means are drill-4's guard's: drill-6 mounts
 # the same dependency, only on the learner's own route.
 guard = kit("guard")
+gate = kit("gate")  # the JWT libraries' own error messages, shared with build and the project family
 TARGET, DECOY, STRANGER = guard.TARGET, guard.DECOY, guard.STRANGER
 OTHER_KEY = "not-this-runs-secret-" + secrets.token_hex(8)
 
@@ -196,13 +197,19 @@ def me_forged(ctx: Ctx) -> None:
         )
 
 
-@check("me-alg-none", 'An unsigned token ("alg": "none") gets 401, not a 500', needs=("users", "me-route"))
+@check("me-alg-none", 'An unsigned token ("alg": "none") or one signed with HS512 gets 401, not a 500', needs=("users", "me-route"))
 def me_alg_none(ctx: Ctx) -> None:
     _must_be_401(
         ctx,
         _ask(ctx, "alg-none", ctx.token(TARGET, alg="none"), f'an unsigned token for {TARGET} (header "alg": "none", no signature)'),
         "401: a token with no signature proves nothing",
         on_200=f'a token with no signature named a user: jwt.decode(token, SECRET, algorithms=["HS256"]), {UNSIGNED}',
+    )
+    _must_be_401(
+        ctx,
+        _ask(ctx, "hs512", ctx.token(TARGET, alg="HS512"), f"a token for {TARGET} signed with SECRET_KEY using HS512, not HS256"),
+        "401: you sign with HS256, so a token whose header picks another algorithm is not one of yours",
+        on_200='pin algorithms=["HS256"] in decode: the token\'s own header chooses nothing',
     )
 
 
@@ -239,6 +246,11 @@ def www_authenticate(ctx: Ctx) -> None:
             expected=BEARER,
             fix='pass headers={"WWW-Authenticate": "Bearer"} to the HTTPException that get_current_user raises',
         )
+
+
+@check("no-library-message", "No bad token's 401 carries the JWT library's own error message", needs=BAD)
+def no_library_message(ctx: Ctx) -> None:
+    gate.check_no_library_message(list(ctx.state["answers"].values()), "get_current_user")
 
 
 @check("live", "On a real uvicorn server: a valid token gets the email; no token and bad tokens get the same 401s", needs=("me-valid", "www-authenticate"))

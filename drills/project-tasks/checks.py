@@ -320,6 +320,16 @@ def _bad_token_fix(response) -> str:
     }.get(response.status, "turn every token that cannot be read, verified or matched to a user into the one HTTPException(status_code=401, ...)")
 
 
+def _resigned(ctx: Ctx, alg: str) -> str:
+    """ada's access token from /token, every claim kept (exp, any token type an exercise adds),
+    signed with SECRET_KEY using `alg`: only the algorithm tells it from a token the app made."""
+    try:
+        header, claims = ctx.jwt.parts(flow.bearer(ctx, USER))
+    except (KeyError, ValueError):
+        return ctx.token(USER, alg=alg)
+    return ctx.jwt.encode(claims, ctx.secret, alg, header={k: v for k, v in header.items() if k != "alg"})
+
+
 @check("bad-tokens", "Every bad token gets 401, with one body for all of them", needs=("make-token", "login"))
 def bad_tokens(ctx: Ctx) -> None:
     client = flow.api(ctx)
@@ -329,12 +339,16 @@ def bad_tokens(ctx: Ctx) -> None:
         (ctx.token(USER, key="not-your-key-" + flow.fresh("k")), "a token for ada signed with some other key"),
         (_make_token(ctx, -1), f'make_token("{USER}", minutes=-1), expired a minute ago'),
         (ctx.token(USER, alg="none"), 'a token for ada whose header says "alg": "none", with no signature'),
+        (_resigned(ctx, "HS512"), "ada's own access token, its claims kept, signed again with SECRET_KEY using HS512, not HS256"),
         (ctx.jwt.tampered(stranger, ctx.token(USER)), "a token make_token made for someone else, its payload changed to name ada, its signature kept"),
     )
     answers = [client.get("/tasks", token=token, label=label) for token, label in tokens]
     for response in answers:
         if response.status != 401:
-            raise flow.fail(response, "401", flow.route_fix(response, "GET /tasks", _bad_token_fix(response)))
+            fix = _bad_token_fix(response)
+            if response.status == 200 and "HS512" in response.sent:
+                fix = 'pin algorithms=["HS256"] in decode (ALGORITHM = "HS256"): a token whose own header picks another algorithm is not one of yours'
+            raise flow.fail(response, "401", flow.route_fix(response, "GET /tasks", fix))
     ctx.state["bad-token-401"] = first = answers[0]
     for response in answers[1:]:
         if response.text != first.text:
