@@ -71,6 +71,7 @@ class _Events:
     problem: Problem | None = None
     done: bool = False
     bcrypt_ops: int = 0
+    agent_exit: int | None = None  # how the learner's process ended, when it ended before the checks did
     memory_enforced: bool | None = None  # None until the top process says
     limits_known: threading.Event = field(default_factory=threading.Event)
 
@@ -92,6 +93,8 @@ class _Events:
             self.current = None
         elif kind == "problem":
             self.problem = Problem(event["kind"], event["message"], event.get("detail", ""))
+        elif kind == "agent-ended":
+            self.agent_exit = int(event["returncode"])
         elif kind == "done":
             self.done, self.bcrypt_ops = True, int(event.get("bcrypt_ops", 0))
 
@@ -377,7 +380,7 @@ def run_job(worker: Any, job: Job, *, adopt: bool, marks: Sequence[str] = (), sp
     report.output_truncated = bool(overflow and overflow[0])
     if events.memory_enforced is False:
         report.notices = _say_once("memory", MEMORY_NOT_LIMITED.format(limit=_size(job.options.memory_limit)))
-    ended = Ending(timed_out, worker.returncode, bool(stopped), job.options)
+    ended = Ending(timed_out, worker.returncode if events.agent_exit is None else events.agent_exit, bool(stopped), job.options)
     _assemble(report, events, job.drill, declared_checks(job.checks), ended)
     return report
 

@@ -1,4 +1,4 @@
-"""HTTP clients the checks use against the learner's app: in process and on a real uvicorn server.
+"""HTTP to the learner's app: in process (in the agent) and on a real uvicorn server (the agent serves, the judge connects).
 
 Both answer with the same `Response`, so a flow is written once and can be run either way.
 Every request has a timeout; a handler that never answers raises `AppHung` instead of
@@ -183,9 +183,8 @@ def free_loopback_socket() -> socket.socket:
     return sock
 
 
-@contextmanager
-def live_server(app: Any, timeout: float) -> Iterator[Client]:
-    """The app on a real uvicorn server on a free loopback port, always shut down afterwards.
+def start_uvicorn(app: Any, timeout: float) -> tuple[int, Callable[[], None]]:
+    """The app on a real uvicorn server on a free loopback port (in the agent): its port, and how to stop it.
 
     The app has already started in this process, so uvicorn does not run its lifespan again.
     """
@@ -196,18 +195,26 @@ def live_server(app: Any, timeout: float) -> Iterator[Client]:
     server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_config=None, log_level="critical", access_log=False))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="drilltutor-uvicorn", daemon=True)
     thread.start()
-    try:
-        deadline = time.monotonic() + timeout
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise AppHung(f"starting uvicorn on 127.0.0.1:{port}", timeout)
-            time.sleep(0.01)
-        with _SyncClient(base_url=f"http://127.0.0.1:{port}", timeout=timeout) as http:
-            yield Client(_live_sender(http, port, timeout), timeout)
-    finally:
+
+    def stop() -> None:
         server.should_exit = True
         thread.join(timeout=3)
         sock.close()
+
+    deadline = time.monotonic() + timeout
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            stop()
+            raise AppHung(f"starting uvicorn on 127.0.0.1:{port}", timeout)
+        time.sleep(0.01)
+    return port, stop
+
+
+@contextmanager
+def live_client(port: int, timeout: float) -> Iterator[Client]:
+    """A client (in the judge) for the app the agent serves on 127.0.0.1:`port`."""
+    with _SyncClient(base_url=f"http://127.0.0.1:{port}", timeout=timeout) as http:
+        yield Client(_live_sender(http, port, timeout), timeout)
 
 
 def _live_sender(http: httpx.Client, port: int, timeout: float) -> Callable[..., Response]:
