@@ -139,8 +139,9 @@ def encode(value: Any, handle_of: Any) -> Any:
             return int(item)
         if isinstance(item, float):
             return float(item)
-        if isinstance(item, (list, tuple)):
-            return {"$l": [walk(x, depth + 1) for x in list(item)], "t": isinstance(item, tuple)}
+        if isinstance(item, (list, tuple, set, frozenset)):
+            kind = next(k for k in (list, tuple, frozenset, set) if isinstance(item, k))
+            return {"$l": [walk(x, depth + 1) for x in list(item)], "t": kind.__name__}
         if isinstance(item, dict):
             return {"$d": [[walk(k, depth + 1), walk(v, depth + 1)] for k, v in list(item.items())]}
         return {"$h": asdict(handle_of(item))}
@@ -161,13 +162,16 @@ def decode(data: Any, remote: Any) -> Any:
         return base64.b64decode(str(data["$b"]))
     if "$l" in data:
         items = [decode(x, remote) for x in data["$l"]]
-        return tuple(items) if data.get("t") else items
+        return _COLLECTIONS.get(str(data.get("t")), list)(items)
     if "$d" in data:
         return {_key(decode(k, remote)): decode(v, remote) for k, v in data["$d"]}
     if "$h" in data:
         h = data["$h"]
         return remote(Handle(int(h["id"]), str(h["type"]), str(h["repr"]), bool(h["callable"]), bool(h.get("exception"))))
     return None
+
+
+_COLLECTIONS: dict[str, Any] = {"list": list, "tuple": tuple, "set": set, "frozenset": frozenset}
 
 
 def _key(key: Any) -> Any:
