@@ -39,14 +39,15 @@ class Link:
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
         self._ids = itertools.count(1)
-        self._waiting: dict[int, Future[dict[str, Any]]] = {0: Future()}  # 0: the agent's greeting
+        self._greeting: Future[dict[str, Any]] = Future()
+        self._waiting: dict[int, Future[dict[str, Any]]] = {0: self._greeting}  # 0: the agent's first answer
         self._lock = threading.Lock()
         self._gone = False
         threading.Thread(target=self._read, name="drilltutor-link", daemon=True).start()
 
     def greeting(self) -> dict[str, Any]:
         """The agent's first answer, after it took its job."""
-        return self.wait(self._waiting[0])
+        return self.wait(self._greeting)
 
     def _read(self) -> None:
         while True:
