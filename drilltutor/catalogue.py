@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
+import shutil
 import sys
+import tempfile
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -17,7 +21,11 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 FORMAT_VERSION = 1
 METADATA_FILE = "drill.toml"
-DRILL_FILES = ("prompt.md", "solution.py", "hints.toml", "checks.py")
+DRILL_FILES = ("prompt.md", "hints.toml", "checks.py")
+SOLUTION_FILE = "solution.py"
+# An exercise's reference stated as its changes to another drill's, so that a change to the
+# project's reference reaches every exercise built on it.
+SOLUTION_CHANGES = "solution.toml"
 MODES = ("script", "module", "pytest")  # pytest: a test file, which only the checks run (with pytest)
 
 
@@ -75,9 +83,13 @@ class Drill:
     def prompt_path(self) -> Path:
         return self.folder / "prompt.md"
 
-    @property
+    @cached_property
     def solution_path(self) -> Path:
-        return self.folder / "solution.py"
+        """The reference as a file: solution.py, or solution.toml's changes written out once per process."""
+        own = self.folder / SOLUTION_FILE
+        if own.is_file():
+            return own
+        return _written_out(self.folder / SOLUTION_CHANGES, self.folder.name)
 
     @property
     def checks_path(self) -> Path:
@@ -162,6 +174,8 @@ def load_drill(folder: Path) -> Drill:
     for name in DRILL_FILES:
         if not (folder / name).is_file():
             raise DrilltutorError(f"Malformed drill: {folder / name} is missing.")
+    if not (folder / SOLUTION_FILE).is_file() and not (folder / SOLUTION_CHANGES).is_file():
+        raise DrilltutorError(f"Malformed drill: {folder / SOLUTION_FILE} is missing (or state it as changes in {SOLUTION_CHANGES}).")
     mode = _require(meta, "mode", str, meta_path)
     if mode not in MODES:
         raise DrilltutorError(f"Malformed drill: {meta_path} has mode {mode!r}; use one of {', '.join(MODES)}.")
@@ -193,6 +207,27 @@ def load_drill(folder: Path) -> Drill:
         self_check=str(meta.get("self_check", "")),
         timeout=None if timeout is None else float(timeout),
     )
+
+
+@functools.cache
+def _solutions_dir() -> Path:
+    # A folder of this process's own: the drills folder may be read-only (installed, or an
+    # instructor's), and runs only need to read the file.
+    folder = Path(tempfile.mkdtemp(prefix="drilltutor-solutions-"))
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
+
+
+def _written_out(changes: Path, drill_folder: str) -> Path:
+    from drilltutor.variants import load_variants
+
+    variants = load_variants(changes, "solution", changes.parent / SOLUTION_FILE)
+    if len(variants) != 1:
+        raise DrilltutorError(f"Malformed drill: {changes} must state exactly one [[solution]], not {len(variants)}.")
+    target = _solutions_dir() / drill_folder / SOLUTION_FILE
+    target.parent.mkdir(exist_ok=True)
+    target.write_text(variants[0].source(), encoding="utf-8")
+    return target
 
 
 def load_catalogue(folder: Path) -> Catalogue:

@@ -35,13 +35,17 @@ class Variant:
     name: str
     why: str  # one line: why a learner writes this
     expect: tuple[str, ...]  # the check ids it must fail on ("problem:crash" for a file that cannot run)
-    base: Path  # the file it changes
+    base: Path  # the file it changes (for a base that is itself a variant, the TOML file stating it)
     changes: tuple[Change, ...]
     origin: Path  # the TOML file that states it, for messages
+    base_variant: Variant | None = None  # the variant it changes, when `base` names one ("alternatives.toml#pyjwt")
 
     def source(self) -> str:
         """The base file with every change made; each change must match exactly once."""
-        text = self.base.read_text(encoding="utf-8").replace("\r\n", "\n")
+        if self.base_variant is not None:
+            text = self.base_variant.source()
+        else:
+            text = self.base.read_text(encoding="utf-8").replace("\r\n", "\n")
         for number, change in enumerate(self.changes, 1):
             found = text.count(change.replace)
             if found != 1:
@@ -89,8 +93,24 @@ def load_variants(path: Path, table: str, default_base: Path) -> tuple[Variant, 
         expect = entry.get("expect", [])
         if not isinstance(expect, list) or not all(isinstance(e, str) for e in expect):
             raise DrilltutorError(f"Malformed drill: {path}: variant {name!r} has an `expect` that is not a list of check ids.")
-        base = path.parent / entry["base"] if isinstance(entry.get("base"), str) else default_base
-        if not base.is_file():
-            raise DrilltutorError(f"Malformed drill: {path}: variant {name!r} changes {base}, which is not a file.")
-        variants.append(Variant(name, str(entry.get("why", "")), tuple(expect), base, changes, path))
+        base, base_variant = _base(entry.get("base"), path, name, default_base)
+        variants.append(Variant(name, str(entry.get("why", "")), tuple(expect), base, changes, path, base_variant))
     return tuple(variants)
+
+
+def _base(named: object, origin: Path, name: str, default_base: Path) -> tuple[Path, Variant | None]:
+    """The file a variant changes, or the variant it changes when `base` is "FILE.toml#NAME"
+    (an alternative that is itself stated as changes)."""
+    if not isinstance(named, str):
+        return default_base, None
+    file, _, wanted = named.partition("#")
+    base = origin.parent / file
+    if not base.is_file():
+        raise DrilltutorError(f"Malformed drill: {origin}: variant {name!r} changes {base}, which is not a file.")
+    if not wanted:
+        return base, None
+    table = "solution" if base.name == "solution.toml" else "alternative"
+    found = next((v for v in load_variants(base, table, base.parent / "solution.py") if v.name == wanted), None)
+    if found is None:
+        raise DrilltutorError(f"Malformed drill: {origin}: variant {name!r} changes {named}, but {base.name} states no [[{table}]] named {wanted!r}.")
+    return base, found

@@ -61,3 +61,21 @@ def test_malformed_hints_are_said_where_they_are_read_and_by_dev_check_before_an
         drill.hints
     with pytest.raises(DrilltutorError, match="hints.toml is not valid TOML"):
         devcheck.verify(catalogue, [drill])
+
+
+def test_a_solution_stated_as_changes_reads_as_a_whole_file(tmp_path: Path) -> None:
+    drills = _copy(tmp_path)
+    answer = drills / "answer"
+    reference = (answer / "solution.py").read_text(encoding="utf-8")
+    (answer / "base.py").write_text(reference.replace("42", "41"), encoding="utf-8")
+    (answer / "solution.py").unlink()
+    (answer / "solution.toml").write_text('[[solution]]\nname = "reference"\nbase = "base.py"\n[[solution.change]]\nreplace = "41"\nwith = "42"\n', encoding="utf-8")
+    drill = load_catalogue(drills).find("answer")
+    assert drill.solution_path.read_text(encoding="utf-8") == reference
+
+
+def test_a_drill_without_a_reference_is_malformed(tmp_path: Path) -> None:
+    drills = _copy(tmp_path)
+    (drills / "answer/solution.py").unlink()
+    with pytest.raises(DrilltutorError, match="solution.py is missing"):
+        load_catalogue(drills)

@@ -47,3 +47,19 @@ def test_a_base_in_another_folder_is_changed_and_a_missing_one_is_named(tmp_path
     assert variant.source() == "role = 'user'\n"
     with pytest.raises(DrilltutorError, match="'gone' changes .*gone.py, which is not a file"):
         load_variants(_write(tmp_path / "exercise", entry.format("gone")), "alternative", tmp_path / "exercise" / "solution.py")
+
+
+def test_a_base_may_name_a_variant_stated_as_changes(tmp_path: Path) -> None:
+    (tmp_path / "solution.py").write_text("a = 1\nb = 2\n", encoding="utf-8")
+    (tmp_path / "alternatives.toml").write_text('[[alternative]]\nname = "alt"\n[[alternative.change]]\nreplace = "a = 1"\nwith = "a = 5"\n', encoding="utf-8")
+    path = tmp_path / "mistakes.toml"
+    path.write_text('[[mistake]]\nname = "m"\nbase = "alternatives.toml#alt"\nexpect = ["c"]\n[[mistake.change]]\nreplace = "b = 2"\nwith = "b = 3"\n', encoding="utf-8")
+    (variant,) = load_variants(path, "mistake", tmp_path / "solution.py")
+    assert variant.source() == "a = 5\nb = 3\n"
+
+
+def test_a_base_naming_no_such_variant_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "alternatives.toml").write_text('[[alternative]]\nname = "alt"\n[[alternative.change]]\nreplace = "a"\nwith = "b"\n', encoding="utf-8")
+    path = _write(tmp_path, '[[mistake]]\nname = "m"\nbase = "alternatives.toml#gone"\n[[mistake.change]]\nreplace = "b = 2"\nwith = "b = 3"\n')
+    with pytest.raises(DrilltutorError, match="no \\[\\[alternative\\]\\] named 'gone'"):
+        load_variants(path, "mistake", tmp_path / "solution.py")
