@@ -510,9 +510,9 @@ def main(argv: list[str]) -> None:
     family.ignore_interrupts()  # the parent decides when this ends
     platform.take_orphans()  # what a worker leaves behind comes here, to be stopped
     sock = socket.socket(fileno=int(argv[0]))
-    from drilltutor.harness import _preload
+    from drilltutor.learner import preload
 
-    _preload(argv[1:])
+    preload(argv[1:])
     try:
         _send(sock, {"ready": True})
     except OSError:
