@@ -43,6 +43,10 @@ from drilltutor.results import ADVICE, FAILED, PASSED, SKIPPED, CheckResult
 
 _exit = os._exit
 _MEMORY_RESERVE = 4 * 1024 * 1024  # freed when memory runs out, so the verdict can still be sent
+GARBLED = (
+    "Something in your file wrote over the link between the checks and your code (a file descriptor or socket it did "
+    "not open), so the checks could not finish; remove whatever writes to descriptors or sockets your file did not open."
+)
 _AGENT_GRACE = 2.0  # seconds an agent whose link broke gets to end before it is stopped
 
 
@@ -265,9 +269,13 @@ def main(spec: dict[str, Any], spare: AgentProcess | None = None) -> None:
         channel.on_close(lambda: _stop_everything_and_exit(1))
         channel.send("limits", memory=enforced)
         _main(spec, channel, agent)
-    except AgentGone:  # the learner's process ended: how it ended is the verdict
+    except AgentGone as gone:  # the learner's process ended or broke the link: that is the verdict
         assert agent is not None
-        channel.send("agent-ended", returncode=agent.exit_status())
+        if gone.garbled:
+            channel.send("problem", kind="incomplete", message=GARBLED)
+            channel.send("done", bcrypt_ops=0)
+        else:
+            channel.send("agent-ended", returncode=agent.exit_status())
     except BaseException as exc:  # never a traceback of drilltutor's own: this too becomes a verdict
         del reserve[:]
         where = next(reversed(traceback.extract_tb(exc.__traceback__)), None)

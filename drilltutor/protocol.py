@@ -26,6 +26,10 @@ class LinkClosed(Exception):
     """The other side of the link is gone."""
 
 
+class LinkGarbled(LinkClosed):
+    """What came down the link is no message of ours: something else wrote to it."""
+
+
 def send(sock: socket.socket, message: dict[str, Any]) -> None:
     body = json.dumps(message).encode()
     sock.sendall(_HEADER.pack(len(body)) + body)
@@ -45,10 +49,13 @@ def _exactly(sock: socket.socket, size: int) -> bytes:
 def receive(sock: socket.socket) -> dict[str, Any]:
     (size,) = _HEADER.unpack(_exactly(sock, _HEADER.size))
     if size > MAX_MESSAGE:
-        raise LinkClosed
-    message = json.loads(_exactly(sock, size))
+        raise LinkGarbled
+    try:
+        message = json.loads(_exactly(sock, size))
+    except ValueError:
+        raise LinkGarbled from None
     if not isinstance(message, dict):
-        raise LinkClosed
+        raise LinkGarbled
     return message
 
 

@@ -144,7 +144,8 @@ def test_a_forged_verdict_on_every_inherited_descriptor_does_not_pass(tmp_path: 
     assert [c.id for c in report.checks if c.status == "passed"] in ([], ["users"])
 
 
-def test_a_check_reported_twice_is_a_failed_run(tmp_path: Path) -> None:
+def test_a_verdict_written_to_every_descriptor_is_a_failed_run(tmp_path: Path) -> None:
+    """The learner's process holds no verdict channel: what it writes reaches at most its link to the judge."""
     learner = tmp_path / ANSWER.file
     forged = '{"event": "check", "result": {"id": "answer", "title": "x", "status": "passed"}}\\n'
     learner.write_text(
@@ -155,4 +156,4 @@ def test_a_check_reported_twice_is_a_failed_run(tmp_path: Path) -> None:
     report = run_drill(CATALOGUE, ANSWER, learner, RunOptions(timeout=60))
     assert not report.passed
     assert report.problem is not None and report.problem.kind == "incomplete"
-    assert "reported more than once" in report.problem.message
+    assert "wrote over the link between the checks and your code" in report.problem.message

@@ -21,10 +21,14 @@ from drilltutor.protocol import Handle, Hung, LearnerRaised, Request
 
 
 class AgentGone(BaseException):
-    """The agent's process ended (or broke the link) while the judge waited on it.
+    """The agent's process ended, or its link broke, while the judge waited on it.
 
     Not an Exception: no check's `except Exception` may take it for a learner error.
     """
+
+    def __init__(self, garbled: bool = False) -> None:
+        super().__init__("the learner's process " + ("wrote over the link" if garbled else "is gone"))
+        self.garbled = garbled  # something in the learner's process wrote what is no message of ours
 
 
 class LearnerError(Exception):
@@ -42,7 +46,7 @@ class Link:
         self._greeting: Future[dict[str, Any]] = Future()
         self._waiting: dict[int, Future[dict[str, Any]]] = {0: self._greeting}  # 0: the agent's first answer
         self._lock = threading.Lock()
-        self._gone = False
+        self._gone: AgentGone | None = None
         threading.Thread(target=self._read, name="drilltutor-link", daemon=True).start()
 
     def greeting(self) -> dict[str, Any]:
@@ -50,9 +54,13 @@ class Link:
         return self.wait(self._greeting)
 
     def _read(self) -> None:
+        gone = AgentGone()
         while True:
             try:
                 message = protocol.receive(self.sock)
+            except protocol.LinkGarbled:
+                gone = AgentGone(garbled=True)
+                break
             except (protocol.LinkClosed, OSError, ValueError):
                 break
             with self._lock:
@@ -60,17 +68,17 @@ class Link:
             if future is not None:
                 future.set_result(message)
         with self._lock:
-            self._gone = True
+            self._gone = gone
             waiting, self._waiting = self._waiting, {}
         for future in waiting.values():
-            future.set_exception(AgentGone())
+            future.set_exception(gone)
 
     @staticmethod
     def wait(future: Future[dict[str, Any]]) -> dict[str, Any]:
         try:
             return future.result()
-        except AgentGone:
-            raise AgentGone() from None
+        except AgentGone as gone:
+            raise AgentGone(gone.garbled) from None
 
     def ask(self, op: str, **args: Any) -> dict[str, Any]:
         """The agent's whole answer to one request."""
@@ -81,8 +89,8 @@ class Link:
         number = next(self._ids)
         future: Future[dict[str, Any]] = Future()
         with self._lock:
-            if self._gone:
-                raise AgentGone()
+            if self._gone is not None:
+                raise AgentGone(self._gone.garbled)
             self._waiting[number] = future
         try:
             protocol.send(self.sock, Request(number, op, args).to_wire())
