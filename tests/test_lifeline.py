@@ -140,7 +140,8 @@ def test_a_forged_verdict_on_every_inherited_descriptor_does_not_pass(tmp_path: 
     learner.write_text((drill.folder / "starter.py").read_text(encoding="utf-8") + FORGER, encoding="utf-8")
     report = run_drill(catalogue, drill, learner, RunOptions(timeout=60))
     assert not report.passed
-    assert len(report.checks) == 8  # every declared check is accounted for, read from checks.py itself
+    # What it wrote reached only its own link to the judge, which says so (or that it ended); no verdict of it counts.
+    assert report.problem is not None and report.problem.kind in ("incomplete", "exit")
     assert [c.id for c in report.checks if c.status == "passed"] in ([], ["users"])
 
 
