@@ -263,6 +263,8 @@ def main(spec: dict[str, Any], spare: AgentProcess | None = None) -> None:
         if spec["mode"] == "pytest":  # the checks run the learner's tests in processes of their own
             enforced = platform.limit_memory(int(spec["memory_limit"])) if spec.get("memory_limit") else True
         else:
+            if spec["mode"] == "module":
+                import drilltutor.checking.http  # noqa: F401  (both sides use httpx: imported once, before the fork)
             agent = spare if spare is not None else fork_agent() if platform.can_fork() else spawn_agent([])
             agent.link.send(asdict(_agent_job(spec, adopting=agent.proc is not None)))
             enforced = bool(agent.link.greeting().get("memory", True))
