@@ -38,7 +38,7 @@ from drilltutor.checking.remote import AgentGone, LearnerError, Link
 from drilltutor.checking.spec import Advice, CheckSpec, Crash, CrashExplainer, Failure, collect, collect_crash_explainers
 from drilltutor.checking.trace import one_line, trimmed
 from drilltutor.learner import preload
-from drilltutor.protocol import AgentJob
+from drilltutor.protocol import AgentJob, JudgeJob
 from drilltutor.results import ADVICE, FAILED, PASSED, SKIPPED, CheckResult
 
 _exit = os._exit
@@ -162,15 +162,15 @@ def _stop_everything_and_exit(code: int) -> None:
     _exit(code)
 
 
-def adopt(spec: dict[str, Any]) -> None:
-    """Become the run that `spec` describes: a worker started ahead of its job was started
+def adopt(job: JudgeJob) -> None:
+    """Become the run that `job` describes: a worker started ahead of its job was started
     with no run's environment, folder or secret yet."""
-    if "env" in spec:
+    if job.env is not None:
         os.environ.clear()
-        os.environ.update(spec["env"])
-    if "cwd" in spec:
-        os.chdir(spec["cwd"])
-        sys.path[0] = spec["cwd"]  # `python -m` put the folder it started in first
+        os.environ.update(job.env)
+    if job.cwd is not None:
+        os.chdir(job.cwd)
+        sys.path[0] = job.cwd  # `python -m` put the folder it started in first
 
 
 # The agent ------------------------------------------------------------------------------
@@ -236,14 +236,14 @@ def spawn_agent(preloaded: list[str]) -> AgentProcess:
     return AgentProcess(Link(conn), proc.pid, proc)
 
 
-def _agent_job(spec: dict[str, Any], adopting: bool) -> AgentJob:
+def _agent_job(job: JudgeJob, adopting: bool) -> AgentJob:
     return AgentJob(
-        file=spec["file"],
-        mode=spec["mode"],
-        output_cap=int(spec["output_cap"]),
-        request_timeout=float(spec["request_timeout"]),
-        memory_limit=int(spec.get("memory_limit") or 0),
-        bcrypt_cost=int(spec.get("bcrypt_cost") or 0),
+        file=job.file,
+        mode=job.mode,
+        output_cap=job.output_cap,
+        request_timeout=job.request_timeout,
+        memory_limit=job.memory_limit,
+        bcrypt_cost=job.bcrypt_cost or 0,
         env=dict(os.environ) if adopting else None,
         cwd=os.getcwd() if adopting else None,
     )
@@ -252,25 +252,27 @@ def _agent_job(spec: dict[str, Any], adopting: bool) -> AgentJob:
 # The run --------------------------------------------------------------------------------
 
 
-def main(spec: dict[str, Any], spare: AgentProcess | None = None) -> None:
-    """Run the job `spec`; `spare`: an agent started ahead with this worker (no fork here)."""
-    adopt(spec)
+def main(job: JudgeJob, spare: AgentProcess | None = None) -> None:
+    """Run `job`; `spare`: an agent started ahead with this worker (no fork here)."""
+    adopt(job)
     platform.take_orphans()
-    channel = Outbox(spec.pop("channel"))  # connected before any learner code exists; its address is dropped
+    assert job.channel is not None
+    channel = Outbox(job.channel)
+    job.channel = None  # connected before any learner code exists; its address and token are dropped
     agent: AgentProcess | None = None
     reserve = bytearray(_MEMORY_RESERVE)
     try:
-        if spec["mode"] == "pytest":  # the checks run the learner's tests in processes of their own
-            enforced = platform.limit_memory(int(spec["memory_limit"])) if spec.get("memory_limit") else True
+        if job.mode == "pytest":  # the checks run the learner's tests in processes of their own
+            enforced = platform.limit_memory(job.memory_limit) if job.memory_limit else True
         else:
-            if spec["mode"] == "module":
+            if job.mode == "module":
                 import drilltutor.checking.http  # noqa: F401  (both sides use httpx: imported once, before the fork)
             agent = spare if spare is not None else fork_agent() if platform.can_fork() else spawn_agent([])
-            agent.link.send(asdict(_agent_job(spec, adopting=agent.proc is not None)))
+            agent.link.send(asdict(_agent_job(job, adopting=agent.proc is not None)))
             enforced = bool(agent.link.greeting().get("memory", True))
         channel.on_close(lambda: _stop_everything_and_exit(1))
         channel.send("limits", memory=enforced)
-        _main(spec, channel, agent)
+        _main(job, channel, agent)
     except AgentGone as gone:  # the learner's process ended or broke the link: that is the verdict
         assert agent is not None
         if gone.garbled:
@@ -296,12 +298,12 @@ def main(spec: dict[str, Any], spare: AgentProcess | None = None) -> None:
     _stop_everything_and_exit(0)
 
 
-def _main(spec: dict[str, Any], channel: Outbox, agent: AgentProcess | None) -> None:
-    path = Path(spec["file"])
+def _main(job: JudgeJob, channel: Outbox, agent: AgentProcess | None) -> None:
+    path = Path(job.file)
     source = path.read_bytes()  # before the learner's code runs: it may delete or rewrite its own file
     channel.send("phase", name="load")
     loading: Future[dict[str, Any]] = agent.link.ask_later("load") if agent is not None else _loaded()
-    specs, explainers = load_checks(spec["checks"])  # while the agent loads the learner's file
+    specs, explainers = load_checks(job.checks)  # while the agent loads the learner's file
     channel.send("plan", checks=[{"id": s.id, "title": s.title} for s in specs])
     loaded = Link.wait(loading)
     bcrypt_ops = (lambda: int(agent.link.value("bcrypt_ops"))) if agent is not None else (lambda: 0)
@@ -318,12 +320,12 @@ def _main(spec: dict[str, Any], channel: Outbox, agent: AgentProcess | None) -> 
         source=source.decode("utf-8", "replace").replace("\r\n", "\n"),  # a file saved on Windows reads as any other
         link=agent.link if agent is not None else None,
         output=agent.link.value("output") if agent is not None else "",
-        secret=spec["secret"],
-        request_timeout=spec["request_timeout"],
+        secret=job.secret,
+        request_timeout=job.request_timeout,
         env=dict(os.environ),
     )
     channel.send("phase", name="checks")
-    run_checks(specs, ctx, channel, bool(spec.get("stop_at_failure")), frozenset(spec.get("stop_once_failed", ())))
+    run_checks(specs, ctx, channel, job.stop_at_failure, frozenset(job.stop_once_failed))
     if agent is not None:
         ctx.close()
     channel.send("done", bcrypt_ops=bcrypt_ops())
@@ -335,12 +337,12 @@ def _loaded() -> Future[dict[str, Any]]:
     return done
 
 
-def _job() -> dict[str, Any]:
+def _job() -> JudgeJob:
     """The one JSON line on stdin; stdin then reads as ended, as the learner's input() must see it."""
     line = sys.stdin.buffer.readline()
     if not line:
         _exit(0)  # the runner closed before giving a job: it no longer needs this worker
-    return json.loads(line)
+    return JudgeJob(**json.loads(line))
 
 
 if __name__ == "__main__":

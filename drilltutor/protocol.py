@@ -59,7 +59,28 @@ def receive(sock: socket.socket) -> dict[str, Any]:
     return message
 
 
-# Requests and replies ------------------------------------------------------------------
+# Jobs ---------------------------------------------------------------------------------
+
+
+@dataclass
+class JudgeJob:
+    """One run, as the runner hands it to the judge (one JSON line on its stdin)."""
+
+    file: str
+    mode: str  # "script", "module" or "pytest"
+    checks: list[str]  # the drill's checks files, its base drills' first
+    secret: str
+    request_timeout: float
+    output_cap: int
+    memory_limit: int
+    channel: dict[str, Any] | None  # the verdict channel's address and token; the judge drops it once connected
+    stop_at_failure: bool = False
+    stop_once_failed: list[str] = field(default_factory=list)
+    bcrypt_cost: int | None = None
+    env: dict[str, str] | None = None  # a worker started ahead takes on the run's environment and folder
+    cwd: str | None = None
+
+
 
 
 @dataclass(frozen=True)

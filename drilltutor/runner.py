@@ -26,7 +26,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator, Sequence
 
@@ -34,6 +34,7 @@ from drilltutor import platform
 from drilltutor.catalogue import Catalogue, Drill
 from drilltutor.channel import Inbox
 from drilltutor.errors import DrilltutorError
+from drilltutor.protocol import JudgeJob
 from drilltutor.results import FAILED, SKIPPED, CheckResult, Problem, RunReport
 
 if sys.version_info >= (3, 11):
@@ -301,25 +302,24 @@ class Job:
     def env(self) -> dict[str, str]:
         return child_env(self.drill, self.secret, Path(self.scratch), self.mark)
 
-    def spec(self, channel: dict[str, Any], *, adopt: bool) -> dict[str, Any]:
-        """What the harness reads on stdin. `adopt`: a worker started ahead takes on the run's environment and folder."""
-        spec: dict[str, Any] = {
-            "file": str(self.file),
-            "mode": self.drill.mode,
-            "checks": list(self.checks),
-            "secret": self.secret,
+    def spec(self, channel: dict[str, Any], *, adopt: bool) -> JudgeJob:
+        """What the judge reads on stdin. `adopt`: a worker started ahead takes on the run's environment and folder."""
+        return JudgeJob(
+            file=str(self.file),
+            mode=self.drill.mode,
+            checks=list(self.checks),
+            secret=self.secret,
             # under half the run, so a request that hangs is reported as such, and the run still ends in time
-            "request_timeout": min(self.options.request_timeout, self.options.timeout / 2),
-            "output_cap": self.options.output_cap,
-            "memory_limit": self.options.memory_limit,
-            "stop_at_failure": self.options.stop_at_failure,
-            "stop_once_failed": list(self.options.stop_once_failed),
-            "bcrypt_cost": self.options.bcrypt_cost,
-            "channel": channel,
-        }
-        if adopt:
-            spec.update(env=self.env(), cwd=self.scratch)
-        return spec
+            request_timeout=min(self.options.request_timeout, self.options.timeout / 2),
+            output_cap=self.options.output_cap,
+            memory_limit=self.options.memory_limit,
+            channel=channel,
+            stop_at_failure=self.options.stop_at_failure,
+            stop_once_failed=list(self.options.stop_once_failed),
+            bcrypt_cost=self.options.bcrypt_cost,
+            env=self.env() if adopt else None,
+            cwd=self.scratch if adopt else None,
+        )
 
 
 def start_worker(env: dict[str, str], cwd: str, preload: Sequence[str] = ()) -> subprocess.Popen[bytes]:
@@ -385,10 +385,10 @@ def run_job(worker: Any, job: Job, *, adopt: bool, marks: Sequence[str] = (), sp
     return report
 
 
-def _hand_over(worker: subprocess.Popen[bytes], spec: dict[str, Any]) -> None:
+def _hand_over(worker: subprocess.Popen[bytes], job: JudgeJob) -> None:
     assert worker.stdin is not None
     try:
-        worker.stdin.write((json.dumps(spec) + "\n").encode())
+        worker.stdin.write((json.dumps(asdict(job)) + "\n").encode())
         worker.stdin.close()
     except OSError:  # it already ended; how it ended is the verdict
         pass
