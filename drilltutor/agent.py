@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import queue
 import socket
 import sys
 import threading
@@ -46,6 +47,9 @@ class Agent:
         self._ids: dict[int, int] = {}  # id(obj) -> handle id, so one object is always one handle
         self._next = itertools.count(1)
         self._send_lock = threading.Lock()
+        self._dispatch = threading.Lock()
+        self._main: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
+        self._main_busy = False
         self._apps: dict[int, Any] = {}  # handle id -> InProcess
         self._servers: dict[int, Callable[[], None]] = {}
         self._clock: Any = None
@@ -80,12 +84,27 @@ class Agent:
             protocol.send(self.sock, {"id": number, **answer})
 
     def serve(self) -> None:
-        """Answer requests, each in a thread of its own (two bcrypt calls at once cost one), until the judge goes."""
+        """Answer requests until the judge goes. The main thread takes each request when it is
+        free, as the checks' own thread did when they shared a process (signal handlers, a
+        script's `__main__` block); a request that comes while it is busy gets a thread of its
+        own, so two bcrypt calls at once cost one."""
+        threading.Thread(target=self._read, name="drilltutor-agent-link", daemon=True).start()
+        while True:
+            self._answer(self._main.get())
+            with self._dispatch:
+                self._main_busy = False
+
+    def _read(self) -> None:
         while True:
             try:
                 message = protocol.receive(self.sock)
             except (protocol.LinkClosed, OSError, ValueError):
                 os._exit(0)  # the judge is gone: nothing is left to answer
+            with self._dispatch:
+                if not self._main_busy:
+                    self._main_busy = True
+                    self._main.put(message)
+                    continue
             threading.Thread(target=self._answer, args=(message,), daemon=True).start()
 
     def _answer(self, message: dict[str, Any]) -> None:
