@@ -47,6 +47,7 @@ GARBLED = (
     "Something in your file wrote over the link between the checks and your code (a file descriptor or socket it did "
     "not open), so the checks could not finish; remove whatever writes to descriptors or sockets your file did not open."
 )
+_POLL = 0.05  # seconds between looks at whether a spawned agent still lives while it connects
 _AGENT_GRACE = 2.0  # seconds an agent whose link broke gets to end before it is stopped
 
 
@@ -225,15 +226,29 @@ def spawn_agent(preloaded: list[str]) -> AgentProcess:
     assert proc.stdin is not None
     proc.stdin.write(f"{listener.getsockname()[1]} {token}\n".encode())
     proc.stdin.close()
+    listener.settimeout(_POLL)
+    try:
+        conn = _accept_agent(listener, token, proc)
+    finally:
+        listener.close()
+    return AgentProcess(Link(conn), proc.pid, proc)
+
+
+def _accept_agent(listener: socket.socket, token: str, proc: subprocess.Popen[bytes]) -> socket.socket:
+    """The agent's connection, the one that opens with the token; an agent that ended first is an AgentGone."""
     while True:
-        conn, _ = listener.accept()
+        try:
+            conn, _ = listener.accept()
+        except socket.timeout:
+            if proc.poll() is not None:
+                raise AgentGone() from None
+            continue
+        conn.settimeout(None)
         with conn.makefile("rb") as stream:
             said = stream.readline().strip()
         if said == token.encode():
-            break
+            return conn
         conn.close()  # not our agent
-    listener.close()
-    return AgentProcess(Link(conn), proc.pid, proc)
 
 
 def _agent_job(job: JudgeJob, adopting: bool) -> AgentJob:
@@ -274,8 +289,10 @@ def main(job: JudgeJob, spare: AgentProcess | None = None) -> None:
         channel.send("limits", memory=enforced)
         _main(job, channel, agent)
     except AgentGone as gone:  # the learner's process ended or broke the link: that is the verdict
-        assert agent is not None
-        if gone.garbled:
+        if agent is None:
+            channel.send("problem", kind="internal", message="The process that runs your file could not start; please report it.")
+            channel.send("done", bcrypt_ops=0)
+        elif gone.garbled:
             channel.send("problem", kind="incomplete", message=GARBLED)
             channel.send("done", bcrypt_ops=0)
         else:
@@ -350,5 +367,8 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["--preload"]:
         preload(sys.argv[2:])
         if not platform.can_fork():  # the agent, a fresh Python here, imports ahead too
-            ahead = spawn_agent(sys.argv[2:])
+            try:
+                ahead = spawn_agent(sys.argv[2:])
+            except (AgentGone, OSError):  # the run starts one of its own
+                ahead = None
     main(_job(), ahead)
