@@ -451,6 +451,62 @@ def dev_mutants(
     raise typer.Exit(ExitCode.OK if ok else ExitCode.CHECK_FAILED)
 
 
+GRADE_TIMEOUT = 60.0  # grading.GRADE_TIMEOUT, spelled out: importing it here would load the runner on every start
+
+
+@app.command()
+def grade(
+    submission: Annotated[Path, typer.Argument(help="The folder that holds the learner's drill files.")],
+    drill: Annotated[Optional[list[str]], typer.Option("--drill", "-d", help="Grade this drill (again for more); a missing file scores 0. Default: every drill whose file is in SUBMISSION.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="gradescope (results.json), junit (XML) or json.")] = "gradescope",
+    out: Annotated[Optional[Path], typer.Option("--out", help="The grade file (default: results.json, grade.xml or grade.json here).")] = None,
+    user: Annotated[str, typer.Option("--user", help="Run as root: the unprivileged user the learner's code runs as.")] = "nobody",
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 unless every graded drill scored full points (hosts that grade by exit status).")] = False,
+    timeout: Timeout = GRADE_TIMEOUT,
+    drills_dir: DrillsDir = None,
+) -> None:
+    """Grade a submission folder and write one grade file. Never reads or writes progress.
+
+    Exit 0 when the grade file was written (with --strict: and every drill scored full points), 2 on bad input.
+    """
+    from drilltutor import gradefile, grading, paths
+    from drilltutor.catalogue import load_catalogue
+
+    if fmt not in gradefile.FORMATS:
+        raise DrilltutorError(f"--format {fmt!r} is not one of {', '.join(gradefile.FORMATS)}.")
+    target = gradefile.check_out(out or Path(gradefile.DEFAULT_NAMES[fmt]))
+    catalogue = load_catalogue(paths.drills_dir(drills_dir))
+    options = grading.GradeOptions(timeout=timeout, user=user, protect=(target.parent,))
+    result = grading.grade(catalogue, submission.expanduser().absolute(), drill or (), options)
+    gradefile.write(gradefile.RENDERERS[fmt](result), target)
+    err = render.console(stderr=True)
+    for notice in result.notices:
+        err.print(notice, style="yellow", markup=False)
+    typer.echo(gradefile.summary(result))
+    typer.echo(f"Grade file: {target}")
+    raise typer.Exit(ExitCode.CHECK_FAILED if strict and any(d.score < d.points for d in result.drills) else ExitCode.OK)
+
+
+@app.command()
+def scaffold(
+    host: Annotated[str, typer.Argument(help="gradescope (an autograder folder) or classroom (a GitHub Classroom workflow).")],
+    folder: Annotated[Path, typer.Argument(help="Where to write the files.")],
+    drill: Annotated[Optional[list[str]], typer.Option("--drill", "-d", help="A drill of the assignment (again for more; default: all).")] = None,
+    install: Annotated[Optional[str], typer.Option("--install", help="What pip installs: a requirement, a git URL, or a wheel file to ship with the files.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite files that exist.")] = False,
+    timeout: Timeout = GRADE_TIMEOUT,
+    drills_dir: DrillsDir = None,
+) -> None:
+    """Write the files an autograding host needs to run `drilltutor grade`."""
+    from drilltutor import paths, scaffold as scaffolding
+    from drilltutor.catalogue import load_catalogue
+
+    catalogue = load_catalogue(paths.drills_dir(drills_dir))
+    files = scaffolding.files_for(host, catalogue, drill or (), install or scaffolding.default_install(), timeout)
+    for path in scaffolding.write(files, folder.expanduser(), force):
+        typer.echo(f"wrote {path}")
+
+
 def _print_version(wanted: bool) -> None:
     if wanted:
         from drilltutor import __version__

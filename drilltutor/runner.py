@@ -58,6 +58,7 @@ class RunOptions:
     stop_at_failure: bool = False  # the checks after the first failed one are skipped (`dev mutants`: one failure kills)
     stop_once_failed: tuple[str, ...] = ()  # ... or those after all of these have failed (`dev check`: a mistake's checks)
     bcrypt_cost: int | None = None  # new bcrypt hashes at this cost (`dev check`, `dev mutants`); None: as the file asks
+    run_as: platform.RunAs | None = None  # graded as root: the learner's code runs as this user (`drilltutor grade`)
 
 
 @dataclass
@@ -322,7 +323,7 @@ class Job:
         )
 
 
-def start_worker(env: dict[str, str], cwd: str, preload: Sequence[str] = ()) -> subprocess.Popen[bytes]:
+def start_worker(env: dict[str, str], cwd: str, preload: Sequence[str] = (), run_as: platform.RunAs | None = None) -> subprocess.Popen[bytes]:
     """A run's top process, waiting on stdin for its job; with `preload`, it imports those first."""
     return subprocess.Popen(
         [sys.executable, "-m", "drilltutor.harness", *(["--preload", *preload] if preload else [])],
@@ -332,6 +333,7 @@ def start_worker(env: dict[str, str], cwd: str, preload: Sequence[str] = ()) -> 
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         **platform.popen_group(),
+        **platform.as_user(run_as),
     )
 
 
@@ -340,8 +342,9 @@ def run_drill(catalogue: Catalogue, drill: Drill, file: Path, options: RunOption
     file = file.resolve()
     check_file(file)
     with scratch_folder() as scratch:
+        platform.give_folder(scratch, options.run_as)  # the one folder a graded run's user may write
         job = Job.of(catalogue, drill, file, options, scratch)
-        return run_job(start_worker(job.env(), scratch), job, adopt=False)
+        return run_job(start_worker(job.env(), scratch, run_as=options.run_as), job, adopt=False)
 
 
 def run_job(worker: Any, job: Job, *, adopt: bool, marks: Sequence[str] = (), spare: Sequence[int] = ()) -> RunReport:

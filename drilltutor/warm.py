@@ -146,6 +146,8 @@ class WarmRunner:
         options = runner.for_drill(drill, options)
         file = file.resolve()
         runner.check_file(file)  # bad input is the caller's error, exactly as with the cold runner
+        if options.run_as is not None:  # a run as another user starts cold: a zygote forked from root's process would hand it root's descriptors
+            return runner.run_drill(catalogue, drill, file, options)
         with self._lock:
             try:
                 backend = self._ensure()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
@@ -22,11 +23,16 @@ from drilltutor.platform import tree
 from drilltutor.platform.tree import stop_tree, tree_memory
 
 __all__ = [
+    "RunAs",
+    "as_user",
     "can_fork",
     "family",
+    "give_folder",
+    "is_superuser",
     "limit_file_size",
     "limit_memory",
     "popen_group",
+    "run_as",
     "signal_name",
     "stop_descendants",
     "stop_tree",
@@ -88,3 +94,34 @@ def signal_name(returncode: int) -> str | None:
         return signal.Signals(-returncode).name
     except ValueError:
         return f"signal {-returncode}"
+
+
+@dataclass(frozen=True)
+class RunAs:
+    """The unprivileged account a graded run's learner code runs as (only when drilltutor runs as root)."""
+
+    name: str
+    uid: int
+    gid: int
+
+
+def is_superuser() -> bool:
+    """Whether drilltutor runs as root, and so can (and must) run learner code as someone else."""
+    return bool(family().is_superuser())
+
+
+def run_as(name: str) -> RunAs | None:
+    """The account `name`, or None when this system has no such account (or no accounts to switch to)."""
+    found = family().lookup_user(name)
+    return None if found is None else RunAs(name, *found)
+
+
+def as_user(user: RunAs | None) -> dict[str, Any]:
+    """Popen options that start a process as `user`; none for None."""
+    return {} if user is None else dict(family().popen_user(user.uid, user.gid))
+
+
+def give_folder(path: str, user: RunAs | None) -> None:
+    """Make `path` (a run's scratch folder) `user`'s own, the one place its code may write; nothing for None."""
+    if user is not None:
+        family().give_folder(path, user.uid, user.gid)

@@ -12,10 +12,14 @@ from drilltutor.platform.posix import (  # noqa: F401  (the family's whole inter
     POPEN_GROUP,
     become_session_leader,
     fork,
+    give_folder,
     ignore_interrupts,
+    is_superuser,
     limit_file_size,
     limit_memory,
+    lookup_user,
     poll_child,
+    popen_user,
 )
 
 CAN_FORK = True  # the warm runner forks runs from a process that never runs learner code

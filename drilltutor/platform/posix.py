@@ -72,3 +72,28 @@ def ignore_interrupts() -> None:
 def stop_marked(marks: set[bytes], spare: set[int]) -> None:
     """Processes carrying one of `marks` in their environment: only Linux can read that (/proc)."""
 
+
+
+def is_superuser() -> bool:
+    return os.geteuid() == 0
+
+
+def lookup_user(name: str) -> tuple[int, int] | None:
+    """The (uid, gid) of the account `name`, or None when there is none."""
+    import pwd
+
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        return None
+    return entry.pw_uid, entry.pw_gid
+
+
+def popen_user(uid: int, gid: int) -> dict[str, Any]:
+    """Popen options that start the process as `uid`/`gid`, with no supplementary groups (root's
+    would otherwise stay: group 0 reads and writes what root's group may)."""
+    return {"user": uid, "group": gid, "extra_groups": []}
+
+
+def give_folder(path: str, uid: int, gid: int) -> None:
+    os.chown(path, uid, gid)

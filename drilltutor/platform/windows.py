@@ -31,3 +31,19 @@ def take_orphans() -> None:
 def stop_marked(marks: set[bytes], spare: set[int]) -> None:
     """No readable environments of other processes: the tree is all that is stopped."""
 
+
+
+def is_superuser() -> bool:
+    return False  # no switch of user is offered here: a grade says the code ran with the grader's rights
+
+
+def lookup_user(name: str) -> tuple[int, int] | None:
+    return None
+
+
+def popen_user(uid: int, gid: int) -> dict[str, Any]:
+    return {}
+
+
+def give_folder(path: str, uid: int, gid: int) -> None:
+    """Nothing to hand over where no user is switched."""
