@@ -5,7 +5,8 @@ because of what that code does: a crash, a hang, an exit or a flood of output al
 back as a `RunReport` with a clear problem or failed check.
 
 A run is a *job* handed to a *worker*: a fresh `python -m drilltutor.harness` process,
-the run's top process. A cold run starts its worker and hands it the job at once; the
+the run's top process, the judge, which runs the checks and starts the agent that runs the
+learner's file (`drilltutor.agent`); verdicts come from the judge alone. A cold run starts its worker and hands it the job at once; the
 warm runner starts one ahead (`start_worker`) and hands it the job when a run is asked
 for. Either way the worker is used for one job only, and the run ends with its whole
 process tree stopped (`drilltutor.platform`).

@@ -11,10 +11,12 @@ has that done ahead, in one of two ways, chosen by `drilltutor.platform.can_fork
   which imports them, waits for its one job, runs it and exits; the next one is started
   as soon as it is taken.
 
-Either way the worker is a cold run's top process (`python -m drilltutor.harness`'s
+Either way the worker is a cold run's top process, the judge (`python -m drilltutor.harness`'s
 `main`), handed its job on stdin and run by `runner.run_job`: the same channel, limits,
 lifeline, fresh SECRET_KEY, environment and locked scratch folder, and the same stop of
-its whole process tree. A caller never has to care which: where neither can be used, a
+its whole process tree. The judge starts the run's agent as a cold run does: forked from
+itself (so the zygote's imports serve the learner's file too), or, with the spare worker,
+a fresh Python started along with it, importing the same list ahead. A caller never has to care which: where neither can be used, a
 run falls back to the cold runner.
 """
 
