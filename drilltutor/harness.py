@@ -212,6 +212,7 @@ def fork_agent() -> AgentProcess:
         ours.close()
         agent.become_forked(theirs)  # never returns
     theirs.close()
+    platform.keep_out_debuggers()  # after the fork: the agent stays an ordinary process, its own children too
     return AgentProcess(Link(ours), pid, None)
 
 
@@ -226,6 +227,7 @@ def spawn_agent(preloaded: list[str]) -> AgentProcess:
     assert proc.stdin is not None
     proc.stdin.write(f"{listener.getsockname()[1]} {token}\n".encode())
     proc.stdin.close()
+    platform.keep_out_debuggers()
     listener.settimeout(_POLL)
     try:
         conn = _accept_agent(listener, token, proc)
