@@ -183,6 +183,12 @@ class AgentProcess:
     def __init__(self, link: Link, pid: int, proc: subprocess.Popen[bytes] | None) -> None:
         self.link, self.pid, self.proc = link, pid, proc
 
+    def end(self) -> None:
+        """End the agent: it leaves when its link closes (stopped after a grace if it does not),
+        so a run that left nothing else running ends without a walk of the process table."""
+        self.link.close()
+        self.exit_status()
+
     def exit_status(self) -> int:
         """How the agent ended (negative: killed by that signal); stopped first if it is still running."""
         if self.proc is not None:
@@ -279,16 +285,17 @@ def main(job: JudgeJob, spare: AgentProcess | None = None) -> None:
     agent: AgentProcess | None = None
     reserve = bytearray(_MEMORY_RESERVE)
     try:
+        enforced: bool | None = None
         if job.mode == "pytest":  # the checks run the learner's tests in processes of their own
             enforced = platform.limit_memory(job.memory_limit) if job.memory_limit else True
         else:
             if job.mode == "module":
                 import drilltutor.checking.http  # noqa: F401  (both sides use httpx: imported once, before the fork)
             agent = spare if spare is not None else fork_agent() if platform.can_fork() else spawn_agent([])
-            agent.link.send(asdict(_agent_job(job, adopting=agent.proc is not None)))
-            enforced = bool(agent.link.greeting().get("memory", True))
+            agent.link.send(asdict(_agent_job(job, adopting=agent.proc is not None)))  # it says its limits while the checks load
         channel.on_close(lambda: _stop_everything_and_exit(1))
-        channel.send("limits", memory=enforced)
+        if enforced is not None:
+            channel.send("limits", memory=enforced)
         _main(job, channel, agent)
     except AgentGone as gone:  # the learner's process ended or broke the link: that is the verdict
         if agent is None:
@@ -314,6 +321,8 @@ def main(job: JudgeJob, spare: AgentProcess | None = None) -> None:
         except BaseException:  # noqa: S110  (the channel itself is gone; the runner reports how the process ended)
             pass
     # Nothing the learner's code started outlives the run.
+    if agent is not None:
+        agent.end()
     _stop_everything_and_exit(0)
 
 
@@ -323,6 +332,8 @@ def _main(job: JudgeJob, channel: Outbox, agent: AgentProcess | None) -> None:
     channel.send("phase", name="load")
     loading: Future[dict[str, Any]] = agent.link.ask_later("load") if agent is not None else _loaded()
     specs, explainers = load_checks(job.checks)  # while the agent loads the learner's file
+    if agent is not None:
+        channel.send("limits", memory=bool(agent.link.greeting().get("memory", True)))
     channel.send("plan", checks=[{"id": s.id, "title": s.title} for s in specs])
     loaded = Link.wait(loading)
     bcrypt_ops = (lambda: int(agent.link.value("bcrypt_ops"))) if agent is not None else (lambda: 0)
