@@ -47,6 +47,8 @@ from drilltutor.runner import Job, RunOptions
 # installed is skipped. Importing is all that happens ahead: no learner code runs.
 PRELOAD: tuple[str, ...] = (
     "drilltutor.harness",
+    "drilltutor.agent",
+    "drilltutor.agentkit",
     "drilltutor.checking",
     "drilltutor.checking.http",  # httpx
     "bcrypt",
