@@ -108,7 +108,7 @@ def main() -> None:
     for at, what in marks:
         print(f"{(at - T0) * 1000:7.0f}  (+{(at - last) * 1000:4.0f})  {what}")
         last = at
-    print(f"\nThe child's own imports, each in a fresh interpreter after the ones above it (python -X importtime, cumulative ms):")
+    print("\nThe child's own imports, each in a fresh interpreter after the ones above it (python -X importtime, cumulative ms):")
     modules = ["drilltutor.harness", "drilltutor.checking.http", "fastapi", "fastapi.security", "jose.jwt"]
     if chosen.mode == "script":
         modules = ["drilltutor.harness", "passlib.context", "jose.jwt"]

@@ -281,11 +281,9 @@ class Bench:
 
 
 def _minimums() -> dict[str, int]:
-    try:
-        import tomllib
-    except ImportError:  # Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]
-    data = tomllib.loads((BENCH / "bcrypt_min.toml").read_text(encoding="utf-8"))
+    from drilltutor.datafile import read  # the project's one TOML loader
+
+    data = read(BENCH / "bcrypt_min.toml")
     return {drill: int(entry["min"]) for drill, entry in data.items()}
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import types
+from collections import deque
 from typing import TYPE_CHECKING, Any, Callable
 
 from drilltutor.checking.trace import one_line, trimmed
@@ -62,10 +63,10 @@ def find_in_state(namespace: dict[str, Any], text: str) -> list[str]:
     globals, walked breadth-first, bounded in depth and nodes, each object once."""
     places: list[str] = []
     seen: set[int] = set()
-    todo: list[tuple[str, Any, int]] = [(name, value, 0) for name, value in namespace.items() if not name.startswith("__")]
+    todo: deque[tuple[str, Any, int]] = deque((name, value, 0) for name, value in namespace.items() if not name.startswith("__"))
     nodes = 0
     while todo and nodes < _STATE_NODES:
-        path, value, depth = todo.pop(0)
+        path, value, depth = todo.popleft()
         nodes += 1
         if isinstance(value, str):
             if text in value:

@@ -5,47 +5,21 @@ from __future__ import annotations
 import atexit
 import functools
 import shutil
-import sys
 import tempfile
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
+from drilltutor import datafile
 from drilltutor.errors import DrilltutorError
+from drilltutor.models import Card, CardsFile, ChecklistFile, ChecklistItem, DrillMeta, Hint, HintsFile, PropertiesFile, Property
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
-
-FORMAT_VERSION = 1
 METADATA_FILE = "drill.toml"
 DRILL_FILES = ("prompt.md", "hints.toml", "checks.py")
 SOLUTION_FILE = "solution.py"
 # An exercise's reference stated as its changes to another drill's, so that a change to the
 # project's reference reaches every exercise built on it.
 SOLUTION_CHANGES = "solution.toml"
-MODES = ("script", "module", "pytest")  # pytest: a test file, which only the checks run (with pytest)
-
-
-@dataclass(frozen=True)
-class Hint:
-    text: str
-    checks: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Card:
-    id: str
-    front: str
-    back: str
-
-
-@dataclass(frozen=True)
-class ChecklistItem:
-    id: str
-    text: str
 
 
 @dataclass(frozen=True)
@@ -66,18 +40,23 @@ class Drill:
     env: dict[str, str] = field(default_factory=dict)
     self_check: str = ""
     timeout: float | None = None  # seconds the whole run needs at least, when more than the default
+    points: float | None = None  # the drill's points in a grade; None: an equal share per check
 
     # Read on first use, not at load: `list` and `run` of a passing file need neither, and
     # parsing two more TOML files per drill is a tenth of `list`'s start-up.
     @cached_property
     def hints(self) -> tuple[Hint, ...]:
-        path = self.folder / "hints.toml"
-        return tuple(Hint(_require(h, "text", str, path), tuple(h.get("checks", ()))) for h in _read_toml(path).get("hint", []))
+        return datafile.load(self.folder / "hints.toml", HintsFile).hint
 
     @cached_property
     def cards(self) -> tuple[Card, ...]:
-        path = self.folder / "cards.toml"
-        return _cards(_read_toml(path), path) if path.is_file() else ()
+        return _cards(self.folder / "cards.toml")
+
+    @cached_property
+    def properties(self) -> tuple[Property, ...]:
+        """What the drill's checks prove, in the contract's words (properties.toml; optional)."""
+        path = self.folder / "properties.toml"
+        return datafile.load(path, PropertiesFile).property if path.is_file() else ()
 
     @property
     def prompt_path(self) -> Path:
@@ -118,8 +97,16 @@ class Drill:
 class Catalogue:
     folder: Path
     drills: tuple[Drill, ...]
-    cards: tuple[Card, ...] = ()
-    checklist: tuple[ChecklistItem, ...] = ()
+
+    # The course's own cards and self-check items, read on first use like a drill's hints.
+    @cached_property
+    def cards(self) -> tuple[Card, ...]:
+        return _cards(self.folder / "cards.toml")
+
+    @cached_property
+    def checklist(self) -> tuple[ChecklistItem, ...]:
+        path = self.folder / "checklist.toml"
+        return datafile.load(path, ChecklistFile).item if path.is_file() else ()
 
     def find(self, name: str) -> Drill:
         wanted = name.strip().lower()
@@ -127,7 +114,31 @@ class Catalogue:
             if wanted in (n.lower() for n in drill.names):
                 return drill
         known = ", ".join(f"{d.id} ({d.alias})" for d in self.drills)
-        raise DrilltutorError(f"No drill is called {name!r}.", hint=f"Known drills: {known}.")
+        close = self.closest(name)
+        guess = f" Did you mean {close}?" if close else ""
+        raise DrilltutorError(f"No drill is called {name!r}.{guess}", hint=f"Known drills: {known}.")
+
+    def closest(self, name: str) -> str | None:
+        """The drill name a slip of the keyboard most likely meant (`hashin` -> `hashing`), if any is close."""
+        from difflib import get_close_matches  # only on a miss: `list` does not pay for it
+
+        wanted = name.strip().lower()
+        # `drill-7` is not a slip for `drill-6`: a guess must keep the digits that were typed
+        digits = "".join(filter(str.isdigit, wanted))
+        names = [n for d in self.drills for n in (d.alias, d.id) if "".join(filter(str.isdigit, n)) == digits]
+        found = get_close_matches(wanted, [n.lower() for n in names], n=1, cutoff=0.75)
+        return next((n for n in names if found and n.lower() == found[0]), None)
+
+    def completions(self, incomplete: str) -> list[tuple[str, str]]:
+        """Names that complete `incomplete` at a shell's Tab, each with its drill's title.
+
+        A bare Tab offers ids and aliases; numbers only once a digit is typed (`3` alone says little).
+        """
+        found = []
+        for drill in self.drills:
+            names = drill.names if incomplete else (drill.id, drill.alias)
+            found += [(name, drill.title) for name in names if name.startswith(incomplete)]
+        return found
 
     def get(self, drill_id: str) -> Drill:
         return next(d for d in self.drills if d.id == drill_id)
@@ -143,70 +154,23 @@ class Catalogue:
         return chain
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DrilltutorError(f"Malformed drill: {path} is missing.") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise DrilltutorError(f"Malformed drill: {path} is not valid TOML ({exc}).") from None
-
-
-def _require(data: dict[str, Any], key: str, kind: type, path: Path) -> Any:
-    value = data.get(key)
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
-        raise DrilltutorError(f"Malformed drill: {path} needs `{key}` ({kind.__name__}).")
-    return value
-
-
-def _cards(data: dict[str, Any], path: Path) -> tuple[Card, ...]:
-    return tuple(
-        Card(_require(c, "id", str, path), _require(c, "front", str, path), _require(c, "back", str, path))
-        for c in data.get("card", [])
-    )
+def _cards(path: Path) -> tuple[Card, ...]:
+    return datafile.load(path, CardsFile).card if path.is_file() else ()
 
 
 def load_drill(folder: Path) -> Drill:
     meta_path = folder / METADATA_FILE
-    meta = _read_toml(meta_path)
-    if meta.get("format") != FORMAT_VERSION:
-        raise DrilltutorError(f"Malformed drill: {meta_path} has format {meta.get('format')!r}, expected {FORMAT_VERSION}.")
+    meta = datafile.load(meta_path, DrillMeta)
     for name in DRILL_FILES:
         if not (folder / name).is_file():
-            raise DrilltutorError(f"Malformed drill: {folder / name} is missing.")
+            raise datafile.malformed(folder / name, "the file is missing")
     if not (folder / SOLUTION_FILE).is_file() and not (folder / SOLUTION_CHANGES).is_file():
-        raise DrilltutorError(f"Malformed drill: {folder / SOLUTION_FILE} is missing (or state it as changes in {SOLUTION_CHANGES}).")
-    mode = _require(meta, "mode", str, meta_path)
-    if mode not in MODES:
-        raise DrilltutorError(f"Malformed drill: {meta_path} has mode {mode!r}; use one of {', '.join(MODES)}.")
-    starter_from = meta.get("starter_from")
-    starter = folder / "starter.py"
-    if not starter.is_file() and starter_from is None:
-        raise DrilltutorError(f"Malformed drill: {starter} is missing (or set `starter_from` in {meta_path}).")
-    number = meta.get("number")
-    if number is not None and not isinstance(number, int):
-        raise DrilltutorError(f"Malformed drill: {meta_path} has a `number` that is not a whole number.")
-    timeout = meta.get("timeout")
-    if timeout is not None and (not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0):
-        raise DrilltutorError(f"Malformed drill: {meta_path} has a `timeout` that is not a positive number of seconds.")
-    return Drill(
-        id=_require(meta, "id", str, meta_path),
-        alias=_require(meta, "alias", str, meta_path),
-        number=number,
-        title=_require(meta, "title", str, meta_path),
-        file=_require(meta, "file", str, meta_path),
-        order=_require(meta, "order", int, meta_path),
-        mode=mode,
-        seed=str(meta.get("seed", "")),
-        folder=folder,
-        starter=starter,
-        extends=meta.get("extends"),
-        opens_after=tuple(meta.get("opens_after", ())),
-        starter_from=starter_from,
-        env={str(k): str(v) for k, v in meta.get("env", {}).items()},
-        self_check=str(meta.get("self_check", "")),
-        timeout=None if timeout is None else float(timeout),
-    )
+        raise datafile.malformed(folder / SOLUTION_FILE, f"the file is missing (or state it as changes in {SOLUTION_CHANGES})")
+    fields = {key: value for key, value in vars(meta).items() if key != "format"}
+    drill = Drill(folder=folder, starter=folder / "starter.py", **fields)
+    if not drill.starter.is_file() and drill.starter_from is None:
+        raise datafile.malformed(drill.starter, f"the file is missing (or set `starter_from` in {meta_path})")
+    return drill
 
 
 @functools.cache
@@ -223,7 +187,7 @@ def _written_out(changes: Path, drill_folder: str) -> Path:
 
     variants = load_variants(changes, "solution", changes.parent / SOLUTION_FILE)
     if len(variants) != 1:
-        raise DrilltutorError(f"Malformed drill: {changes} must state exactly one [[solution]], not {len(variants)}.")
+        raise datafile.malformed(changes, f"state exactly one [[solution]], not {len(variants)}")
     target = _solutions_dir() / drill_folder / SOLUTION_FILE
     target.parent.mkdir(exist_ok=True)
     target.write_text(variants[0].source(), encoding="utf-8")
@@ -231,6 +195,7 @@ def _written_out(changes: Path, drill_folder: str) -> Path:
 
 
 def load_catalogue(folder: Path) -> Catalogue:
+    """Every drill under `folder` (each a folder with a drill.toml), in their order."""
     if not folder.is_dir():
         raise DrilltutorError(f"The drills folder {folder} does not exist.", hint="Check --drills-dir or DRILLTUTOR_DRILLS.")
     drills = sorted(
@@ -238,16 +203,7 @@ def load_catalogue(folder: Path) -> Catalogue:
         key=lambda d: (d.order, d.id),
     )
     _check_unique(drills, folder)
-    cards_path = folder / "cards.toml"
-    checklist_path = folder / "checklist.toml"
-    checklist = ()
-    if checklist_path.is_file():
-        checklist = tuple(
-            ChecklistItem(_require(i, "id", str, checklist_path), _require(i, "text", str, checklist_path))
-            for i in _read_toml(checklist_path).get("item", [])
-        )
-    cards = _cards(_read_toml(cards_path), cards_path) if cards_path.is_file() else ()
-    catalogue = Catalogue(folder=folder, drills=tuple(drills), cards=cards, checklist=checklist)
+    catalogue = Catalogue(folder=folder, drills=tuple(drills))
     for drill in drills:
         for other in (drill.extends, drill.starter_from, *drill.opens_after):
             if other is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from dataclasses import asdict, replace
 from datetime import datetime, timezone
@@ -37,7 +38,8 @@ class _Group(TyperGroup):
         except typer.TyperException as exc:  # Click's UsageError (Typer's own copy): a bad option, e.g. --timeout inf
             if not as_json or getattr(exc, "exit_code", None) != ExitCode.BAD_INPUT or not hasattr(exc, "format_message"):
                 raise
-            help_line = f"Try '{exc.ctx.command_path} --help' for help." if exc.ctx is not None else ""
+            ctx = getattr(exc, "ctx", None)  # Click's UsageError has it; Typer's stubs do not say so
+            help_line = f"Try '{ctx.command_path} --help' for help." if ctx is not None else ""
             _fail(exc.format_message(), help_line, ExitCode.BAD_INPUT, as_json)
 
 
@@ -73,7 +75,33 @@ def _seconds(value: float) -> float:
 
 
 Timeout = Annotated[float, typer.Option("--timeout", callback=_seconds, help=f"Seconds the whole run may take (1 to {MAX_TIMEOUT}).")]
-DrillName = Annotated[str, typer.Argument(help="A drill id, alias or number, e.g. drill-3, expiry or 3.")]
+
+
+def _complete_drill(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """Tab completion of a drill's id, alias or number (the catalogue is read only when Tab is pressed)."""
+    from drilltutor.catalogue import load_catalogue
+    from drilltutor.paths import drills_dir
+
+    try:
+        return load_catalogue(drills_dir(ctx.params.get("drills_dir"))).completions(incomplete)
+    except DrilltutorError:  # a broken drills folder: no completions, and the command itself will say why
+        return []
+
+
+def _complete_item(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """Tab completion for tick and untick: the course's own items, then the drills."""
+    from drilltutor.catalogue import load_catalogue
+    from drilltutor.paths import drills_dir
+
+    try:
+        catalogue = load_catalogue(drills_dir(ctx.params.get("drills_dir")))
+    except DrilltutorError:
+        return []
+    items = [(i.id, i.text) for i in catalogue.checklist if i.id.startswith(incomplete)]
+    return items + catalogue.completions(incomplete)
+
+
+DrillName = Annotated[str, typer.Argument(help="A drill id, alias or number, e.g. drill-3, expiry or 3.", autocompletion=_complete_drill)]
 
 
 def _session(workspace: Path | None, drills_dir: Path | None) -> Any:
@@ -82,8 +110,17 @@ def _session(workspace: Path | None, drills_dir: Path | None) -> Any:
     return open_session(workspace, drills_dir)
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _emit_json(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    """One JSON document that any reader accepts, even when a file name is not valid UTF-8.
+
+    Such a name reaches Python with its bad bytes as lone surrogates (surrogateescape); written
+    raw they make bytes no JSON reader takes, so each is written as its `\\udcXX` escape instead.
+    """
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    typer.echo(_LONE_SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", text))
 
 
 @app.command("list")
@@ -140,7 +177,7 @@ def run(
 
 @app.command()
 def reveal(
-    drill: Annotated[Optional[str], typer.Argument(help="The drill (default: the first one not passed yet).")] = None,
+    drill: Annotated[Optional[str], typer.Argument(help="The drill (default: the first one not passed yet).", autocompletion=_complete_drill)] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask first.")] = False,
     workspace: Workspace = None,
     drills_dir: DrillsDir = None,
@@ -173,9 +210,11 @@ def progress(workspace: Workspace = None, drills_dir: DrillsDir = None, as_json:
     if as_json:
         _emit_json({**asdict(result), "done": result.done, "total": result.total, "notices": session.store.notices})
         return
-    out = render.console()
-    render.checklist(out, result)
-    render.notices(out, session.store.notices)
+    def draw(out: Any) -> None:
+        render.checklist(out, result)
+        render.notices(out, session.store.notices)
+
+    render.paged(render.console(), draw)
 
 
 def _tick(name: str, ticked: bool, drills_dir: Path | None, force: bool = False) -> None:
@@ -200,7 +239,7 @@ def _tick(name: str, ticked: bool, drills_dir: Path | None, force: bool = False)
 
 @app.command("tick")
 def tick_command(
-    item: Annotated[str, typer.Argument(help="A self-check item id, or a drill for its 'without looking' item.")],
+    item: Annotated[str, typer.Argument(help="A self-check item id, or a drill for its 'without looking' item.", autocompletion=_complete_item)],
     force: Annotated[bool, typer.Option("--force", help="Tick a drill's item even though the drill has not passed.")] = False,
     drills_dir: DrillsDir = None,
 ) -> None:
@@ -209,7 +248,7 @@ def tick_command(
 
 
 @app.command("untick")
-def untick_command(item: Annotated[str, typer.Argument(help="A self-check item id, or a drill.")], drills_dir: DrillsDir = None) -> None:
+def untick_command(item: Annotated[str, typer.Argument(help="A self-check item id, or a drill.", autocompletion=_complete_item)], drills_dir: DrillsDir = None) -> None:
     """Untick a self-check item."""
     _tick(item, False, drills_dir)
 
@@ -227,7 +266,7 @@ def _confirm(question: str, without_terminal: DrilltutorError) -> bool:
 
 @app.command()
 def hint(
-    drill: Annotated[Optional[str], typer.Argument(help="The drill (default: the one you are on).")] = None,
+    drill: Annotated[Optional[str], typer.Argument(help="The drill (default: the one you are on).", autocompletion=_complete_drill)] = None,
     number: Annotated[Optional[int], typer.Argument(help="A hint by number, as a failing check names it.")] = None,
     again: Annotated[bool, typer.Option("--all", help="Re-read every hint you have opened so far (opens no new one).")] = False,
     drills_dir: DrillsDir = None,
@@ -247,7 +286,7 @@ def hint(
 
 @app.command()
 def watch(
-    drill: Annotated[Optional[str], typer.Argument(help="The drill (default: the one you are on).")] = None,
+    drill: Annotated[Optional[str], typer.Argument(help="The drill (default: the one you are on).", autocompletion=_complete_drill)] = None,
     manual: Annotated[
         bool,
         typer.Option(
@@ -353,7 +392,7 @@ def cards(
 
 @app.command()
 def reset(
-    drill: Annotated[Optional[str], typer.Argument(help="The drill to start afresh.")] = None,
+    drill: Annotated[Optional[str], typer.Argument(help="The drill to start afresh.", autocompletion=_complete_drill)] = None,
     everything: Annotated[bool, typer.Option("--all", help="Clear all progress instead: drills, ticks and cards.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask first.")] = False,
     workspace: Workspace = None,
@@ -375,9 +414,14 @@ def reset(
             out.print("Nothing changed.")
         return
     chosen = session.catalogue.find(drill or "")
+    # A passed drill asks too: the .bak keeps the file, but nothing brings back the pass it clears.
+    status = "your pass of" if session.progress_of(chosen).passed_at else "the status of"
     # two short lines: a terminal wraps a long question in the middle of a word
-    question = f"Put the starter back in {chosen.file} (yours is kept as a .bak copy)\nand clear {chosen.id}'s status?"
-    refusal = DrilltutorError(f"reset asks before it replaces {chosen.file}, and there is no terminal to ask in.", hint=f"To reset anyway: drilltutor reset {chosen.alias} --yes")
+    question = f"Put the starter back in {chosen.file} (yours is kept as a .bak copy)\nand clear {status} {chosen.id}?"
+    refusal = DrilltutorError(
+        f"reset asks before it replaces {chosen.file} and clears {status} {chosen.id}, and there is no terminal to ask in.",
+        hint=f"To reset anyway: drilltutor reset {chosen.alias} --yes",
+    )
     if yes or _confirm(question, refusal):
         render.drill_reset(out, resetting.reset_drill(session, chosen.id, datetime.now()))
     else:
@@ -402,7 +446,7 @@ def doctor(workspace: Workspace = None, drills_dir: DrillsDir = None, as_json: A
 
 @dev_app.command("check")
 def dev_check(
-    drills: Annotated[Optional[list[str]], typer.Argument(help="Drills to check (default: all).")] = None,
+    drills: Annotated[Optional[list[str]], typer.Argument(help="Drills to check (default: all).", autocompletion=_complete_drill)] = None,
     drills_dir: DrillsDir = None,
     jobs: Annotated[
         int, typer.Option("--jobs", "-j", min=1, help="Runs at once (default: one more than the cores, so one run's waits are another's work).")
@@ -427,9 +471,36 @@ def dev_check(
     raise typer.Exit(ExitCode.OK if all(f.ok for f in found) else ExitCode.CHECK_FAILED)
 
 
+@dev_app.command("new")
+def dev_new(
+    drill_id: Annotated[str, typer.Argument(metavar="ID", help="The new drill's id, e.g. drill-7; also its folder's name.")],
+    alias: Annotated[Optional[str], typer.Option("--alias", help="Another name for it on the command line (default: the id).")] = None,
+    drills_dir: DrillsDir = None,
+) -> None:
+    """Write a new drill folder that `drilltutor dev check` accepts as it is, to make into your drill."""
+    from drilltutor.newdrill import new_drill
+
+    session = _session(None, drills_dir)
+    render.new_drill(render.console(), drill_id, new_drill(session.catalogue, drill_id, alias))
+
+
+@dev_app.command("properties")
+def dev_properties(
+    drills_dir: DrillsDir = None,
+    out: Annotated[Path, typer.Option("--out", help="Where to write the matrix.")] = Path("docs/properties.md"),
+) -> None:
+    """Write the matrix of security property x drill (docs/properties.md) from each drill's properties.toml."""
+    from drilltutor import properties
+
+    session = _session(None, drills_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(properties.render(session.catalogue), encoding="utf-8")
+    render.console().print(f"Wrote {out}")
+
+
 @dev_app.command("mutants")
 def dev_mutants(
-    drills: Annotated[Optional[list[str]], typer.Argument(help="Drills whose reference to mutate (default: all).")] = None,
+    drills: Annotated[Optional[list[str]], typer.Argument(help="Drills whose reference to mutate (default: all).", autocompletion=_complete_drill)] = None,
     drills_dir: DrillsDir = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Runs at once (default: one more than the cores).")] = (os.cpu_count() or 1) + 1,
     as_json: AsJson = False,
@@ -457,7 +528,7 @@ GRADE_TIMEOUT = 60.0  # grading.GRADE_TIMEOUT, spelled out: importing it here wo
 @app.command()
 def grade(
     submission: Annotated[Path, typer.Argument(help="The folder that holds the learner's drill files.")],
-    drill: Annotated[Optional[list[str]], typer.Option("--drill", "-d", help="Grade this drill (again for more); a missing file scores 0. Default: every drill whose file is in SUBMISSION.")] = None,
+    drill: Annotated[Optional[list[str]], typer.Option("--drill", "-d", help="Grade this drill (again for more); a missing file scores 0. Default: every drill whose file is in SUBMISSION.", autocompletion=_complete_drill)] = None,
     fmt: Annotated[str, typer.Option("--format", help="gradescope (results.json), junit (XML) or json.")] = "gradescope",
     out: Annotated[Optional[Path], typer.Option("--out", help="The grade file (default: results.json, grade.xml or grade.json here).")] = None,
     user: Annotated[str, typer.Option("--user", help="Run as root: the unprivileged user the learner's code runs as.")] = "nobody",
@@ -491,7 +562,7 @@ def grade(
 def scaffold(
     host: Annotated[str, typer.Argument(help="gradescope (an autograder folder) or classroom (a GitHub Classroom workflow).")],
     folder: Annotated[Path, typer.Argument(help="Where to write the files.")],
-    drill: Annotated[Optional[list[str]], typer.Option("--drill", "-d", help="A drill of the assignment (again for more; default: all).")] = None,
+    drill: Annotated[Optional[list[str]], typer.Option("--drill", "-d", help="A drill of the assignment (again for more; default: all).", autocompletion=_complete_drill)] = None,
     install: Annotated[Optional[str], typer.Option("--install", help="What pip installs: a requirement, a git URL, or a wheel file to ship with the files.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite files that exist.")] = False,
     timeout: Timeout = GRADE_TIMEOUT,

@@ -13,6 +13,7 @@ uncaught exception) names the problem instead: `problem:crash`.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import os
 import queue
 import re
@@ -22,7 +23,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
+from drilltutor import datafile
 from drilltutor.catalogue import Catalogue, Drill
+from drilltutor.models import COURSE_FILES, DRILL_FILES
 from drilltutor.results import FAILED, RunReport
 from drilltutor.runner import RunOptions, run_drill
 from drilltutor.variants import Variant, load_variants
@@ -93,7 +96,39 @@ def mistakes(drill: Drill) -> tuple[Variant, ...]:
     return load_variants(drill.mistakes_file, "mistake", drill.solution_path)
 
 
+def mistake_expectations(drill: Drill) -> set[str]:
+    """Every check id some mistake of the drill must fail on (mistakes.toml and mistakes/)."""
+    named = {c for variant in mistakes(drill) for c in variant.expect}
+    named.update(c for path in sorted(drill.mistakes_dir.glob("*.py")) for c in expected_failures(path))
+    return named
+
+
+def property_findings(catalogue: Catalogue, drills: list[Drill]) -> list[Finding]:
+    """One finding per problem of a drill's properties.toml; none for a sound one."""
+    from drilltutor import properties
+
+    return [Finding(drill.id, properties.FILE, False, problem) for drill in drills for problem in properties.problems(catalogue, drill)]
+
+
 def judge(case: _Case, report: RunReport) -> Finding:
+    """As the case should end; and every failure it shows is one a learner can act on."""
+    found = _outcome(case, report)
+    unclear = [c.id for c in report.failed_checks if not (c.got and c.fix) or restates(c.fix, c.sent)]
+    if found.ok and unclear:
+        return replace(found, ok=False, message=f"a failure a learner cannot act on (no got or fix, or a fix that repeats what was sent): {', '.join(unclear)}")
+    return found
+
+
+def restates(fix: str, sent: str) -> bool:
+    """Whether a fix line starts with, or is little more than, the sent line (the learner has just read it)."""
+    fix, sent = (" ".join(text.lower().split()) for text in (fix, sent))
+    if len(sent) < 12:  # "read `answer`": too short to be repeated by accident
+        return False
+    opening = sent[: min(len(sent), 24)]
+    return fix.startswith(opening) or difflib.SequenceMatcher(None, fix, sent).ratio() >= 0.8
+
+
+def _outcome(case: _Case, report: RunReport) -> Finding:
     def finding(ok: bool, message: str) -> Finding:
         return Finding(case.drill.id, case.subject, ok, message)
 
@@ -163,15 +198,24 @@ def run_all(catalogue: Catalogue, runs: Iterable[tuple[Drill, Path, RunOptions]]
             return list(pool.map(run, todo))
 
 
+def check_data(catalogue: Catalogue, drills: list[Drill]) -> None:
+    """Every data file of the course and of `drills` against its model, through pydantic itself:
+    the commands read them without it, and a malformed one is said here, before any run."""
+    files = [(catalogue.folder / name, model) for name, model in COURSE_FILES.items()]
+    files += [(drill.folder / name, model) for drill in drills for name, model in DRILL_FILES.items()]
+    for path, model in files:
+        if path.is_file():
+            datafile.check(path, model)
+
+
 def verify(
     catalogue: Catalogue, drills: list[Drill], options: RunOptions = AUTHOR_OPTIONS, workers: int | None = None, warm: bool = True
 ) -> list[Finding]:
     """Every case of every drill, run `workers` at a time (default: `default_workers()`)."""
-    for drill in drills:
-        drill.hints, drill.cards  # noqa: B018  (read on first use elsewhere; a malformed one is said here, before any run)
+    check_data(catalogue, drills)
     todo = [case for drill in drills for case in cases(drill)]
     with tempfile.TemporaryDirectory(prefix="drilltutor-dev-") as folder:
         files = [case.file(Path(folder)) for case in todo]
         runs = [(case.drill, file, case.options(options)) for case, file in zip(todo, files)]
         reports = run_all(catalogue, runs, workers or default_workers(), warm)
-    return [judge(case, report) for case, report in zip(todo, reports)]
+    return property_findings(catalogue, drills) + [judge(case, report) for case, report in zip(todo, reports)]

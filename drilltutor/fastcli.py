@@ -51,7 +51,7 @@ def lighten(command: Any) -> None:
     """
     try:
         plain = _plain_class()
-    except Exception:  # pragma: no cover - another Typer: keep its conversion
+    except Exception:  # noqa: BLE001  # pragma: no cover - another Typer: keep its conversion
         plain = None
 
     def visit(param: Any) -> None:
@@ -147,7 +147,7 @@ def _plain_class() -> type:
         from typer._coercion import RuntimeParam, build_runtime_param
 
         @dataclass(frozen=True)
-        class Plain(RuntimeParam):  # type: ignore[misc]
+        class Plain(RuntimeParam):
             convert: Callable[[Any], Any] = lambda value: _INVALID
 
             def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
@@ -155,7 +155,7 @@ def _plain_class() -> type:
                     result = self.convert(value)
                 except (TypeError, ValueError, OverflowError):
                     result = _INVALID
-                except Exception:  # e.g. a BadParameter from Typer's path checks: let Typer say it
+                except Exception:  # noqa: BLE001  (e.g. a BadParameter from Typer's path checks: let Typer say it)
                     result = _INVALID
                 if result is _INVALID:  # Typer's own conversion, with its own message
                     return build_runtime_param(param.type_descriptor)._coerce_value(value, param=param, ctx=ctx)

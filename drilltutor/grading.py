@@ -216,9 +216,9 @@ def _grade_drill(catalogue: Catalogue, drill: Drill, staged: Path, references: R
     if file.is_symlink():  # read as the grader, a link could show the grade what the learner's user may not read
         reason = f"{drill.file} is a symbolic link; submit the file itself."
         return replace(base, status=COULD_NOT_RUN, reason=reason, checks=_all_failed(declared, points, reason))
-    reason = references.verdict(file.read_bytes().decode("utf-8", "replace"))
-    if reason is not None:
-        return replace(base, status=NOT_THEIRS, reason=reason, checks=_all_failed(declared, points, reason))
+    not_theirs = references.verdict(file.read_bytes().decode("utf-8", "replace"))
+    if not_theirs is not None:
+        return replace(base, status=NOT_THEIRS, reason=not_theirs, checks=_all_failed(declared, points, not_theirs))
     report = runner(catalogue, drill, file, options)
     if report.problem is not None:
         reason = "\n".join(p for p in (f"{drill.file} could not be checked: {report.problem.message}", report.problem.detail) if p)

@@ -27,7 +27,7 @@ import time
 import traceback
 import types
 from concurrent.futures import Future
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -35,7 +35,17 @@ from drilltutor import platform
 from drilltutor.channel import Outbox
 from drilltutor.checking.context import Ctx
 from drilltutor.checking.remote import AgentGone, LearnerError, Link
-from drilltutor.checking.spec import Advice, CheckSpec, Crash, CrashExplainer, Failure, collect, collect_crash_explainers
+from drilltutor.checking.spec import (
+    Advice,
+    CheckSpec,
+    Crash,
+    CrashExplainer,
+    Failure,
+    FailureExplainer,
+    collect,
+    collect_crash_explainers,
+    collect_failure_explainers,
+)
 from drilltutor.checking.trace import one_line, trimmed
 from drilltutor.learner import preload
 from drilltutor.protocol import AgentJob, JudgeJob
@@ -51,9 +61,18 @@ _POLL = 0.05  # seconds between looks at whether a spawned agent still lives whi
 _AGENT_GRACE = 2.0  # seconds an agent whose link broke gets to end before it is stopped
 
 
-def run_checks(specs: list[CheckSpec], ctx: Ctx, channel: Outbox, stop_at_failure: bool = False, stop_once_failed: frozenset[str] = frozenset()) -> None:
+def run_checks(
+    specs: list[CheckSpec],
+    ctx: Ctx,
+    channel: Outbox,
+    stop_at_failure: bool = False,
+    stop_once_failed: frozenset[str] = frozenset(),
+    explainers: tuple[FailureExplainer, ...] = (),
+) -> None:
     """Every check in order; the rest are skipped after the first failure (`stop_at_failure`),
-    or once every check in `stop_once_failed` has failed."""
+    or once every check in `stop_once_failed` has failed. A failure a drill's explainer knows
+    the slip behind is told with that slip (`explains_failure`)."""
+    slips = _Slips(explainers, ctx)
     status: dict[str, str] = {}
     hung: str | None = None
     failed: str | None = None  # the first failed check, when the rest are skipped after it
@@ -67,7 +86,7 @@ def run_checks(specs: list[CheckSpec], ctx: Ctx, channel: Outbox, stop_at_failur
         elif unmet:
             result = CheckResult(spec.id, spec.title, SKIPPED, got=f"not run: it needs {', '.join(unmet)} to pass first")
         else:
-            result = _run_one(spec, ctx)
+            result = slips.named(_run_one(spec, ctx))
             if result.status == FAILED and result.got.startswith("no answer within"):
                 hung = spec.id
         status[spec.id] = result.status
@@ -76,8 +95,33 @@ def run_checks(specs: list[CheckSpec], ctx: Ctx, channel: Outbox, stop_at_failur
         channel.send("check", result=asdict(result))
 
 
+class _Slips:
+    """Names the slip behind a failed check, once in full: the check that meets it again says so in a line."""
+
+    def __init__(self, explainers: tuple[FailureExplainer, ...], ctx: Ctx) -> None:
+        self.explainers, self.ctx = explainers, ctx
+        self.said: dict[str, str] = {}  # slip -> the check that named it first
+
+    def named(self, result: CheckResult) -> CheckResult:
+        if result.status != FAILED or not self.explainers:
+            return result
+        failure = Failure(sent=result.sent, got=result.got, expected=result.expected, fix=result.fix, detail=result.detail)
+        for explain in self.explainers:
+            try:
+                slip = explain(self.ctx, failure)
+            except Exception:  # noqa: S112  (a broken explainer must not hide the failure itself)
+                continue
+            if not slip:
+                continue
+            first = self.said.setdefault(slip, result.id)
+            if first != result.id:
+                return replace(result, fix=f"the same slip as in {first}, above", detail="")
+            return replace(result, fix=slip)
+        return result
+
+
 def _run_one(spec: CheckSpec, ctx: Ctx) -> CheckResult:
-    from_checks: Callable[..., CheckResult] = lambda st, **kw: CheckResult(spec.id, spec.title, st, **kw)
+    from_checks: Callable[..., CheckResult] = lambda st, **kw: CheckResult(spec.id, spec.title, st, **kw)  # noqa: E731
     try:
         spec.func(ctx)
     except Failure as f:
@@ -127,13 +171,16 @@ def _stopped(from_checks: Callable[..., CheckResult], line: str, detail: str) ->
     )
 
 
-def load_checks(paths: list[str]) -> tuple[list[CheckSpec], list[CrashExplainer]]:
+def load_checks(paths: list[str]) -> tuple[list[CheckSpec], list[CrashExplainer], tuple[FailureExplainer, ...]]:
     """Checks of a drill and of the drills it extends; a later check with the same id replaces the earlier.
 
-    Also their crash explainers, the drill's own first: they name a slip behind a file that crashed.
+    Also their crash explainers, the drill's own first: they name a slip behind a file that
+    crashed; and their failure explainers, which name one behind a failed check (each once,
+    though an extending drill's checks may name a kit's explainer again).
     """
     by_id: dict[str, CheckSpec] = {}
     explainers: list[CrashExplainer] = []
+    on_failure: dict[int, FailureExplainer] = {}
     for index, path in enumerate(paths):
         module = types.ModuleType(f"drilltutor_checks_{index}")
         module.__file__ = path
@@ -142,7 +189,8 @@ def load_checks(paths: list[str]) -> tuple[list[CheckSpec], list[CrashExplainer]
         for spec in collect(module.__dict__):
             by_id[spec.id] = spec
         explainers[:0] = collect_crash_explainers(module.__dict__)
-    return list(by_id.values()), explainers
+        on_failure.update((id(f), f) for f in collect_failure_explainers(module.__dict__))
+    return list(by_id.values()), list({id(e): e for e in explainers}.values()), tuple(on_failure.values())
 
 
 def _explained(message: str, explainers: list[CrashExplainer], crash: Crash) -> str:
@@ -331,7 +379,7 @@ def _main(job: JudgeJob, channel: Outbox, agent: AgentProcess | None) -> None:
     source = path.read_bytes()  # before the learner's code runs: it may delete or rewrite its own file
     channel.send("phase", name="load")
     loading: Future[dict[str, Any]] = agent.link.ask_later("load") if agent is not None else _loaded()
-    specs, explainers = load_checks(job.checks)  # while the agent loads the learner's file
+    specs, explainers, failure_explainers = load_checks(job.checks)  # while the agent loads the learner's file
     if agent is not None:
         channel.send("limits", memory=bool(agent.link.greeting().get("memory", True)))
     channel.send("plan", checks=[{"id": s.id, "title": s.title} for s in specs])
@@ -355,7 +403,7 @@ def _main(job: JudgeJob, channel: Outbox, agent: AgentProcess | None) -> None:
         env=dict(os.environ),
     )
     channel.send("phase", name="checks")
-    run_checks(specs, ctx, channel, job.stop_at_failure, frozenset(job.stop_once_failed))
+    run_checks(specs, ctx, channel, job.stop_at_failure, frozenset(job.stop_once_failed), failure_explainers)
     if agent is not None:
         ctx.close()
     channel.send("done", bcrypt_ops=bcrypt_ops())

@@ -102,7 +102,8 @@ class Tee:
     """
 
     def __init__(self, stream: Any, cap: int) -> None:
-        self.stream, self.cap, self.parts, self.size = stream, cap, [], 0
+        self.stream, self.cap, self.size = stream, cap, 0
+        self.parts: list[str] = []
         self.tail: deque[str] = deque()
         self.tail_size = 0
 

@@ -206,8 +206,8 @@ def _constant(node: ast.AST, text: _Source) -> Iterator[_Edit]:
             yield _Edit("status-code" if value in STATUS_SWAPS else "constant", node, str(other), f"{value} -> {other}")
     elif isinstance(value, str):
         quote = "'" if text.segment(node).startswith("'") else '"'  # the reference's own quotes
-        for other in STRING_SWAPS.get(value, ()):
-            yield _Edit("string", node, f"{quote}{other}{quote}", f'"{value}" -> "{other}"')
+        for swapped in STRING_SWAPS.get(value, ()):
+            yield _Edit("string", node, f"{quote}{swapped}{quote}", f'"{value}" -> "{swapped}"')
 
 
 def _other_number(value: int) -> int:

@@ -16,21 +16,16 @@ now killed is reported as stale, to be removed.
 
 from __future__ import annotations
 
-import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from drilltutor import datafile
 from drilltutor.catalogue import Catalogue, Drill
 from drilltutor.devcheck import default_workers, run_all
 from drilltutor.errors import DrilltutorError
 from drilltutor.mutants import Mutant, generate
 from drilltutor.runner import RunOptions
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
 
 EXPLANATIONS = "mutants.toml"
 
@@ -93,20 +88,9 @@ def load_explanations(path: Path) -> dict[str, str]:
     """id -> why, from `[[survivor]]` tables; none when the file does not exist."""
     if not path.is_file():
         return {}
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise DrilltutorError(f"Malformed drill: {path} is not valid TOML ({exc}).") from None
-    found: dict[str, str] = {}
-    for entry in data.get("survivor", []):
-        key, why = entry.get("id"), entry.get("why")
-        if not isinstance(key, str) or not isinstance(why, str) or not why.strip() or key in found:
-            raise DrilltutorError(
-                f"Malformed drill: {path}: every [[survivor]] needs a unique `id` and a `why` (one line); {key!r} has not.",
-                hint="Copy the id from `drilltutor dev mutants` and say in one line why the change does not matter.",
-            )
-        found[key] = why.strip()
-    return found
+    from drilltutor.models import MutantsFile
+
+    return {entry.id: entry.why.strip() for entry in datafile.load(path, MutantsFile).survivor}
 
 
 def score(drill: str, reference: str, mutants: list[Mutant], killed: list[bool], reference_passes: bool, explanations: dict[str, str]) -> DrillScore:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from drilltutor.errors import DrilltutorError
+
 HOME_ENV = "DRILLTUTOR_HOME"
 DRILLS_ENV = "DRILLTUTOR_DRILLS"
 PROGRESS_FILE = "progress.json"
@@ -13,10 +15,23 @@ _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def home_dir() -> Path:
-    """Where progress lives: $DRILLTUTOR_HOME, else the platform's user data folder."""
+    """Where progress lives: $DRILLTUTOR_HOME, else the platform's user data folder.
+
+    Set but empty is refused rather than read as unset: it is most often a variable that was
+    meant to hold a folder and did not, and progress kept silently elsewhere would seem lost.
+    """
     override = os.environ.get(HOME_ENV)
+    if override is not None and not override.strip():
+        raise DrilltutorError(
+            f"{HOME_ENV} is set but empty, so there is no folder to keep your progress in.",
+            hint=f"Set it to a folder, or unset it to use the default ({_default_home()}): unset {HOME_ENV}",
+        )
     if override:
         return Path(override).expanduser()
+    return _default_home()
+
+
+def _default_home() -> Path:
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("drilltutor"))

@@ -10,18 +10,24 @@ import contextlib
 import errno
 import json
 import os
+import stat
 import tempfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import fields
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from drilltutor.errors import DrilltutorError
+# The statuses are DrillEntry.status's; named here too, where the commands have always found them.
+from drilltutor.models import ATTEMPTED as ATTEMPTED
+from drilltutor.models import NEW as NEW
+from drilltutor.models import PASSED as PASSED
+from drilltutor.models import REVEALED as REVEALED
+from drilltutor.models import DrillEntry
 
 SCHEMA_VERSION = 2
 
-NEW, ATTEMPTED, PASSED, REVEALED = "new", "attempted", "passed", "revealed"
 
 
 class ProgressError(DrilltutorError):
@@ -55,51 +61,49 @@ class _NoLock(ProgressError):
 
 _FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
-
-@dataclass(frozen=True)
-class DrillProgress:
-    status: str
-    attempts: int
-    passed_at: str | None
-    revealed_at: str | None
-    hints_used: int
-    last_attempt: str | None
-    passed_after_reveal: bool | None = None  # decided at the pass; None in files written before it was kept
-    started_at: str | None = None  # the first `start` (or watch moving on to it)
-
-    @property
-    def revealed_before_pass(self) -> bool:
-        if not self.passed_at:
-            return False
-        if self.passed_after_reveal is not None:
-            return self.passed_after_reveal
-        # Older files: the stamps have whole seconds, so a reveal in the same second as the pass counts as before it.
-        return bool(self.revealed_at and self.revealed_at <= self.passed_at)
+MAX_BYTES = 16 * 1024 * 1024  # years of cards and runs take well under a megabyte; past this it is not our file
 
 
-def drill_progress(data: dict[str, Any], drill_id: str) -> DrillProgress:
+class NotAProgressFile(Exception):
+    """What stands at the progress path is no file drilltutor wrote: a FIFO, a device, something huge."""
+
+
+def read_capped(path: Path) -> bytes:
+    """The file's bytes, or NotAProgressFile without blocking or filling memory.
+
+    Opened without blocking and checked by type on the open descriptor (a FIFO would wait for a
+    writer forever; a link to /dev/zero never ends), and read no further than MAX_BYTES.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):  # said as a read error, as before: a folder is not moved aside
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        if not stat.S_ISREG(mode):
+            raise NotAProgressFile(f"it is {_kind(mode)}, not a regular file")
+        with os.fdopen(os.dup(fd), "rb") as stream:
+            raw = stream.read(MAX_BYTES + 1)
+    finally:
+        os.close(fd)
+    if len(raw) > MAX_BYTES:
+        raise NotAProgressFile(f"it is larger than {MAX_BYTES // (1024 * 1024)} MB")
+    return raw
+
+
+def _kind(mode: int) -> str:
+    kinds = {stat.S_ISFIFO: "a FIFO (named pipe)", stat.S_ISCHR: "a character device", stat.S_ISBLK: "a block device", stat.S_ISSOCK: "a socket"}
+    return next((name for test, name in kinds.items() if test(mode)), "not a plain file")
+
+
+def drill_progress(data: dict[str, Any], drill_id: str) -> DrillEntry:
+    """The drill's record. A file is checked against the model when it is read (unless drilltutor
+    wrote it exactly so), so the keys are known good; keys of a newer drilltutor are left out."""
     entry = data["drills"].get(drill_id, {})
-    attempts = int(entry.get("attempts", 0))
-    passed_at, revealed_at = entry.get("passed_at"), entry.get("revealed_at")
-    if passed_at:
-        status = PASSED
-    elif revealed_at and not entry.get("revealed_after_pass"):
-        status = REVEALED
-    elif attempts:
-        status = ATTEMPTED
-    else:
-        status = NEW
-    after = entry.get("passed_after_reveal")
-    return DrillProgress(
-        status,
-        attempts,
-        passed_at,
-        revealed_at,
-        int(entry.get("hints_used", 0)),
-        entry.get("last_attempt"),
-        after if isinstance(after, bool) else None,
-        entry.get("started_at"),
-    )
+    return DrillEntry(**{key: value for key, value in entry.items() if key in _ENTRY_KEYS})
+
+
+_ENTRY_KEYS = frozenset(field.name for field in fields(DrillEntry))
 
 
 class ProgressStore:
@@ -130,9 +134,11 @@ class ProgressStore:
 
     def _read_unlocked(self) -> dict[str, Any]:
         try:
-            raw = self.path.read_bytes()
+            raw = read_capped(self.path)
         except FileNotFoundError:
             return empty()
+        except NotAProgressFile as exc:
+            return self._set_aside(str(exc))
         except OSError as exc:
             raise ProgressError(f"Cannot read {self.path}: {exc.strerror}.") from None
         try:
@@ -240,9 +246,9 @@ def _validate(data: dict[str, Any]) -> None:
     """A file drilltutor wrote is known good; any other (edited by hand, older) is checked against the schema."""
     if data.get(SEAL) == _crc(data):
         return
-    from drilltutor.progress_schema import problems
+    from drilltutor.models import progress_problems
 
-    found = problems({k: v for k, v in data.items() if k != SEAL})
+    found = progress_problems({k: v for k, v in data.items() if k != SEAL})
     if found:
         raise ValueError(found)
 

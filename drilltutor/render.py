@@ -6,10 +6,11 @@ always carried by words and symbols, never by colour alone.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import textwrap
-from typing import IO, TYPE_CHECKING, Iterable
+from typing import IO, TYPE_CHECKING, Callable, Iterable
 
 from rich.console import Console
 from rich.markup import escape
@@ -21,6 +22,7 @@ from drilltutor.results import ADVICE, FAILED, PASSED, SKIPPED, CheckResult, Run
 
 if TYPE_CHECKING:
     from datetime import datetime, timedelta
+    from pathlib import Path
 
     from drilltutor.commands.cards import Deck, Screen, Sitting
     from drilltutor.commands.checklist import Checklist
@@ -73,9 +75,9 @@ class _TrimmedLines:
 def trim_piped_streams() -> None:
     """Piped stdout and stderr lose Rich's trailing blanks for the whole process: Typer's help and errors too."""
     if sys.stdout is not None and not sys.stdout.isatty():
-        sys.stdout = _TrimmedLines(sys.stdout)  # type: ignore[assignment]
+        sys.stdout = _TrimmedLines(sys.stdout)
     if sys.stderr is not None and not sys.stderr.isatty():
-        sys.stderr = _TrimmedLines(sys.stderr)  # type: ignore[assignment]
+        sys.stderr = _TrimmedLines(sys.stderr)
 
 
 def console(stderr: bool = False) -> Console:
@@ -134,15 +136,34 @@ def until(delta: timedelta) -> str:
     return f"{days} day{'s' * (days != 1)}"
 
 
+def _unbroken(out: Console, label: Text, message: str, indent: int = 0) -> None:
+    """`label message`, wrapped only between words: a path or a command longer than the line stays whole
+    on a line of its own (the terminal folds it, and a copy of it is one piece), never split at a slash."""
+    width = max(20, out.width - indent)
+    room = "x" * len(label)  # where the label goes on the first line
+    lines = [
+        wrapped
+        for number, paragraph in enumerate(message.split("\n"))
+        for wrapped in textwrap.wrap(paragraph, width, initial_indent=room * (number == 0), break_long_words=False, break_on_hyphens=False) or [""]
+    ]
+    if label and len(lines[0]) > width:  # the first word does not fit beside the label: the label stands alone
+        lines[0:1] = [room, lines[0][len(room) :]]
+    for number, line in enumerate(lines):
+        text = Text(" " * indent)
+        text.append_text(label if number == 0 else Text())
+        text.append(line[len(label) :] if number == 0 else line)
+        out.print(text, soft_wrap=True)
+
+
 def error(out: Console, message: str, hint: str = "") -> None:
-    out.print(f"[bold red]error:[/] {escape(message)}")
+    _unbroken(out, Text.from_markup("[bold red]error:[/] "), message)
     if hint:
-        out.print(f"  {escape(hint)}")
+        _unbroken(out, Text(), hint, indent=2)
 
 
 def notices(out: Console, messages: Iterable[str]) -> None:
     for message in messages:
-        out.print(f"[yellow]note:[/] {escape(message)}")
+        _unbroken(out, Text.from_markup("[yellow]note:[/] "), message)
 
 
 # run -----------------------------------------------------------------------------------
@@ -198,7 +219,17 @@ def _check(out: Console, check: CheckResult, alias: str) -> None:
     hint = f"drilltutor hint {alias} {check.hint}   (the hint about this)" if check.hint is not None else ""
     out.print(_fields([("sent", check.sent), ("got", check.got), ("expected", check.expected), ("fix", check.fix), ("hint", hint)]))
     if check.detail:
-        out.print(Padding(Text(check.detail, style="dim"), (0, 0, 0, 10), expand=False))
+        _verbatim(out, check.detail, 10)
+
+
+def _verbatim(out: Console, text: str, indent: int) -> None:
+    """A traceback line for line, never re-wrapped: the terminal folds a long line at its edge, and
+    the caret line under it folds at the same column, so the carets stay under the code they mark."""
+    for line in text.rstrip("\n").splitlines():
+        out.print(Text(" " * indent + line, style="dim"), soft_wrap=True)
+
+
+PRINTED_SHOWN = 2000  # characters of the learner's printed output shown under a failure (--json has all that was kept)
 
 
 def run_outcome(out: Console, outcome: RunOutcome) -> None:
@@ -207,7 +238,7 @@ def run_outcome(out: Console, outcome: RunOutcome) -> None:
     if report.problem is not None:
         out.print(f"  [red]✗ could not run[/] {escape(report.problem.message)}")
         if report.problem.detail:
-            out.print(Padding(Text(report.problem.detail, style="dim"), (0, 0, 0, 6), expand=False))
+            _verbatim(out, report.problem.detail, 6)
         if report.problem.hint is not None:
             out.print(f"      [bold]hint[/] drilltutor hint {escape(outcome.alias)} {report.problem.hint}")
     # What passed, then what did not run, then the failures: the failure is last on screen, where the eye lands.
@@ -216,9 +247,11 @@ def run_outcome(out: Console, outcome: RunOutcome) -> None:
             _check(out, check, outcome.alias)
     _skipped(out, [c for c in report.checks if c.status == SKIPPED], len(report.failed_checks))
     if report.output.strip() and not report.passed:
-        more = " (cut short)" if report.output_truncated else ""
+        printed = report.output.rstrip()
+        shown = printed if len(printed) <= PRINTED_SHOWN else "…" + printed[-PRINTED_SHOWN:]  # the end, where it failed
+        more = " (cut short)" if report.output_truncated or shown is not printed else ""
         out.print(f"  [bold]your file printed{more}:[/]")
-        out.print(Padding(Text(report.output.rstrip()[-2000:]), (0, 0, 0, 6), expand=False))
+        out.print(Padding(Text(shown), (0, 0, 0, 6), expand=False))
     for check in report.checks:
         if check.status not in (PASSED, ADVICE, SKIPPED):
             _check(out, check, outcome.alias)
@@ -227,7 +260,8 @@ def run_outcome(out: Console, outcome: RunOutcome) -> None:
 
 
 def _summary(report: RunReport) -> str:
-    seconds = f"{report.duration:.{2 if report.duration < 1 else 1}f} s"  # a quick failure is not "0.0 s"
+    # a quick failure is not "0.0s"; and no space inside, so the wrap of a long verdict never leaves "(0.97" and "s)" apart
+    seconds = f"{report.duration:.{2 if report.duration < 1 else 1}f}s"
     if report.problem is not None:
         return f"[bold red]Not checked:[/] your file could not run. Fix the problem above and run again. ({seconds})"
     passed = sum(c.status in (PASSED, ADVICE) for c in report.checks)
@@ -324,7 +358,48 @@ def checklist(out: Console, result: Checklist) -> None:
         for item in by_id.values():
             _checkbox(out, item.ticked, item.id, item.text, 2)
     _indented(out, "Drills tick themselves when they pass. Tick the rest only when you can do it without looking: drilltutor tick ITEM (a drill's own item: drilltutor tick DRILL).", 0)
-    _indented(out, f"Progress file: {result.progress_file}", 0, style="dim")
+    _unbroken(out, Text("Progress file: ", style="dim"), result.progress_file)
+
+
+def paged(out: Console, draw: Callable[[Console], None]) -> None:
+    """What `draw` prints; in a terminal too short for it, through a pager, as git does.
+
+    The pager is $PAGER (run by the shell, as git runs it), else `less` with LESS=FRX unless LESS
+    is set: it quits at once when the text fits after all, keeps colour, and leaves the text on
+    the screen after q. Piped output, or no pager to be found, prints as it is.
+    """
+    if not out.is_terminal:
+        draw(out)
+        return
+    with out.capture() as captured:
+        draw(out)
+    text = captured.get()
+    command = pager_command(dict(os.environ)) if text.count("\n") > out.height - 1 else None
+    if command is None or not _page(text, *command):
+        out.file.write(text)
+        out.file.flush()
+
+
+def pager_command(environ: dict[str, str]) -> tuple[str | list[str], dict[str, str]] | None:
+    """(command, environment) of the pager to use, or None: $PAGER (empty or `cat` means none), else less."""
+    import shutil
+
+    chosen = environ.get("DRILLTUTOR_PAGER", environ.get("PAGER"))
+    if chosen is not None:
+        return None if chosen.strip() in ("", "cat") else (chosen, environ)
+    found = shutil.which("less")
+    return None if found is None else ([found], {**environ, "LESS": environ.get("LESS", "FRX")})
+
+
+def _page(text: str, command: str | list[str], environ: dict[str, str]) -> bool:
+    """Whether the pager showed it; a pager that cannot start leaves the printing to the caller."""
+    import subprocess
+
+    try:
+        subprocess.run(command, input=text, text=True, env=environ, shell=isinstance(command, str), check=False)
+    except OSError:
+        return False
+    return True
 
 
 def _checkbox(out: Console, done: bool, label: str, text: str, indent: int) -> None:
@@ -350,6 +425,13 @@ def findings(out: Console, found: list[Finding]) -> None:
         out.print(f"  [{style}]{mark}[/] {finding.drill:<11} {escape(finding.subject):<40} {escape(finding.message)}", soft_wrap=True)
     bad = sum(not f.ok for f in found)
     out.print(f"[bold {'red' if bad else 'green'}]{len(found) - bad} of {len(found)} cases as expected.[/]")
+
+
+def new_drill(out: Console, drill_id: str, files: list[Path]) -> None:
+    out.print(f"[green]✓[/] Wrote the drill [bold]{escape(drill_id)}[/] in {escape(str(files[0].parent))}:", soft_wrap=True)
+    for path in files:
+        out.print(f"    {escape(path.name)}", soft_wrap=True)
+    out.print(f"Prove it with [bold]drilltutor dev check {escape(drill_id)}[/], then make it yours (docs/writing-drills.md).", soft_wrap=True)
 
 
 def mutant_scores(out: Console, scores: list[DrillScore]) -> None:
@@ -417,8 +499,11 @@ def hints(out: Console, result: Hints) -> None:
         out.print(f"[bold]{result.drill} · hint {number} of {result.total}[/]")
         _indented(out, text, 2)
         out.print()
-    if result.opened < result.total:
-        out.print(f"Still stuck? The next rung: [bold]drilltutor hint {escape(result.alias)}[/] (hint {result.opened + 1} of {result.total})")
+    following = result.shown[-1][0] + 1  # after the hint on screen, which an earlier number may have reopened
+    if following <= result.opened:
+        out.print(f"The next one: [bold]drilltutor hint {escape(result.alias)} {following}[/] (hint {following} of {result.total})")
+    elif following <= result.total:
+        out.print(f"Still stuck? The next rung: [bold]drilltutor hint {escape(result.alias)}[/] (hint {following} of {result.total})")
     else:
         out.print(
             "That is the last hint; the rest is yours to type. A failing check's [bold]fix[/] line says what to change. "

@@ -31,17 +31,13 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator, Sequence
 
-from drilltutor import platform
+from drilltutor import datafile, platform
 from drilltutor.catalogue import Catalogue, Drill
 from drilltutor.channel import Inbox
 from drilltutor.errors import DrilltutorError
 from drilltutor.protocol import JudgeJob
 from drilltutor.results import FAILED, SKIPPED, CheckResult, Problem, RunReport
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
 
 MAX_FILE_BYTES = 1_000_000
 RUN_MARK = "DRILLTUTOR_RUN"  # in the environment of every process a run starts, to find the ones that escape
@@ -136,7 +132,7 @@ def _declared_per_variant(tree: ast.Module, folder: Path) -> dict[str, str]:
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == PER_VARIANT for t in node.targets):
             spec = ast.literal_eval(node.value)
-            entries = tomllib.loads((folder / spec["file"]).read_text(encoding="utf-8")).get(spec["table"], [])
+            entries = datafile.read(folder / spec["file"]).get(spec["table"], [])
             return {spec["id"].format(**entry): spec["title"].format(**entry) for entry in entries}
     return {}
 
@@ -355,7 +351,9 @@ def run_job(worker: Any, job: Job, *, adopt: bool, marks: Sequence[str] = (), sp
     marks = (job.mark, *marks)
     started = time.monotonic()
     inbox = Inbox()
-    events, output, overflow = _Events(), [], []
+    events = _Events()
+    output: list[bytes] = []
+    overflow: list[bool] = []
     stopped: list[str] = []  # "memory" when the watchdog stopped the run
     readers = [
         threading.Thread(target=_read_events, args=(inbox, worker, events), daemon=True),

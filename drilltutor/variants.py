@@ -11,23 +11,20 @@ the variant, rather than running a file that is not the mistake it claims to be.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from drilltutor import datafile, models
 from drilltutor.errors import DrilltutorError
+from drilltutor.models import Change
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
-
-
-@dataclass(frozen=True)
-class Change:
-    replace: str
-    with_: str
+# Each table, and the model of the file that holds it (under the table's own name).
+_FILES: dict[str, type[models.MistakesFile | models.AlternativesFile | models.CopiesFile | models.SolutionFile]] = {
+    "mistake": models.MistakesFile,
+    "alternative": models.AlternativesFile,
+    "copy": models.CopiesFile,
+    "solution": models.SolutionFile,
+}
 
 
 @dataclass(frozen=True)
@@ -58,59 +55,37 @@ class Variant:
         return text
 
 
-def _text(data: dict[str, Any], key: str, origin: Path, name: str) -> str:
-    value = data.get(key)
-    if not isinstance(value, str):
-        raise DrilltutorError(f"Malformed drill: {origin}: variant {name!r} needs `{key}` (text).")
-    return value
-
-
 def load_variants(path: Path, table: str, default_base: Path) -> tuple[Variant, ...]:
-    """The variants under `[[table]]` in `path`; none when the file does not exist.
+    """The variants under `[[table]]` ("mistake", "alternative" or "copy") in `path`; none when
+    the file does not exist.
 
     A variant changes `default_base` unless it names another file (`base`, relative to
-    the TOML file's folder), such as an alternative it is one change away from, or
-    another drill's file ("../project-tasks/alternatives/annotated_deps.py").
+    the TOML file's folder), such as an alternative it is one change away from.
     """
     if not path.is_file():
         return ()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise DrilltutorError(f"Malformed drill: {path} is not valid TOML ({exc}).") from None
+    entries: tuple[models.Mistake | models.Alternative | models.Copy, ...] = getattr(datafile.load(path, _FILES[table]), table)
     variants = []
-    seen: set[str] = set()
-    for entry in data.get(table, []):
-        name = entry.get("name")
-        if not isinstance(name, str) or not name or name in seen:
-            raise DrilltutorError(f"Malformed drill: {path}: every [[{table}]] needs a unique `name`; {name!r} is not.")
-        seen.add(name)
-        changes = tuple(
-            Change(_text(c, "replace", path, name), _text(c, "with", path, name)) for c in entry.get("change", [])
-        )
-        if not changes or any(not c.replace for c in changes):
-            raise DrilltutorError(f"Malformed drill: {path}: variant {name!r} needs at least one [[{table}.change]] with a `replace` text.")
-        expect = entry.get("expect", [])
-        if not isinstance(expect, list) or not all(isinstance(e, str) for e in expect):
-            raise DrilltutorError(f"Malformed drill: {path}: variant {name!r} has an `expect` that is not a list of check ids.")
-        base, base_variant = _base(entry.get("base"), path, name, default_base)
-        variants.append(Variant(name, str(entry.get("why", "")), tuple(expect), base, changes, path, base_variant))
+    for number, entry in enumerate(entries):
+        base, base_variant = _base(entry.base, path, (table, number, "base"), entry.name, default_base)
+        expect = entry.expect if isinstance(entry, models.Mistake) else ()
+        variants.append(Variant(entry.name, entry.why, expect, base, entry.change, path, base_variant))
     return tuple(variants)
 
 
-def _base(named: object, origin: Path, name: str, default_base: Path) -> tuple[Path, Variant | None]:
+def _base(named: str | None, origin: Path, field: tuple[str | int, ...], name: str, default_base: Path) -> tuple[Path, Variant | None]:
     """The file a variant changes, or the variant it changes when `base` is "FILE.toml#NAME"
     (an alternative that is itself stated as changes)."""
-    if not isinstance(named, str):
+    if named is None:
         return default_base, None
     file, _, wanted = named.partition("#")
     base = origin.parent / file
     if not base.is_file():
-        raise DrilltutorError(f"Malformed drill: {origin}: variant {name!r} changes {base}, which is not a file.")
+        raise datafile.field_error(origin, field, f"variant {name!r} changes {base}, which is not a file")
     if not wanted:
         return base, None
     table = "solution" if base.name == "solution.toml" else "alternative"
     found = next((v for v in load_variants(base, table, base.parent / "solution.py") if v.name == wanted), None)
     if found is None:
-        raise DrilltutorError(f"Malformed drill: {origin}: variant {name!r} changes {named}, but {base.name} states no [[{table}]] named {wanted!r}.")
+        raise datafile.field_error(origin, field, f"variant {name!r} changes {named}, but {base.name} states no [[{table}]] named {wanted!r}")
     return base, found

@@ -41,7 +41,7 @@ def _nothing_left_behind(monkeypatch: pytest.MonkeyPatch) -> object:
     before = leakcheck.snapshot(tag)
     yield
     procs, sockets = leakcheck.left_behind(before, tag)
-    lines = [p.describe() for p in procs] + [f"pid {pid} listens on socket inode {inode}" for pid, inode in sorted(sockets)]
+    lines = [p.describe() for p in procs] + [f"pid {pid} listens on {where}" for pid, where in sorted(sockets)]
     leakcheck.stop(procs)
     if lines:
         pytest.fail("the test left behind:\n  " + "\n  ".join(lines), pytrace=False)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from tests.conftest import FIXTURES
+from tests.waiting import PATIENCE
 
 DRILLS = FIXTURES / "drills"  # answer (a script) and webapp (a module with a live-server check)
 HARDENING = FIXTURES / "hardening"  # tokens (checks mint and read JWTs); served (the file served by a new process)
@@ -44,7 +45,7 @@ def drilltutor(
     home: Path,
     drills: Path = DRILLS,
     preexec: Callable[[], None] | None = None,
-    limit: float = 60,
+    limit: float = PATIENCE,  # a backstop against a hang, not a claim about speed
 ) -> Result:
     tmp = home.parent / "tmp"  # a temporary folder of the run's own, to see that it leaves nothing there
     tmp.mkdir(exist_ok=True)
@@ -68,7 +69,7 @@ def drilltutor(
         timeout=limit,
         preexec_fn=preexec,
     )
-    decode: Any = lambda raw: raw.decode("utf-8", "replace")
+    decode: Any = lambda raw: raw.decode("utf-8", "replace")  # noqa: E731
     return Result(done.returncode, decode(done.stdout), decode(done.stderr), time.monotonic() - started, sorted(p.name for p in tmp.iterdir()))
 
 

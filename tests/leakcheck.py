@@ -1,4 +1,4 @@
-"""What a test leaves running: processes it started and TCP sockets they listen on (Linux /proc).
+"""What a test leaves running: processes it started and TCP sockets they listen on (psutil, on every OS).
 
 A process counts as the test's when it descends from the test process, or when it carries
 the test's tag in its environment: that also finds a daemon that left its session and was
@@ -7,62 +7,58 @@ adopted by init. Each process is named by (pid, start time), so a reused pid is 
 
 from __future__ import annotations
 
+import contextlib
 import os
-import signal
 import time
 from dataclasses import dataclass
-from pathlib import Path
+
+import psutil
 
 TAG_ENV = "LEAKCHECK_TAG"  # not DRILLTUTOR_*: the runner strips those from the learner's environment
-PROC = Path("/proc")
 
 
 @dataclass(frozen=True)
 class Proc:
     pid: int
-    started: int  # clock ticks after boot; with the pid, names one process for good
+    started: float  # psutil's create_time; with the pid, names one process for good
     ppid: int
     state: str
 
     def describe(self) -> str:
         try:
-            cmd = (PROC / str(self.pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
-        except OSError:
+            cmd = " ".join(psutil.Process(self.pid).cmdline())
+        except psutil.Error:
             cmd = "?"
         return f"pid {self.pid} ({self.state}) {cmd[:160]}"
 
 
 def available() -> bool:
-    return (PROC / "self" / "stat").exists()
-
-
-def _stat(pid: int) -> Proc | None:
+    """Whether this OS lets a process read other processes' environments, which the tag needs."""
     try:
-        text = (PROC / str(pid) / "stat").read_text()
-    except OSError:
+        psutil.Process().environ()
+    except (psutil.Error, NotImplementedError):
+        return False
+    return True
+
+
+def _proc(process: psutil.Process) -> Proc | None:
+    try:
+        with process.oneshot():
+            return Proc(process.pid, process.create_time(), process.ppid(), process.status())
+    except psutil.Error:
         return None
-    fields = text[text.rindex(")") + 2 :].split()  # the command name may hold spaces and parentheses
-    return Proc(pid, int(fields[19]), int(fields[1]), fields[0])
 
 
-def _all() -> list[Proc]:
-    found = []
-    for name in os.listdir(PROC):
-        if name.isdigit() and (proc := _stat(int(name))) is not None:
-            found.append(proc)
-    return found
-
-
-def _tagged(pid: int, needle: bytes) -> bool:
+def _tagged(process: psutil.Process, tag: str) -> bool:
     try:
-        return needle in (PROC / str(pid) / "environ").read_bytes().split(b"\0")
-    except OSError:
+        return process.environ().get(TAG_ENV) == tag
+    except psutil.Error:  # another user's process, or gone
         return False
 
 
 def processes(root: int, tag: str) -> set[Proc]:
     """Live processes below `root`, plus any carrying the tag; zombies only when `root` must reap them."""
-    everything = _all()
+    everything = {proc: process for process in psutil.process_iter() if (proc := _proc(process)) is not None}
     children: dict[int, list[Proc]] = {}
     for proc in everything:
         children.setdefault(proc.ppid, []).append(proc)
@@ -73,41 +69,21 @@ def processes(root: int, tag: str) -> set[Proc]:
             if child not in below:
                 below.add(child)
                 todo.append(child.pid)
-    needle = f"{TAG_ENV}={tag}".encode()
-    mine = below | {p for p in everything if p.pid != root and p not in below and _tagged(p.pid, needle)}
-    return {p for p in mine if p.state != "Z" or p.ppid == root}
-
-
-def _listening_inodes() -> set[str]:
-    inodes = set()
-    for table in ("tcp", "tcp6"):
-        try:
-            lines = (PROC / "net" / table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            fields = line.split()
-            if len(fields) > 9 and fields[3] == "0A":  # LISTEN
-                inodes.add(fields[9])
-    return inodes
+    mine = below | {p for p, process in everything.items() if p.pid != root and p not in below and _tagged(process, tag)}
+    return {p for p in mine if p.state != psutil.STATUS_ZOMBIE or p.ppid == root}
 
 
 def listening(pids: set[int]) -> set[tuple[int, str]]:
-    """(pid, socket inode) of every listening TCP socket those processes hold."""
-    wanted = _listening_inodes()
+    """(pid, "address:port") of every listening TCP socket those processes hold."""
     held = set()
     for pid in pids:
         try:
-            fds = os.listdir(PROC / str(pid) / "fd")
-        except OSError:
+            connections = psutil.Process(pid).net_connections(kind="tcp")
+        except psutil.Error:
             continue
-        for fd in fds:
-            try:
-                link = os.readlink(PROC / str(pid) / "fd" / fd)
-            except OSError:
-                continue
-            if link.startswith("socket:[") and link[8:-1] in wanted:
-                held.add((pid, link[8:-1]))
+        for conn in connections:
+            if conn.status == psutil.CONN_LISTEN:
+                held.add((pid, f"{conn.laddr.ip}:{conn.laddr.port}"))
     return held
 
 
@@ -123,8 +99,12 @@ def snapshot(tag: str) -> Snapshot:
     return Snapshot(procs, listening({me} | {p.pid for p in procs}))
 
 
-def left_behind(before: Snapshot, tag: str, grace: float = 3.0) -> tuple[list[Proc], set[tuple[int, str]]]:
-    """What is still there after the test, once a short grace period for exiting processes has passed."""
+def left_behind(before: Snapshot, tag: str, grace: float = 30.0) -> tuple[list[Proc], set[tuple[int, str]]]:
+    """What is still there after the test, once a grace period for exiting processes has passed.
+
+    The grace ends the moment nothing is left, so it costs a clean test nothing; it is long
+    because a loaded machine can take seconds to let a stopped process go, and that is no leak.
+    """
     deadline = time.monotonic() + grace
     while True:
         now = snapshot(tag)
@@ -138,16 +118,10 @@ def left_behind(before: Snapshot, tag: str, grace: float = 3.0) -> tuple[list[Pr
 def stop(procs: list[Proc]) -> None:
     """Kill what a test leaked, by pid, after checking the pid still names the same process."""
     for proc in procs:
-        current = _stat(proc.pid)
-        if current is not None and current.started == proc.started and current.state != "Z":
-            try:
-                os.kill(proc.pid, signal.SIGKILL)
-            except OSError:
-                pass
+        with contextlib.suppress(psutil.Error):
+            process = psutil.Process(proc.pid)
+            if process.create_time() == proc.started and process.status() != psutil.STATUS_ZOMBIE:
+                process.kill()
         if proc.ppid == os.getpid():  # ours to reap
-            deadline = time.monotonic() + 1
-            try:
-                while os.waitpid(proc.pid, os.WNOHANG) == (0, 0) and time.monotonic() < deadline:
-                    time.sleep(0.01)
-            except ChildProcessError:
-                pass
+            with contextlib.suppress(psutil.Error):
+                psutil.Process(proc.pid).wait(timeout=1)

@@ -74,7 +74,7 @@ def test_run_with_an_explicit_file_and_dir(cli, tmp_path: Path) -> None:
     other = tmp_path / "elsewhere"
     other.mkdir()
     (other / "mine.py").write_text("answer = 42\nprint(42)\n")
-    assert cli("run", "answer", "mine.py", "--dir", str(other)).exit_code == 0
+    assert cli("run", "answer", str(other / "mine.py"), "--dir", str(other)).exit_code == 0
 
 
 def test_reveal_refuses_without_a_terminal_then_records_with_yes(cli) -> None:

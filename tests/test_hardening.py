@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import os
 import socket
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from tests.hardening_support import AS_LEARNER, HARDENING, assert_verdict, drilltutor, permissions_bind
+from tests.waiting import eventually
 
-QUICK = ("--timeout", "6")  # a limit for rows that finish at once: generous, never reached
-HANG = ("--timeout", "3")  # rows that hang at import: the run gives up after this
-HUNG_HANDLER = ("--timeout", "8")  # a request gives up after half of it (4 s), leaving time for a slow start-up
+QUICK = ("--timeout", "60")  # a limit for rows that finish at once: never reached, even on a loaded machine
+HANG = ("--timeout", "10")  # rows that hang at import: the run gives up after this, well past a loaded start-up
+HUNG_HANDLER = ("--timeout", "20")  # a request gives up after its own 5 s, leaving the run time for a slow start-up
 
 APP = "from fastapi import FastAPI\nimport os, signal, sys, time\napp = FastAPI()\n\n"
 
@@ -39,7 +39,6 @@ class Row:
     words: tuple[str, ...]
     options: tuple[str, ...] = QUICK
     file: str = "mine.py"
-    seconds: float = 15  # the whole command, start-up included: far under the 60 s a hang would take
 
 
 ROWS = {
@@ -55,26 +54,26 @@ ROWS = {
         "webapp", "from fastapi import FastAPI\napp = FastAPI(title=undefined_name)\n", 1, ("raised an error while importing", "NameError: name 'undefined_name' is not defined")
     ),
     "endless loop at import (script)": Row(
-        "answer", "while True:\n    pass\n", 1, ("did not finish within 3 s while running", "Look for an endless loop"), HANG
+        "answer", "while True:\n    pass\n", 1, ("did not finish within 10 s while running", "Look for an endless loop"), HANG
     ),
     "endless loop at import (module)": Row(
-        "webapp", "x = 0\nwhile True:\n    x += 1\n", 1, ("did not finish within 3 s while importing", "Look for an endless loop"), HANG
+        "webapp", "x = 0\nwhile True:\n    x += 1\n", 1, ("did not finish within 10 s while importing", "Look for an endless loop"), HANG
     ),
     "uvicorn.run(app) at import": Row(
         "webapp",
         APP + "import uvicorn\nuvicorn.run(app, host='127.0.0.1', port=0, log_level='critical')\n",
         1,
-        ("did not finish within 3 s while importing", 'uvicorn.run(app) belongs under if __name__ == "__main__":'),
+        ("did not finish within 10 s while importing", 'uvicorn.run(app) belongs under if __name__ == "__main__":'),
         HANG,
     ),
     "endless loop in an async handler": Row(
-        "webapp", _route("while True:\n    pass", asynchronous=True), 1, ("got no answer within 4 s", "look for an endless loop or a blocking call"), HUNG_HANDLER
+        "webapp", _route("while True:\n    pass", asynchronous=True), 1, ("got no answer within 5 s", "look for an endless loop or a blocking call"), HUNG_HANDLER
     ),
     "handler that sleeps past the timeout": Row(
         "webapp",
         _route("time.sleep(60)"),
         1,
-        ("sent GET /ping", "got no answer within 4 s", "(time.sleep, input())", "not run: your app stopped answering during ping"),
+        ("sent GET /ping", "got no answer within 5 s", "(time.sleep, input())", "not run: your app stopped answering during ping"),
         HUNG_HANDLER,
     ),
     "sys.exit(0) at import (module)": Row("webapp", APP + "sys.exit(0)\n", 1, ("called sys.exit(0) while importing", "remove it")),
@@ -102,12 +101,12 @@ ROWS = {
         ),
     ),
     # A new process serving the file (exercise-3's restart): it ends, and frees its port, whatever the file does there.
-    "served from a new process": Row("served", (HARDENING / "served" / "solution.py").read_text(), 0, ("All 1 check passed",), HUNG_HANDLER),
+    "served from a new process": Row("served", (HARDENING / "served" / "solution.py").read_text(), 0, ("All 1 check passed",)),
     "startup that hangs only in the new process": Row(
         "served",
         (HARDENING / "served" / "solution.py").read_text().replace("    yield\n", "    while os.environ.get('SERVED'):\n        time.sleep(1)\n    yield\n").replace("from contextlib", "import os, time\nfrom contextlib"),
         1,
-        ("GET /ping answers pong from a new process", "it was still starting after 4.0 s", "0 of 1 checks passed"),
+        ("GET /ping answers pong from a new process", "it was still starting after 5.0 s", "0 of 1 checks passed"),
         HUNG_HANDLER,
     ),
     "SystemExit in the app's startup": Row(
@@ -237,8 +236,7 @@ def test_learner_file(row: Row, tmp_path: Path) -> None:
     path.write_bytes(row.source if isinstance(row.source, bytes) else row.source.encode())
     drills = HARDENING if row.drill in ("tokens", "served") else None
     result = drilltutor("run", row.drill, row.file, *row.options, cwd=work, home=tmp_path / "home", **({"drills": drills} if drills else {}))
-    assert_verdict(result, row.code, *row.words)
-    assert result.seconds < row.seconds, f"took {result.seconds:.1f} s"
+    assert_verdict(result, row.code, *row.words)  # a command that hung would not get here: drilltutor() gives up on it
 
 
 # Bad input to the tool itself: exit 2, a one-line reason, nothing run. -----------------------------------
@@ -353,17 +351,16 @@ def test_file_in_a_folder_that_cannot_be_entered(permissions: None, tmp_path: Pa
 # Rows that need more than a file and a verdict. ------------------------------------------------------------
 
 
-def _gone(pid: int, within: float = 3) -> bool:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        try:
-            with open(f"/proc/{pid}/stat") as stat:
-                if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
-                    return True  # dead; only its parent (init, for an orphan) has yet to collect it
-        except FileNotFoundError:
-            return True
-        time.sleep(0.05)
-    return False
+def _dead(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"  # dead; only its parent (init, for an orphan) has yet to collect it
+    except FileNotFoundError:
+        return True
+
+
+def _gone(pid: int) -> bool:
+    return eventually(lambda: _dead(pid))
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc to find processes")
@@ -391,7 +388,7 @@ print(answer)
     assert_verdict(result, 0, "All 2 checks passed")
     started = [int(p) for p in pids.read_text().split()] + [int((tmp_path / "pids.daemon").read_text())]
     assert len(started) == 3
-    assert all(_gone(pid) for pid in started), f"still running: {[p for p in started if not _gone(p, 0)]}"
+    assert all(_gone(pid) for pid in started), f"still running: {[p for p in started if not _dead(p)]}"
 
 
 def test_squatting_ports_does_not_break_the_live_server(tmp_path: Path) -> None:
@@ -413,7 +410,6 @@ def test_squatting_ports_does_not_break_the_live_server(tmp_path: Path) -> None:
         ours.listen()
         result = drilltutor("run", "webapp", "mine.py", *QUICK, cwd=tmp_path, home=tmp_path / "home")
     assert_verdict(result, 0, "✓ passed GET /ping answers pong on a real server", "All 2 checks passed")
-    assert result.seconds < 15
 
 
 def test_json_verdict_of_a_file_that_could_not_run(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from drilltutor.catalogue import load_catalogue
 from drilltutor.paths import bundled_drills_dir
 from drilltutor.runner import RunOptions, run_drill
 from tests.conftest import FIXTURES
+from tests.waiting import eventually
 
 CATALOGUE = load_catalogue(FIXTURES / "drills")
 ANSWER = CATALOGUE.find("answer")
@@ -68,11 +69,9 @@ def _listening(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _all_gone(record: Path, within: float = 10.0) -> None:
+def _all_gone(record: Path) -> None:
     *pids, port = (int(word) for word in record.read_text().split())
-    deadline = time.monotonic() + within
-    while (any(_alive(pid) for pid in pids) or _listening(port)) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    eventually(lambda: not any(_alive(pid) for pid in pids) and not _listening(port))
     assert not [pid for pid in pids if _alive(pid)], "a process the run started is still running"
     assert not _listening(port), f"port {port} is still served"
 

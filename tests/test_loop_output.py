@@ -49,7 +49,8 @@ def test_plain_narrow_and_never_waiting(args: list[str], code: int, drills: Path
     assert done.returncode == code, done.stdout + done.stderr
     text = done.stdout + done.stderr
     assert text.strip() and not ESCAPE.search(text) and "Traceback" not in text
-    too_wide = [line for line in text.splitlines() if len(line) > 40 and not line.lstrip().startswith(("tip:", "fix:"))]
+    # A path is never split: alone on its line, it may pass the edge, where the terminal folds it whole.
+    too_wide = [line for line in text.splitlines() if len(line) > 40 and not line.lstrip().startswith(("tip:", "fix:")) and " " in line.strip()]
     assert too_wide == []
 
 

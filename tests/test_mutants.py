@@ -123,7 +123,7 @@ def test_explanations_load_and_refuse_a_missing_why(tmp_path: Path) -> None:
     path.write_text('[[survivor]]\nid = "delete:f:1"\nwhy = "dead code"\n', encoding="utf-8")
     assert load_explanations(path) == {"delete:f:1": "dead code"}
     path.write_text('[[survivor]]\nid = "delete:f:1"\n', encoding="utf-8")
-    with pytest.raises(DrilltutorError, match="needs a unique `id` and a `why`"):
+    with pytest.raises(DrilltutorError, match=r"mutants.toml, line 1, field `survivor\[1\].why`: Field required"):
         load_explanations(path)
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from drilltutor.catalogue import load_catalogue
 from drilltutor.paths import bundled_drills_dir
 from drilltutor.variants import load_variants
 
@@ -80,8 +81,8 @@ def test_learning_a_script_drill(sim: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize("drill", ["drill-6", "exercise-3"])
 def test_real_servers_and_a_second_process(sim: str, drill: str, tmp_path: Path) -> None:
     """drill-6 serves the app on a real uvicorn; exercise-3 starts it again in a new process."""
-    folder = next(p for p in DRILLS.iterdir() if p.name.startswith(drill + "-"))
-    result = _cli(sim, tmp_path, "run", drill, str(folder / "solution.py"), "--timeout", SLOW_MACHINE)
+    reference = load_catalogue(DRILLS).find(drill).solution_path  # exercise-3's is written out from its solution.toml
+    result = _cli(sim, tmp_path, "run", drill, str(reference), "--timeout", SLOW_MACHINE)
     assert _exit(result) == 0, result.stdout
 
 
@@ -125,22 +126,21 @@ def test_where_memory_cannot_be_limited_a_watchdog_stops_the_run(monkeypatch: py
 
 
 _SUITE_RUNS = """
-import importlib.util, json, sys
+import importlib.util, json, random, sys
 from drilltutor.checking.suite import run_versions
 spec = importlib.util.spec_from_file_location("tests_verify_checks", sys.argv[1])
 checks = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(checks)
-versions = {"reference": checks.REFERENCE.read_text(encoding="utf-8")}
-versions.update((copy.name, copy.source()) for copy in checks.COPIES)
 suite = open(sys.argv[2], encoding="utf-8").read()
-runs = run_versions(suite, checks.TEST_FILE, "tasks_api", versions, preload=checks.PRELOAD, timeout=300, budget=600)
+runs = run_versions(suite, checks.TEST_FILE, "tasks_api", checks.versions(random.Random()), preload=checks.PRELOAD, timeout=300, budget=600, correct={"second"})
 print(json.dumps({label: run.passed for label, run in runs.items()}))
 """
 
 
 def _suite_passes(sim: str, suite: Path, workspace: Path) -> dict[str, bool]:
-    """Whether `suite` passes against the reference Tasks API and each broken copy, run as the
-    tests drill runs it (drilltutor.checking.suite) in a Python of the simulated OS."""
+    """Whether `suite` passes against the reference Tasks API, the second correct one and each broken
+    copy, rendered and run as the tests drill runs them (drilltutor.checking.suite) in a Python of the
+    simulated OS."""
     checks = next(DRILLS.glob("tests-*")) / "checks.py"
     env = {**os.environ, "PYTHONPATH": str(SIMULATIONS / sim), "SECRET_KEY": "a-secret-for-the-tasks-api"}  # as a run has it
     out = subprocess.run(
@@ -152,14 +152,14 @@ def _suite_passes(sim: str, suite: Path, workspace: Path) -> dict[str, bool]:
 
 def test_a_learners_suite_is_judged_without_fork(tmp_path: Path) -> None:
     """Under Windows each version's pytest runs in a fresh Python: the reference suite passes only
-    against the correct app, and a suite without the duplicate test lets that broken copy through."""
+    against the correct apps, and a suite without the duplicate test lets both duplicate copies through."""
     from drilltutor import devcheck
     from drilltutor.catalogue import load_catalogue
 
     drill = load_catalogue(DRILLS).find("tests")
     good = _suite_passes("windows", drill.solution_path, tmp_path)
-    assert good["reference"] and not any(passed for label, passed in good.items() if label != "reference"), good
+    assert sorted(label for label, passed in good.items() if passed) == ["reference", "second"], good
     weak = next(case for case in devcheck.cases(drill) if case.subject == "mistakes.toml:no_duplicate_test")
     missed = _suite_passes("windows", weak.file(tmp_path), tmp_path)
-    assert weak.expect == ("catches-duplicate-overwrites",)
-    assert [label for label, passed in missed.items() if passed] == ["reference", "duplicate-overwrites"], missed
+    assert weak.expect == ("catches-duplicate-overwrites", "catches-duplicate-answered-409")
+    assert sorted(label for label, passed in missed.items() if passed) == ["duplicate-answered-409", "duplicate-overwrites", "reference", "second"], missed

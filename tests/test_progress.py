@@ -106,7 +106,7 @@ def test_a_file_drilltutor_wrote_reads_without_pydantic_and_an_edited_one_is_che
     ("entry", "words"),
     [
         ({"attempts": "many"}, "`drills.d.attempts`: Input should be a valid integer"),
-        ({"attempts": -1}, "`drills.d.attempts`: Input should be greater than or equal to 0"),
+        ({"attempts": -1}, "`drills.d.attempts`: must be 0 or more"),
         ({"passed_after_reveal": 1}, "`drills.d.passed_after_reveal`: Input should be a valid boolean"),
         ({"hints_used": [1], "attempts": None}, "1 more field wrong too"),
     ],

@@ -22,6 +22,7 @@ from drilltutor.commands.watch import RERUN, Frame, enter_presses, saves, watch
 from drilltutor.progress import record_run
 from drilltutor.results import FAILED, PASSED, CheckResult, RunReport
 from tests.loop_support import Invoke, cli, drills, session, workspace  # noqa: F401
+from tests.waiting import PATIENCE
 
 START = datetime(2026, 3, 1, 9, 0)
 
@@ -136,7 +137,7 @@ def test_saves_reports_saved_python_files_and_nothing_else(tmp_path: Path) -> No
     source = saves(tmp_path)
     reader = threading.Thread(target=lambda: found.append(next(source)), daemon=True)
     reader.start()
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + PATIENCE
     while reader.is_alive() and time.monotonic() < deadline:  # until the watcher is up and sees a save
         (tmp_path / "notes.txt").write_text(str(time.monotonic()))
         (tmp_path / "mine.py").write_text(f"x = {time.monotonic()}\n")

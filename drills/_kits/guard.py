@@ -14,6 +14,7 @@ import bcrypt
 
 from drilltutor.checking import Advice, Ctx, Failure, kit
 from drilltutor.checking.remote import is_exception
+from drilltutor.checking.trace import clip
 
 tokenfile = kit("tokenfile")
 
@@ -61,7 +62,7 @@ def accepted(resp) -> bool:
 
 
 def described(value: object) -> str:
-    return "nothing" if value is _NOTHING else repr(value)[:120]
+    return "nothing" if value is _NOTHING else clip(repr(value), 120)
 
 
 def also(rows: list, first) -> str:
@@ -145,7 +146,7 @@ def users_store(ctx: Ctx) -> None:
     if not isinstance(users, dict):
         raise Failure(
             sent="looked at `users`",
-            got=f"a {type(users).__name__}: {users!r}"[:160],
+            got=clip(f"a {type(users).__name__}: {users!r}", 160),
             expected='a dict keyed by email: {"sam@uae.dev": {"email": "sam@uae.dev"}}',
             fix="users: dict = {} at the top level, and look users up with users.get(email)",
         )
@@ -174,14 +175,14 @@ def mount(ctx: Ctx) -> None:
     if "not_callable" in mounted:
         raise Failure(
             sent="looked at `get_current_user`",
-            got=f"a {mounted['not_callable']}, not a function"[:160],
+            got=clip(f"a {mounted['not_callable']}, not a function", 160),
             expected="a function FastAPI can call as a dependency",
             fix="def get_current_user(token: str = Depends(oauth2_scheme)): ... at the top level",
         )
     if "refused" in mounted:
         raise Failure(
             sent=f"mounted it: {MOUNT}",
-            got="FastAPI refused it: " + mounted["refused"][:200],
+            got=clip("FastAPI refused it: " + mounted["refused"], 220),
             expected="a dependency whose one parameter FastAPI fills: the token from the Authorization header",
             fix="FastAPI could not read get_current_user's parameters; give it one, token: str = Depends(oauth2_scheme)",
             detail=mounted["detail"],
@@ -218,7 +219,7 @@ def valid_token(ctx: Ctx) -> None:
         raise fail(
             resp,
             expected,
-            f"your SECRET is {_learner_secret(ctx)!r}"[:80] + ", not this run's SECRET_KEY (drilltutor sets a fresh one each run), "
+            clip(f"your SECRET is {_learner_secret(ctx)!r}", 80) + ", not this run's SECRET_KEY (drilltutor sets a fresh one each run), "
             f'so no real token verifies{crashed}: the secret is hard-coded; read it with SECRET = os.environ["SECRET_KEY"]',
         )
     if resp.status in (401, 403) and "SECRET" not in ctx.namespace:
@@ -286,4 +287,20 @@ def www_authenticate(rows: list) -> None:
         "a 401 with the header WWW-Authenticate: Bearer (it tells the client which credentials to send)",
         'pass headers={"WWW-Authenticate": "Bearer"} to the HTTPException',
         got=f"{resp.brief()}, " + (f"WWW-Authenticate: {header}" if header else "no WWW-Authenticate header") + also(rows, resp),
+    )
+
+
+def same_body(rows: list) -> None:
+    """Every bad token's 401 has one body: never which check failed, never the library's message."""
+    bodies: dict[str, list[str]] = {}
+    for _, short, resp, _ in rows:
+        bodies.setdefault(resp.text, []).append(short)
+    if len(bodies) == 1:
+        return
+    raise Failure(
+        sent="GET /me with each bad token: " + ", ".join(short for _, short, _, _ in rows),
+        got="; ".join(f"{', '.join(shorts)} -> {body[:80]}" for body, shorts in bodies.items()),
+        expected="one body for all of them, such as {\"detail\":\"Could not validate credentials\"}",
+        fix="make one HTTPException and raise that same one on every failure path, with a fixed detail: never str(e) "
+        "(the library's message) nor which check failed; a body that says why (expired, bad signature, no such user) tells an attacker which guess to change",
     )

@@ -239,3 +239,40 @@ def check_delete_as_admin(
             fix="del tasks[task_id] before answering",
         )
     ctx.state["deleted"] = task["id"]
+
+
+# Lifetimes and storage, shared with the exercises ---------------------------------------
+LIFETIME = 31 * 60  # seconds: one minute past the access token's 30
+
+
+def check_expires(ctx: Ctx, token: str, what: str, route: str) -> None:
+    """`token` (handed out by `route`) must be refused with 401 once the app's clock is 31 minutes on.
+
+    The clock is the learner's process's own (ctx.clock_ahead), so this needs no key and no
+    decoding: whatever the token holds, the app itself must refuse it.
+    """
+    with ctx.clock_ahead(LIFETIME):
+        response = api(ctx).get("/tasks", token=token, label=f"{what}, with the app's clock moved 31 minutes ahead")
+    if response.status == 401:
+        return
+    if response.status == 200:
+        fix = (
+            f"the token {route} hands out never expires, or lives longer than 30 minutes: put \"exp\": datetime.now(timezone.utc) + "
+            f"timedelta(minutes=30) in every access token's payload (answer make_token(username) from {route}), and decode without switching verify_exp off"
+        )
+    else:
+        fix = route_fix(response, "GET /tasks", "an expired token is a bad token: the one 401")
+    raise fail(response, "401: the token's 30 minutes are over", fix)
+
+
+def check_password_not_kept(ctx: Ctx) -> None:
+    """No password sent to /register is anywhere in the learner's module state."""
+    for password in sorted(ctx.state.get("passwords", set())):
+        places = ctx.find_in_state(password)
+        if places:
+            raise Failure(
+                sent=f"POST /register with the password {password!r}, then searched every value reachable from {ctx.file.name}'s globals",
+                got=f"the password itself at {', '.join(places[:3])}",
+                expected="only its hash kept: the password itself held nowhere, so a leak of the store leaks no password",
+                fix='store "hashed_password": pwd.hash(body.password) and nothing else of the password; at /token check it with pwd.verify(form.password, user["hashed_password"])',
+            )

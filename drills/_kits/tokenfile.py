@@ -8,6 +8,7 @@ judged alike. Each drill's checks.py declares its checks and calls the bodies he
 import ast
 
 from drilltutor.checking import Ctx, Failure
+from drilltutor.checking.trace import clip
 
 SUB = "sam@uae.dev"
 
@@ -63,9 +64,35 @@ def decode_calls(tree: ast.AST) -> list[ast.Call]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
-            if name == "decode" and len(node.args) + len(node.keywords) >= 2:
+            # decode_complete: PyJWT's decode that also hands back the header, the same checks.
+            if name in ("decode", "decode_complete") and len(node.args) + len(node.keywords) >= 2:
                 found.append(node)
     return found
+
+
+def replay_decode(ctx: Ctx, call: ast.Call, token: str) -> tuple[BaseException | None, object] | None:
+    """The file's own decode call, as written (its key, algorithms, options), made again on
+    `token`: (the error it raised or None, what it returned). None when the call cannot be
+    made again: an argument is a function's local, or the function is not jwt's or jose's
+    (a learner's own helper named decode is not replayed: it might do anything)."""
+    placeholder = "__drilltutor_token__"
+    swapped = ast.Name(placeholder, ast.Load())
+    args = [swapped, *call.args[1:]] if call.args else []
+    keywords = [ast.keyword(k.arg, swapped) if not call.args and k.arg in ("token", "jwt") else k for k in call.keywords]
+    replay = ast.fix_missing_locations(ast.Expression(ast.Call(call.func, args, keywords)))
+    scope = {**ctx.namespace, placeholder: token}
+    try:
+        func = eval(compile(ast.fix_missing_locations(ast.Expression(call.func)), "<decode>", "eval"), scope)
+    except Exception:
+        return None
+    if str(getattr(func, "__module__", "")).split(".")[0] not in ("jwt", "jose"):
+        return None
+    try:
+        return None, eval(compile(replay, "<decode>", "eval"), scope)
+    except NameError:
+        return None  # an argument that is not at module level (a parameter, a local): the caller reads the source instead
+    except Exception as exc:
+        return exc, None
 
 
 def handlers_around_decode(source: str) -> list[str] | None:
@@ -95,7 +122,7 @@ def token(ctx: Ctx, what: str) -> None:
     if not isinstance(value, str):
         raise Failure(
             sent="looked at `token`",
-            got=f"a {type(value).__name__}: {value!r}"[:160],
+            got=clip(f"a {type(value).__name__}: {value!r}", 160),
             expected="a string like eyJhbGciOi…: header.payload.signature",
             fix="set token to what jwt.encode(payload, SECRET, algorithm=\"HS256\") returns, not to the payload",
         )
@@ -104,7 +131,7 @@ def token(ctx: Ctx, what: str) -> None:
     except ValueError as exc:
         raise Failure(
             sent="split `token` at its dots and read the header and payload",
-            got=f"{value[:80]!r}: {exc}",
+            got=f"{clip(repr(value), 80)}: {exc}",
             expected="a compact JWT: three base64url parts separated by dots",
             fix="keep the string jwt.encode(...) returns as it is; do not add a 'Bearer ' prefix or quotes",
         ) from None
@@ -130,7 +157,7 @@ def signature(ctx: Ctx) -> None:
         signed = "; your token verifies with that instead" if ctx.jwt.signed_with(value, learner_secret) else ""
         raise Failure(
             sent=sent,
-            got=f"it does not verify: your SECRET is {learner_secret!r}"[:120] + f", not this run's key{signed}",
+            got=clip(f"it does not verify: your SECRET is {learner_secret!r}", 120) + f", not this run's key{signed}",
             expected=expected,
             fix='the secret is hard-coded: read it from the environment with SECRET = os.environ["SECRET_KEY"]',
         )
@@ -168,7 +195,7 @@ def sub(ctx: Ctx) -> None:
     if "sub" not in payload:
         raise Failure(
             sent="read `token`'s payload",
-            got=f"a payload without sub: {payload}"[:200],
+            got=clip(f"a payload without sub: {payload}", 200),
             expected=f'"sub": "{SUB}" (sub, "subject", is the registered claim that names who the token is for)',
             fix=f'put the email under the key "sub": {{"sub": "{SUB}", "exp": ...}}',
         )

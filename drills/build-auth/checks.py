@@ -140,10 +140,13 @@ def stored_hash(ctx: Ctx) -> None:
             expected=expected,
             fix="register stores the new user in the module-level `users` dict, keyed by email: users[body.email] = {...}",
         )
-    if PASSWORD in repr(user):
+    # Anywhere in the module's state, not only in the record: a password kept in a dict of its
+    # own (or a cache, or a list of recent logins) leaks with the store all the same.
+    places = ctx.find_in_state(PASSWORD)
+    if places:
         raise Failure(
-            sent=sent,
-            got=f"{user}"[:240],
+            sent=sent + f", then searched every value reachable from {ctx.file.name}'s globals",
+            got=f"the password itself at {', '.join(places[:3])}",
             expected=expected,
             fix='the password itself is stored; anyone who reads the store can log in as anyone. Store pwd.hash(body.password) under "hashed_password" and keep nothing else of the password',
         )
@@ -549,3 +552,10 @@ def no_secrets(ctx: Ctx) -> None:
             expected="answers that name the account (the email) and nothing of its password",
             fix='answer with the fields you mean to show, by name: return {"email": ...}, never the stored user dict',
         )
+
+
+# Slips named where they show (see _kits/slips.py): bound here so the harness finds them.
+slips = kit("slips")
+unraised_exception = slips.unraised_exception
+dependency_as_default = slips.dependency_as_default
+dependency_called_at_load = slips.dependency_called_at_load

@@ -2,7 +2,7 @@
 
 import ast
 
-from drilltutor.checking import Crash, Ctx, Failure, check, explains_crash
+from drilltutor.checking import Advice, Crash, Ctx, Failure, check, explains_crash
 
 # Not the prompt's password, and not ASCII: a context that only works for "hunter2pls" fails.
 PASSWORD = "Grüße, Sam! 🔑 9"
@@ -23,11 +23,18 @@ def prints(ctx: Ctx) -> None:
     lines = _lines(ctx)
     if "True" in lines and "False" in lines[lines.index("True") + 1 :]:
         return
+    # False for the right password too is the mark of hashing again and comparing with ==.
+    refused = lines.count("False") >= 2 and "True" not in lines
     raise Failure(
         sent=f"python {ctx.file.name}",
-        got="it printed " + (" / ".join(lines[:6]) if lines else "nothing"),
+        got="it printed " + (" / ".join(lines[:6]) if lines else "nothing") + (": the right password came out False too" if refused else ""),
         expected="a line `True` (the right password), then a line `False` (a wrong one)",
-        fix="print(pwd.verify(\"hunter2pls\", hashed)) and then print(pwd.verify(\"wrong\", hashed))",
+        fix=(
+            "hashing the password again and comparing the two hashes with == is always False: bcrypt puts a fresh random salt in every hash, "
+            "so two hashes of one password differ. Let the library compare: print(pwd.verify(\"hunter2pls\", hashed)), which reads the salt from the stored hash"
+            if refused
+            else "print(pwd.verify(\"hunter2pls\", hashed)) and then print(pwd.verify(\"wrong\", hashed))"
+        ),
     )
 
 
@@ -78,6 +85,39 @@ def bcrypt_hash(ctx: Ctx) -> None:
             expected="a bcrypt hash: a string starting with $2b$ (or $2a$/$2y$)",
             fix=f'hash with bcrypt: CryptContext(schemes=["bcrypt"]) or PasswordHash((BcryptHasher(),)), not {_scheme_of(first)}',
         )
+
+
+MIN_COST = 10  # OWASP's Password Storage Cheat Sheet: a bcrypt work factor of 10 or more
+
+
+def _cost_asked(pwd: object, hashed: str) -> int | None:
+    """The bcrypt cost the file asks for: a pwdlib hasher's rounds, a passlib context's
+    bcrypt__rounds, else the cost written in the hash (only when no run option lowers it)."""
+    from drilltutor.checking import workfactor
+
+    for hasher in getattr(pwd, "hashers", ()) or ():
+        rounds = getattr(hasher, "rounds", None)
+        if isinstance(rounds, int):
+            return rounds
+    settings = pwd.to_dict() if callable(getattr(pwd, "to_dict", None)) else {}
+    for key in ("bcrypt__rounds", "bcrypt__default_rounds", "all__rounds", "all__default_rounds"):
+        if isinstance(settings.get(key), int):
+            return settings[key]
+    if workfactor.lowered_to is None and hashed[4:6].isdigit():
+        return int(hashed[4:6])
+    return None
+
+
+@check("cost", "bcrypt's cost is one a server would use (advice)", needs=("bcrypt-hash",))
+def cost(ctx: Ctx) -> None:
+    asked = _cost_asked(ctx.namespace["pwd"], _two_hashes(ctx)[0])
+    if asked is None or asked >= MIN_COST:
+        return
+    # Advice, not a failure: the hash is right, only cheap to guess; tests lower the cost on purpose.
+    raise Advice(
+        got=f"your hashes are made at bcrypt cost {asked}: 2^{asked} rounds, thousands of guesses a second on a laptop",
+        fix=f"bcrypt is slow on purpose, so a stolen hash is slow to guess: keep the library's default (12), or at least {MIN_COST}; lower it only in tests",
+    )
 
 
 @check("not-plain-text", "The hash never holds the password", needs=("bcrypt-hash",))

@@ -2,6 +2,7 @@
 so python-jose and PyJWT files are judged alike."""
 
 import ast
+import secrets
 import time
 
 from drilltutor.checking import Ctx, Failure, check, kit
@@ -124,8 +125,34 @@ def decode(ctx: Ctx) -> None:
     if tree is None:
         return
     expected = 'jwt.decode(token, SECRET, algorithms=["HS256"]): the call that checks the signature and exp, then hands back the payload'
+    # Observed where it can be: the file's own decode call made again on tokens it must refuse.
+    # Wrongly signed, unsigned and expired ones: decode checks the signature and exp; drill-2's
+    # row does not ask which algorithms it lists (drill-3 and drills 4-6 ask that).
+    # Read only where no call can be made again (its arguments are a function's locals).
+    calls = judge.decode_calls(tree)
+    forged = (
+        (ctx.token(SUB, key="not-your-key-" + secrets.token_hex(6)), "a token like yours signed with another key"),
+        (ctx.token(SUB, alg="none"), 'a token like yours whose header says "alg": "none", with no signature'),
+        (ctx.token(SUB, minutes=-1), "a token like yours, signed with SECRET_KEY, that expired a minute ago"),
+    )
+    replayed = False
+    for call in calls:
+        for token, label in forged:
+            outcome = judge.replay_decode(ctx, call, token)
+            if outcome is None:
+                break
+            replayed = True
+            if outcome[0] is None:
+                raise Failure(
+                    sent=f"your decode call, line {call.lineno} ({ast.unparse(call)[:100]}), on {label}",
+                    got="it handed back the payload",
+                    expected=expected + ", which refuses that token",
+                    fix='decode with the key and the algorithm you sign with, and switch nothing off (no verify_signature or verify_exp set to False): jwt.decode(token, SECRET, algorithms=["HS256"]); a token you never verified is only a claim',
+                )
+    if replayed:
+        return
     # Peeking at the payload by hand is fine next to a real decode; switching decode's check off never is.
-    skipped = _switched_off(tree) or (None if judge.decode_calls(tree) else _reads_around(tree))
+    skipped = _switched_off(tree) or (None if calls else _reads_around(tree))
     if skipped is not None:
         raise Failure(
             sent=f"read how {ctx.file.name} gets the payload back",
@@ -133,7 +160,7 @@ def decode(ctx: Ctx) -> None:
             expected=expected,
             fix="decode with the key and the algorithm list and no options that switch checks off; a token you never verified is only a claim",
         )
-    if not judge.decode_calls(tree):
+    if not calls:
         raise Failure(
             sent=f"read how {ctx.file.name} gets the payload back",
             got="no call to decode(token, key, ...) in the file",

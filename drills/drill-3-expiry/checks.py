@@ -4,6 +4,7 @@ expired error was caught, not crashed on, and nothing exited non-zero) is proved
 runner before any check runs."""
 
 import ast
+import secrets
 import time
 
 from drilltutor.checking import Crash, Ctx, Failure, check, explains_crash, kit
@@ -92,7 +93,19 @@ def decodes(ctx: Ctx) -> None:
     tree = judge.tree(ctx)
     if tree is None:  # the file ran, so this is a source it could not re-read; nothing to judge
         return
-    if judge.decode_calls(tree):
+    calls = judge.decode_calls(tree)
+    # A decode call is not enough: made again on an expired token signed with the run's key,
+    # the file's own call must refuse it, or the "rejected:" line never came from it.
+    for call in calls:
+        outcome = judge.replay_decode(ctx, call, ctx.token(SUB, minutes=-1))
+        if outcome is not None and outcome[0] is None:
+            raise Failure(
+                sent=f"your decode call, line {call.lineno} ({ast.unparse(call)[:100]}), on a token like yours, signed with SECRET_KEY, expired a minute ago",
+                got="it handed back the payload: the rejection your file printed did not come from decode",
+                expected="decode itself refusing the expired token (ExpiredSignatureError)",
+                fix='let decode check exp: jwt.decode(token, SECRET, algorithms=["HS256"]) with no options that switch verify_exp off and no leeway, and print "rejected:" only in its except',
+            )
+    if calls:
         return
     by_hand = any(line.startswith(PREFIX) for line in judge.lines(ctx))
     raise Failure(
@@ -102,6 +115,78 @@ def decodes(ctx: Ctx) -> None:
         fix=("do not print the verdict yourself: " if by_hand else "")
         + 'call jwt.decode(token, SECRET, algorithms=["HS256"]) inside try, and print "rejected:" only in the except that catches its error',
     )
+
+
+# The decode that rejects the expired token must also refuse a forged one. Observed, not read:
+# the file's own decode call (its key, algorithms and options, as written) is called again on
+# two forged tokens that expired as `token` did: one signed with another key, one signed with
+# the run's key by HS512. A decode that verifies the signature and pins HS256 refuses both for
+# a reason other than expiry; one that switched verify_signature off (python-jose still checks
+# exp then) or left algorithms open refuses them only because they expired, or not at all.
+# Only a call that cannot be replayed (its arguments are a function's locals) is read instead,
+# and then every spelling the libraries offer for switching a check off is refused.
+FORGED_EXPIRY = "Expired"  # ExpiredSignatureError in python-jose and PyJWT alike
+
+
+def _switched_off(call: ast.Call, namespace: dict) -> str | None:
+    """What a decode call written in the source switches off, for a call that cannot be replayed."""
+    for keyword in call.keywords:
+        value = keyword.value
+        if isinstance(value, ast.Name) and isinstance(namespace.get(value.id), (dict, list, tuple, str, bool)):
+            value = ast.parse(repr(namespace[value.id]), mode="eval").body
+        if keyword.arg == "options" and isinstance(value, ast.Dict):
+            for key, flag in zip(value.keys, value.values):
+                if isinstance(key, ast.Constant) and str(key.value).startswith("verify") and isinstance(flag, ast.Constant) and flag.value is False:
+                    return f"options={{{key.value!r}: False}}"
+        if keyword.arg == "verify" and isinstance(value, ast.Constant) and value.value is False:
+            return "verify=False"
+        # A list the source does not spell out (a parameter, a call) is not judged: it cannot be read.
+        if keyword.arg == "algorithms" and isinstance(value, (ast.List, ast.Tuple, ast.Constant)):
+            names = [e.value for e in value.elts if isinstance(e, ast.Constant)] if isinstance(value, (ast.List, ast.Tuple)) else [value.value]
+            if names != ["HS256"]:
+                return f"algorithms={ast.unparse(keyword.value)}"
+    if not any(k.arg == "algorithms" for k in call.keywords) and len(call.args) < 3:
+        return "no algorithms="
+    return None
+
+
+@check("decode-refuses-forged", "The decode that rejects it would also refuse a forged token", needs=("decodes",))
+def decode_refuses_forged(ctx: Ctx) -> None:
+    tree = judge.tree(ctx)
+    calls = judge.decode_calls(tree) if tree is not None else []
+    forged = (
+        (ctx.token(SUB, minutes=-1, key="not-your-key-" + secrets.token_hex(6)), "a token like yours, expired a minute ago, signed with another key"),
+        (ctx.token(SUB, minutes=-1, alg="HS512"), "a token like yours, expired a minute ago, signed with SECRET_KEY by HS512"),
+    )
+    replayed = False
+    for call in calls:
+        for token, label in forged:
+            outcome = judge.replay_decode(ctx, call, token)
+            if outcome is None:
+                break
+            replayed = True
+            raised, _ = outcome
+            if raised is not None and FORGED_EXPIRY not in type(raised).__name__:
+                continue
+            got = "it accepted it" if raised is None else f"it refused it only because it expired ({type(raised).__name__}): the signature or the algorithm was never checked"
+            sent = f"your decode call, line {call.lineno} ({ast.unparse(call)[:100]}), on {label}"
+            raise Failure(
+                sent=sent,
+                got=got,
+                expected="a refusal for the signature or the algorithm, before exp is even read: a decode that would refuse a forged token",
+                fix='decode with the key and HS256 pinned, and switch nothing off: jwt.decode(token, SECRET, algorithms=["HS256"]), no options={"verify_signature": False}',
+            )
+    if replayed:
+        return
+    for call in calls:
+        off = _switched_off(call, ctx.namespace)
+        if off is not None:
+            raise Failure(
+                sent=f"read your decode call, line {call.lineno}: {ast.unparse(call)[:120]}",
+                got=f"{off}: that decode would take a forged token as readily as yours",
+                expected='the key, algorithms=["HS256"], and no verification switched off',
+                fix='jwt.decode(token, SECRET, algorithms=["HS256"]), with no options that switch a check off',
+            )
 
 
 @check("rejected", "Running the file prints a line starting `rejected:`", needs=("expired",))

@@ -15,6 +15,7 @@ from drilltutor.checking import Advice, Ctx, Failure, check, jwtcodec, kit
 flow = kit("tasksflow")
 USER = flow.USER
 OTHER_KEY = "not-this-runs-secret-" + secrets.token_hex(8)
+REFRESH_AHEAD = 31 * 24 * 3600  # seconds: past any refresh lifetime the seed's "days" allows
 ISSUED = '200 with {"access_token": ..., "refresh_token": ..., "token_type": "bearer"}'
 UNCAUGHT = "decode raised and nothing caught it: wrap the decode in try/except jwt.InvalidTokenError (python-jose: JWTError) and raise HTTPException(status_code=401) from the except"
 
@@ -121,6 +122,7 @@ def refresh_works(ctx: Ctx) -> None:
             else "a fresh access token opens GET /tasks just as the one from /token does"
         )
         raise Failure(sent=f"{response.sent}, then {listed.sent}", got=listed.brief(), expected="200 with the task list", fix=fix, detail=listed.error)
+    kept["renewed"] = new
     old_sub, new_sub = (_payload(kept["access"]) or {}).get("sub"), (_payload(new) or {}).get("sub")
     if old_sub is not None and new_sub != old_sub:
         raise flow.fail(
@@ -181,19 +183,17 @@ def refresh_forged(ctx: Ctx) -> None:
     raise flow.fail(response, "401: only tokens your server signed count", _handler_fix(response, fix))
 
 
-@check("refresh-expired", "An expired refresh token is a 401", needs=("refresh-works",))
+@check("refresh-expired", "A refresh token is refused once the app's clock is 31 days on", needs=("refresh-works",))
 def refresh_expired(ctx: Ctx) -> None:
-    token = ctx.state["refresh"]["token"]
-    payload = _payload(token)
-    if payload is None or not ctx.jwt.signed_with(token, ctx.secret):
-        return  # an opaque token, or one not signed with SECRET_KEY: the checks cannot mint its expired twin
-    header, _ = ctx.jwt.parts(token)
-    expired = ctx.jwt.encode({**payload, "exp": int(time.time()) - 300}, ctx.secret, alg=str(header.get("alg", "HS256")))
-    response = _refresh(ctx, expired, "ada's refresh token as issued, but with an exp 5 minutes ago")
+    # Judged on the app's own clock, so a JWT signed with any key and an opaque token kept on
+    # the server are judged alike: whatever the token holds, /refresh must refuse it by then.
+    with ctx.clock_ahead(REFRESH_AHEAD):
+        response = _refresh(ctx, ctx.state["refresh"]["token"], "ada's refresh token as issued, with the app's clock moved 31 days ahead")
     if response.status == 401:
         return
     fix = (
-        "the refresh token's exp was never checked: decode with jwt.decode(token, SECRET, algorithms=[ALGORITHM]) and no options that switch verify_exp off"
+        'the refresh token still works a month on: give it an exp (days, not months: "exp": datetime.now(timezone.utc) + timedelta(days=7)) '
+        "and decode it with the key and algorithm it was signed with, never with verify_exp switched off"
         if response.status == 200
         else UNCAUGHT + " (an expired token raises ExpiredSignatureError, one kind of InvalidTokenError)"
         if response.status == 500
@@ -202,13 +202,18 @@ def refresh_expired(ctx: Ctx) -> None:
     raise flow.fail(response, "401: an expired refresh token is a bad token", _handler_fix(response, fix))
 
 
+@check("refresh-access-expires", "The access token /refresh hands out is refused once its 30 minutes are over", needs=("refresh-works",))
+def refresh_access_expires(ctx: Ctx) -> None:
+    flow.check_expires(ctx, ctx.state["refresh"]["renewed"], "the access token POST /refresh answered", "/refresh")
+
+
 @check("refresh-not-bearer", "A refresh token used as a bearer token on /tasks is a 401", needs=("refresh-issued",))
 def refresh_not_bearer(ctx: Ctx) -> None:
     response = flow.api(ctx).get("/tasks", token=ctx.state["refresh"]["token"], label="ada's refresh_token as the bearer token")
     if response.status == 401:
         return
     if response.status == 200:
-        fix = 'get_current_user let a refresh token in, so a days-long token opens every route: refuse it there too, unless the token\'s type claim is the access type (or when it is "refresh")'
+        fix = 'get_current_user let a refresh token in, so a days-long token opens every route: give access tokens a type claim ("type": "access") and have get_current_user raise the 401 unless the token\'s type is "access"'
     elif response.error:
         fix = "your code raised on a refresh token; read the traceback below, then answer it with the same 401 as any bad token"
     else:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from drilltutor.checking import Ctx, Failure, check, kit
+from drilltutor.checking import Ctx, Failure, check, explains_failure, kit
 
 # Bound before the learner's file runs (it imports sqlite3 too), like the checks' httpx.
 _connect, _DatabaseError = sqlite3.connect, sqlite3.DatabaseError
@@ -295,3 +295,29 @@ def no_plain_text(ctx: Ctx) -> None:
                 expected="hashes only, never a password as typed: a stolen database file must not give the passwords away",
                 fix="store pwd.hash(body.password) in hashed_password, and check a login with pwd.verify(form.password, row[\"hashed_password\"])",
             )
+
+
+@explains_failure
+def database_left_locked(ctx: Ctx, failure: Failure) -> str | None:
+    """A request that hung (or failed as "database is locked") while a connection of the
+    learner's app holds a write transaction open: observed by asking for the write lock."""
+    if "no answer within" not in failure.got and "database is locked" not in f"{failure.got} {failure.detail}":
+        return None
+    path = _db_path(ctx)
+    if not path.is_file():
+        return None
+    probe = sqlite3.connect(path, timeout=0)
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+        probe.rollback()
+        return None
+    except sqlite3.OperationalError as exc:
+        if "locked" not in str(exc):
+            return None
+    finally:
+        probe.close()
+    return (
+        "the database is locked: a connection of your app left a transaction open (an INSERT that raised IntegrityError, "
+        "caught with no rollback), so every other connection waits for it. Roll back in the except (conn.rollback()), "
+        "or use `with conn:`, which commits when the block ends and rolls back when it raises (SQLAlchemy: a `with Session(engine) as db:` block, db.rollback() on the error)"
+    )

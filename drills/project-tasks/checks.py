@@ -21,7 +21,8 @@ so an exercise can re-declare them with its own wording without copying them.
 Check ids: make-token, register, register-duplicate, login, login-wrong, secret-from-env
 (advice only), tasks-need-token, tasks-list, tasks-create, delete-as-user, delete-as-admin,
 delete-unknown, expired-token, 401-before-403, live-server, bad-tokens, unknown-user, token-url,
-no-secrets.
+token-expires (ada's /token token with the app's clock moved 31 minutes ahead), password-hashed
+(the module state searched for every password sent to /register), no-secrets.
 
 bcrypt at cost 12 is about 0.25 s a call: 2 registers (at once), ada's login and her wrong
 password (an unknown name costs nothing). grace's token is minted with the learner's own
@@ -373,6 +374,16 @@ def token_url(ctx: Ctx) -> None:
     gate.check_token_url(ctx, "/token")
 
 
+@check("token-expires", "A token from /token is refused once its 30 minutes are over", needs=("tasks-list",))
+def token_expires(ctx: Ctx) -> None:
+    flow.check_expires(ctx, flow.bearer(ctx, USER), "ada's access token from POST /token", "/token")
+
+
+@check("password-hashed", "After a register, the password is held nowhere in the app's state", needs=("register",))
+def password_hashed(ctx: Ctx) -> None:
+    flow.check_password_not_kept(ctx)
+
+
 @check("no-secrets", "No answer holds a password or a password hash", needs=("register",))
 def no_secrets(ctx: Ctx) -> None:
     passwords = ctx.state.get("passwords", set())
@@ -388,3 +399,10 @@ def no_secrets(ctx: Ctx) -> None:
                 expected="answers without passwords or hashes",
                 fix='answer only what the client needs, e.g. {"username": ..., "role": ...}; never the stored user dict',
             )
+
+
+# Slips named where they show (see _kits/slips.py): bound here so the harness finds them.
+slips = kit("slips")
+unraised_exception = slips.unraised_exception
+dependency_as_default = slips.dependency_as_default
+dependency_called_at_load = slips.dependency_called_at_load

@@ -1,8 +1,8 @@
 """Tests for the Tasks API (tests · verify): a reference suite.
 
-Every behaviour the prompt lists has a test that fails when that behaviour breaks. Each
-test makes its own accounts, so the tests pass in any order and one failure does not
-hide another.
+Every behaviour the prompt lists has a test that fails when that behaviour
+breaks. Each test makes its own accounts, so the tests pass in any order and one
+failure does not hide another.
 """
 
 from fastapi.testclient import TestClient

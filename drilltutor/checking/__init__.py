@@ -6,9 +6,9 @@ from typing import Any
 
 from drilltutor.checking import jwtcodec
 from drilltutor.checking.context import Ctx
-from drilltutor.checking.spec import Advice, CheckSpec, Crash, Failure, check, explains_crash, kit, shared
+from drilltutor.checking.spec import Advice, CheckSpec, Crash, Failure, check, explains_crash, explains_failure, kit, shared
 
-__all__ = ["Advice", "AppHung", "CheckSpec", "Client", "Crash", "Ctx", "Failure", "Response", "check", "explains_crash", "jwtcodec", "kit", "shared"]
+__all__ = ["Advice", "AppHung", "CheckSpec", "Client", "Crash", "Ctx", "Failure", "Response", "check", "explains_crash", "explains_failure", "jwtcodec", "kit", "shared"]
 
 
 def __getattr__(name: str) -> Any:

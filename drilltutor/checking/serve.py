@@ -227,8 +227,8 @@ def main(spec: dict[str, Any]) -> None:
         pass
     if not server.started:
         if startup_error:
-            exc = startup_error[0]
-            channel.send("problem", message=f"Your app's startup raised {one_line(exc)}", detail=trimmed(exc, str(path)))
+            error = startup_error[0]
+            channel.send("problem", message=f"Your app's startup raised {one_line(error)}", detail=trimmed(error, str(path)))
         else:
             channel.send("problem", message="Your app's startup failed in a new process", detail="")
     os._exit(0)  # the learner's threads or atexit hooks must not keep the process alive

@@ -88,6 +88,25 @@ def collect_crash_explainers(namespace: dict[str, Any]) -> list[CrashExplainer]:
     return [value for value in namespace.values() if getattr(value, "__explains_crash__", False)]
 
 
+FailureExplainer = Callable[[Any, Failure], "str | None"]
+
+
+def explains_failure(func: FailureExplainer) -> FailureExplainer:
+    """Declare a function that names a common slip behind a failed check.
+
+    It gets the `Ctx` and the `Failure` and returns the one thing to change, or None when the
+    failure is not the mark of its slip; the first answer leads the failure's fix. A slip
+    named by an earlier check of the run is named again in one line, without its traceback:
+    one slip that breaks every route is one long message, not one per check.
+    """
+    func.__explains_failure__ = True  # type: ignore[attr-defined]
+    return func
+
+
+def collect_failure_explainers(namespace: dict[str, Any]) -> list[FailureExplainer]:
+    return [value for value in namespace.values() if getattr(value, "__explains_failure__", False)]
+
+
 def kit(name: str) -> ModuleType:
     """A check kit: a module of check helpers that several drills share, from `_kits/NAME.py`.
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import sys
 import tempfile
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,22 +65,26 @@ def run_versions(
     timeout: float,
     budget: float,
     workers: int = 2,
+    correct: Collection[str] = (),
 ) -> dict[str, SuiteRun]:
     """Run `tests` (saved as `test_file`) against each version of `module` (its source).
 
-    The first version is the correct one: when the suite does not pass there, the others
-    are not run. Each run may take `timeout` seconds, all of them together `budget`.
-    Against a broken version a run stops at its first failing test: one is enough.
+    The first version is correct: when the suite does not pass there, the others are not run.
+    Each run may take `timeout` seconds, all of them together `budget`. Against a broken
+    version a run stops at its first failing test (one is enough); against the first and the
+    ones named in `correct`, every test runs, so that each failure can be shown.
+    Each version runs in a folder with a random name, made in a random order: neither says
+    which version it holds.
     """
     with tempfile.TemporaryDirectory(prefix="drilltutor-suite-", dir=os.getcwd()) as base:
+        made = {label: Path(tempfile.mkdtemp(prefix="", dir=base)) for label in random.sample(list(versions), len(versions))}
         folders = []
         for index, (label, source) in enumerate(versions.items()):
-            folder = Path(base) / f"{index:02d}"
-            folder.mkdir()
+            folder = made[label]
             (folder / f"{module}.py").write_text(source, encoding="utf-8")
             (folder / test_file).write_text(tests, encoding="utf-8")
             (folder / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")  # nothing from the folders above
-            args = [*PYTEST_ARGS, test_file] + ([] if index == 0 else ["--maxfail=1"])
+            args = [*PYTEST_ARGS, test_file] + ([] if index == 0 or label in correct else ["--maxfail=1"])
             folders.append((label, folder, args))
         spec = {
             "folders": [[str(folder), args] for _, folder, args in folders],

@@ -41,3 +41,8 @@ def _missing_package(exc: BaseException) -> str | None:
         if isinstance(error, ImportError) and pip_line(error.name):
             return pip_line(error.name)
     return None
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` at most `limit` characters, ending in … when it was cut: a hash cut short must not pass for a whole one."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

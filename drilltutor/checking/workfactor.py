@@ -10,6 +10,11 @@ always checked at the cost written in it, so a hash made elsewhere still verifie
 from __future__ import annotations
 
 
+# The cost new hashes are lowered to in this process, or None: a check that reads the cost
+# written in a hash (drill-1's advice) reads it only when no run option rewrote it.
+lowered_to: int | None = None
+
+
 def lower_bcrypt_cost(cost: int) -> None:
     """New bcrypt hashes at `cost`, whatever cost the library would pick by default.
 
@@ -17,6 +22,8 @@ def lower_bcrypt_cost(cost: int) -> None:
     write their own from the handler's `default_rounds`. A cost a file sets explicitly
     for passlib (`bcrypt__rounds=12`) is kept: that file's runs are only slower.
     """
+    global lowered_to
+    lowered_to = cost
     try:
         import bcrypt
     except ImportError:

@@ -54,8 +54,20 @@ def find(session: Session, name: str) -> Item:
         drill_ids = {n.lower(): d.id for d in session.catalogue.drills for n in d.names}
         match = next((i for i in known if i.id == drill_ids.get(wanted)), None)
     if match is None:
-        raise DrilltutorError(f"No checklist item is called {name!r}.", hint="See the items with: drilltutor progress")
+        close = _closest_item(session, known, name)
+        guess = f" Did you mean {close}?" if close else ""
+        raise DrilltutorError(f"No checklist item is called {name!r}.{guess}", hint="See the items with: drilltutor progress")
     return match
+
+
+def _closest_item(session: Session, known: list[Item], name: str) -> str | None:
+    from difflib import get_close_matches
+
+    drill = session.catalogue.closest(name)
+    if drill is not None:
+        return drill
+    found = get_close_matches(name.strip().lower(), [i.id.lower() for i in known], n=1, cutoff=0.75)
+    return next((i.id for i in known if found and i.id.lower() == found[0]), None)
 
 
 def unpassed_drill(session: Session, item: Item) -> Drill | None:

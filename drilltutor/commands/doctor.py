@@ -81,7 +81,7 @@ def _attempt(work: Callable[[], bool]) -> str:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return "" if work() else "it hashed, but verify gave the wrong answer"
-    except Exception as exc:  # any failure of a third-party library is the finding itself
+    except Exception as exc:  # noqa: BLE001  (any failure of a third-party library is the finding itself)
         return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no message'}"
 
 
@@ -257,7 +257,10 @@ def check_secret() -> Finding:
 def check_progress() -> Finding:
     from drilltutor.progress import ProgressStore
 
-    path = paths.progress_file()
+    try:
+        path = paths.progress_file()
+    except DrilltutorError as exc:
+        return Finding("progress", BROKEN, exc.message, exc.hint)
     store = ProgressStore(path)
     try:
         data = store.read()

@@ -37,15 +37,21 @@ def hint(session: Session, drill: Drill, number: int | None = None, again: bool 
     if again:
         return Hints(drill.id, drill.alias, _numbered(drill, 1, opened), total, opened)
     if number is not None and not 1 <= number <= total:
-        raise DrilltutorError(
-            f"{drill.id} has {total} hint{'s' * (total != 1)}; there is no hint {number}.",
-            hint=f"The next one: drilltutor hint {drill.alias}",
-        )
+        raise DrilltutorError(f"{drill.id} has {total} hint{'s' * (total != 1)}; there is no hint {number}.", hint=_way_on(drill, opened, total))
     wanted = number or min(opened + 1, total)
     if wanted == 0:
         return Hints(drill.id, drill.alias, [], 0, 0)
     session.store.update(record_hint(drill.id, wanted))
     return Hints(drill.id, drill.alias, _numbered(drill, wanted, wanted), total, max(opened, wanted))
+
+
+def _way_on(drill: Drill, opened: int, total: int) -> str:
+    """What to type instead of a hint number that does not exist: the next rung, or re-reading when none is left."""
+    if opened < total:
+        return f"The next one: drilltutor hint {drill.alias}   (hint {opened + 1} of {total})"
+    if total == 0:
+        return f"Read the task again: drilltutor start {drill.alias}"
+    return f"Every hint is open; re-read them: drilltutor hint {drill.alias} --all"
 
 
 def _numbered(drill: Drill, first: int, last: int) -> list[tuple[int, str]]:

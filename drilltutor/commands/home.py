@@ -38,7 +38,7 @@ def next_drill(session: Session, data: dict[str, Any]) -> Drill | None:
     """The first drill not passed yet, preferring ones whose prerequisites have passed."""
     pending = [d for d in session.catalogue.drills if not session.progress_of(d, data).passed_at]
     opened = [d for d in pending if session.is_open(d, data)]
-    return (opened or pending or [None])[0]
+    return next(iter(opened or pending), None)
 
 
 def home(session: Session, now: datetime | None = None) -> Home:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -38,9 +39,22 @@ def _not_a_loop(path: Path) -> Path:
     return path
 
 
+def _named_file(session: Session, alias: str, file: Path) -> Path:
+    """A FILE on the command line means what the shell means: relative to the current folder, whatever --dir says."""
+    path = file.absolute()
+    in_workspace = session.workspace / file
+    # os.path's tests, not Path's: they say False where a folder cannot be entered, and the runner explains that
+    if not file.is_absolute() and not os.path.lexists(path) and os.path.isfile(in_workspace):
+        raise DrilltutorError(
+            f"There is no file at {path}: a FILE is looked up from the current folder, not from --dir.",
+            hint=f"To run the one in the workspace: drilltutor run {alias} {in_workspace}",
+        )
+    return path
+
+
 def resolve_file(session: Session, alias: str, file: Path | None, default: Path) -> Path:
     if file is not None:
-        return _not_a_loop(file if file.is_absolute() else session.workspace / file)
+        return _not_a_loop(_named_file(session, alias, file))
     if not default.exists() and not default.is_symlink():
         raise DrilltutorError(
             f"There is no {default.name} in {session.workspace}; that is where `run` looked.",

@@ -8,7 +8,7 @@ from typing import Any
 
 from drilltutor import paths
 from drilltutor.catalogue import Catalogue, Drill, load_catalogue
-from drilltutor.progress import DrillProgress, ProgressStore, drill_progress
+from drilltutor.progress import DrillEntry, ProgressStore, drill_progress
 
 
 @dataclass
@@ -20,7 +20,7 @@ class Session:
     def file_of(self, drill: Drill) -> Path:
         return self.workspace / drill.file
 
-    def progress_of(self, drill: Drill, data: dict[str, Any] | None = None) -> DrillProgress:
+    def progress_of(self, drill: Drill, data: dict[str, Any] | None = None) -> DrillEntry:
         return drill_progress(self.store.read() if data is None else data, drill.id)
 
     def is_open(self, drill: Drill, data: dict[str, Any]) -> bool:

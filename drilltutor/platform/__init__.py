@@ -13,6 +13,7 @@ family. Imports stay lazy: `drilltutor list` never loads any of this.
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 import sys
 from dataclasses import dataclass
@@ -46,12 +47,12 @@ __all__ = [
 def family() -> ModuleType:
     """The implementation for this OS."""
     if not (hasattr(os, "setsid") and hasattr(os, "fork")):
-        from drilltutor.platform import windows as chosen
+        name = "windows"
     elif sys.platform.startswith("linux") and hasattr(os, "pidfd_open"):  # Linux 5.3+ (and not the macOS simulation)
-        from drilltutor.platform import linux as chosen
+        name = "linux"
     else:
-        from drilltutor.platform import posix as chosen
-    return chosen
+        name = "posix"
+    return importlib.import_module(f"drilltutor.platform.{name}")
 
 
 def popen_group() -> dict[str, Any]:

@@ -24,7 +24,8 @@ async def login(client, username, password):
 
 
 async def token_of(client, username, role="user"):
-    await client.post("/register", json={"username": username, "password": "pw", "role": role})
+    created = await client.post("/register", json={"username": username, "password": "pw", "role": role})
+    assert (created.status_code, created.json()) == (201, {"username": username, "role": role})
     return (await login(client, username, "pw")).json()["access_token"]
 
 
