@@ -173,4 +173,26 @@ def handed_over(agent: Agent, target: str) -> dict[str, Any]:
     return {"nothing": False, "value": user, "is_record": user is record}
 
 
-HELPERS: dict[str, Callable[..., Any]] = {"mount_dependency": mount_dependency, "handed_over": handed_over}
+# drills 2 and 3: the file's own decode call, made again on a token of the checks' ----------
+
+
+def replay_decode(agent: Agent, func: str, call: str, placeholder: str, token: str) -> dict[str, Any]:
+    """The learner's decode call `call` (its source, the token swapped for `placeholder`) made again
+    on `token`, among the file's own names: what it returned, or the name of what it raised.
+    Not replayed when `func` is no jwt or jose function, or an argument is not at module level."""
+    scope = {**agent.namespace, placeholder: token}
+    try:
+        target = eval(func, scope)  # noqa: S307  (the learner's own expression, in the learner's process)
+    except Exception:
+        return {"replayed": False}
+    if str(getattr(target, "__module__", "")).split(".")[0] not in ("jwt", "jose"):
+        return {"replayed": False}
+    try:
+        return {"replayed": True, "raised": None, "value": eval(call, scope)}  # noqa: S307
+    except NameError:
+        return {"replayed": False}  # a parameter or a local: the checks read the source instead
+    except Exception as exc:
+        return {"replayed": True, "raised": type(exc).__name__, "message": str(exc)}
+
+
+HELPERS: dict[str, Callable[..., Any]] = {"mount_dependency": mount_dependency, "handed_over": handed_over, "replay_decode": replay_decode}

@@ -46,6 +46,7 @@ from drilltutor.checking.spec import (
     collect_crash_explainers,
     collect_failure_explainers,
 )
+from drilltutor.checking import workfactor
 from drilltutor.checking.trace import one_line, trimmed
 from drilltutor.learner import preload
 from drilltutor.protocol import AgentJob, JudgeJob
@@ -379,6 +380,8 @@ def _main(job: JudgeJob, channel: Outbox, agent: AgentProcess | None) -> None:
     source = path.read_bytes()  # before the learner's code runs: it may delete or rewrite its own file
     channel.send("phase", name="load")
     loading: Future[dict[str, Any]] = agent.link.ask_later("load") if agent is not None else _loaded()
+    if job.bcrypt_cost:  # the agent makes hashes at this cost; a check that reads a hash's cost must know
+        workfactor.lowered_to = job.bcrypt_cost
     specs, explainers, failure_explainers = load_checks(job.checks)  # while the agent loads the learner's file
     if agent is not None:
         channel.send("limits", memory=bool(agent.link.greeting().get("memory", True)))
