@@ -231,6 +231,7 @@ class AgentProcess:
 
     def __init__(self, link: Link, pid: int, proc: subprocess.Popen[bytes] | None) -> None:
         self.link, self.pid, self.proc = link, pid, proc
+        self._status: int | None = None  # once reaped
 
     def end(self) -> None:
         """End the agent: it leaves when its link closes (stopped after a grace if it does not),
@@ -240,6 +241,11 @@ class AgentProcess:
 
     def exit_status(self) -> int:
         """How the agent ended (negative: killed by that signal); stopped first if it is still running."""
+        if self._status is None:
+            self._status = self._reaped()
+        return self._status
+
+    def _reaped(self) -> int:
         if self.proc is not None:
             try:
                 return self.proc.wait(_AGENT_GRACE)
