@@ -28,6 +28,7 @@ from drilltutor import platform, protocol
 from drilltutor.checking.trace import one_line, trimmed
 from drilltutor.checking.workfactor import lower_bcrypt_cost
 from drilltutor.learner import BcryptCounter, Tee, exit_words, load_learner, problem_for
+from drilltutor.limits import TOO_LARGE, TOO_LARGE_FIX, too_large
 from drilltutor.protocol import AgentJob, Handle, Hung, LearnerRaised
 
 _MEMORY_RESERVE = 4 * 1024 * 1024  # freed when memory runs out, so the answer can still be sent
@@ -128,6 +129,8 @@ class Agent:
         if isinstance(exc, MemoryError):
             del self.reserve[:]
             return LearnerRaised("memory", "MemoryError", "", "MemoryError", "")
+        if too_large(exc):
+            return LearnerRaised("file-size", type(exc).__name__, str(exc), one_line(exc), trimmed(exc, str(self.file)))
         kind = "exit" if isinstance(exc, (SystemExit, KeyboardInterrupt)) else "exception"
         words = exit_words(exc) if kind == "exit" else ""
         try:
@@ -151,6 +154,8 @@ class Agent:
             if isinstance(exc, MemoryError):
                 del self.reserve[:]
             kind, message, detail = problem_for(exc, self.file, self.job.mode)
+            if too_large(exc):
+                kind, message = "file-size", f"{self.file.name} {TOO_LARGE} while {'running' if self.job.mode == 'script' else 'importing'}. {TOO_LARGE_FIX}"
             self.tee.flush()
             return {"problem": {"kind": kind, "message": message, "detail": detail}, "crash": self._crash(exc)}
         if self.job.mode == "module" and "app" in self.namespace:
@@ -182,7 +187,7 @@ class Agent:
         try:
             self.session(None)
         except AppHung as exc:
-            return f"Your app's startup did not finish within {exc.seconds:g} s; look for a blocking call in your lifespan or startup handler.", ""
+            return f"Your app's startup got {exc.words()}; look for an endless loop or a blocking call in your lifespan or startup handler.", ""
         except BaseException as exc:  # SystemExit too: a startup that ends the program is the learner's problem
             return f"Your app's startup raised {one_line(exc)}", trimmed(exc, str(self.file))
         return None
@@ -232,7 +237,7 @@ class Agent:
         try:
             response = self.session(app).send(sent, method, path, headers, self.decode(json), form)
         except AppHung as exc:
-            raise _Hung(Hung(exc.sent, exc.seconds)) from None
+            raise _Hung(Hung(exc.sent, exc.seconds, exc.cpu)) from None
         return {"value": self.encode(asdict(response))}
 
     def op_serve(self, app: int | None) -> dict[str, Any]:
@@ -242,7 +247,7 @@ class Agent:
         try:
             port, stop = start_uvicorn(self.session(app).app, self.job.request_timeout)
         except AppHung as exc:
-            raise _Hung(Hung(exc.sent, exc.seconds)) from None
+            raise _Hung(Hung(exc.sent, exc.seconds, exc.cpu)) from None
         self._servers[port] = stop
         return {"value": port}
 

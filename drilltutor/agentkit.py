@@ -145,7 +145,7 @@ def mount_dependency(agent: Agent, name: str) -> dict[str, Any]:
 
     except Exception as exc:
         return {"refused": one_line(exc), "detail": trimmed(exc, str(agent.file))}
-    route = next(r for r in app.routes if getattr(r, "path", None) == "/me")
+    route: Any = next(r for r in app.routes if getattr(r, "path", None) == "/me")
     dependant = route.dependant.dependencies[0]
     schemes = _schemes(dependant, OAuth2PasswordBearer)
     flows = getattr(getattr(schemes[0], "model", None), "flows", None) if schemes else None

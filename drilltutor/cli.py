@@ -74,7 +74,7 @@ def _seconds(value: float) -> float:
     return value
 
 
-Timeout = Annotated[float, typer.Option("--timeout", callback=_seconds, help=f"Seconds the whole run may take (1 to {MAX_TIMEOUT}).")]
+Timeout = Annotated[float, typer.Option("--timeout", callback=_seconds, help=f"Seconds of CPU the whole run may use (1 to {MAX_TIMEOUT}); a run that sleeps ends at six times that.")]
 
 
 def _complete_drill(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
@@ -507,7 +507,9 @@ def dev_mutants(
 ) -> None:
     """Mutate each reference one change at a time and run the checks on every mutant.
 
-    Exit 1 when a mutant survives that the drill's mutants.toml does not explain.
+    Exit 1 when a mutant survives that the drill's mutants.toml does not explain, or whose
+    excuse does not hold: "equivalent" answers differently on a replay beside the reference,
+    "allowed" quotes no sentence of the contract (docs/contract.md); or an entry is stale.
     """
     from drilltutor import mutation
 
@@ -516,7 +518,9 @@ def dev_mutants(
     scores = mutation.run_mutants(session.catalogue, chosen, workers=jobs)
     ok = all(s.ok for s in scores)
     if as_json:
-        _emit_json({"drills": [s.to_dict() for s in scores], "mutants": sum(s.mutants for s in scores), "killed": sum(s.killed for s in scores), "ok": ok})
+        security = [s.families["security"] for s in scores]
+        totals = {k: sum(getattr(f, k) for f in security) for k in ("mutants", "killed", "survived", "explained")}
+        _emit_json({"drills": [s.to_dict() for s in scores], "mutants": sum(s.mutants for s in scores), "killed": sum(s.killed for s in scores), "security": totals, "ok": ok})
     else:
         render.mutant_scores(render.console(), scores)
     raise typer.Exit(ExitCode.OK if ok else ExitCode.CHECK_FAILED)

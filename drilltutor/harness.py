@@ -1,6 +1,7 @@
 """The judge: the run's top process. It runs the hidden checks; it never runs the learner's file.
 
-Only the runner starts it (`python -m drilltutor.harness`), and hands it its job as one
+Only the runner starts it, through the run's keeper (`drilltutor.platform.keeper`, which
+calls `entry`) or the warm runner's zygote (which calls `main`), and hands it its job as one
 JSON line on stdin: at once for a cold run, or later for a worker started ahead of its
 job (`--preload`, the warm runner where it cannot fork). It connects the verdict channel
 (`drilltutor.channel`) first, then starts the agent (`drilltutor.agent`), the process that
@@ -10,9 +11,11 @@ own. The checks reach the learner's code only through that link, as data. Result
 as JSON lines on the verdict channel, which only this process holds; learner output goes
 to the real stdout, which the runner caps.
 
-As the top process it adopts its orphaned descendants (Linux), stops everything below it
-before it ends, and does the same when the runner's end of the channel closes (the
-lifeline: drilltutor killed, a terminal closed).
+It limits the size of the files it writes (inherited by what it starts), and stops
+everything below it before it ends, and when the runner's end of the channel closes (the
+lifeline). Those are courtesies that make a run end fast: what holds the run is outside
+this process and the agent, where the learner's code cannot switch it off (the keeper, the
+zygote, a Job object).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from typing import Any, Callable
 
 from drilltutor import platform
 from drilltutor.channel import Outbox
+from drilltutor.checking import replay
 from drilltutor.checking.context import Ctx
 from drilltutor.checking.remote import AgentGone, LearnerError, Link
 from drilltutor.checking.spec import (
@@ -49,6 +53,7 @@ from drilltutor.checking.spec import (
 from drilltutor.checking import workfactor
 from drilltutor.checking.trace import one_line, trimmed
 from drilltutor.learner import preload
+from drilltutor.limits import FILE_SIZE_LIMIT, TOO_LARGE, TOO_LARGE_FIX
 from drilltutor.protocol import AgentJob, JudgeJob
 from drilltutor.results import ADVICE, FAILED, PASSED, SKIPPED, CheckResult
 
@@ -138,7 +143,7 @@ def _run_one(spec: CheckSpec, ctx: Ctx) -> CheckResult:
             return from_checks(
                 FAILED,
                 sent=exc.sent,
-                got=f"no answer within {exc.seconds:g} s",
+                got=exc.words(),
                 expected="an answer",
                 fix="look for an endless loop or a blocking call (time.sleep, input()) in that route or its dependencies",
             )
@@ -151,6 +156,8 @@ def _learner_raised(exc: LearnerError, from_checks: Callable[..., CheckResult]) 
     record = exc.record
     if record.kind == "memory":
         return from_checks(FAILED, got="your code ran out of memory during this check", fix="look for a list or string that grows without end")
+    if record.kind == "file-size":
+        return from_checks(FAILED, got=f"your code {TOO_LARGE} during this check", fix=TOO_LARGE_FIX, detail=record.detail)
     if record.kind == "exit":  # the learner's code tried to end the process mid-check
         return from_checks(
             FAILED,
@@ -333,7 +340,7 @@ def _agent_job(job: JudgeJob, adopting: bool) -> AgentJob:
 def main(job: JudgeJob, spare: AgentProcess | None = None) -> None:
     """Run `job`; `spare`: an agent started ahead with this worker (no fork here)."""
     adopt(job)
-    platform.take_orphans()
+    platform.limit_file_size(FILE_SIZE_LIMIT)  # inherited by the agent and whatever it starts
     assert job.channel is not None
     channel = Outbox(job.channel)
     job.channel = None  # connected before any learner code exists; its address and token are dropped
@@ -386,6 +393,8 @@ def _main(job: JudgeJob, channel: Outbox, agent: AgentProcess | None) -> None:
     source = path.read_bytes()  # before the learner's code runs: it may delete or rewrite its own file
     channel.send("phase", name="load")
     loading: Future[dict[str, Any]] = agent.link.ask_later("load") if agent is not None else _loaded()
+    if job.replay_seed:  # before the checks load: they draw their inputs as they load (in the judge)
+        replay.start(job.replay_seed, job.secret, os.getcwd())
     if job.bcrypt_cost:  # the agent makes hashes at this cost; a check that reads a hash's cost must know
         workfactor.lowered_to = job.bcrypt_cost
     specs, explainers, failure_explainers = load_checks(job.checks)  # while the agent loads the learner's file
@@ -412,9 +421,13 @@ def _main(job: JudgeJob, channel: Outbox, agent: AgentProcess | None) -> None:
         env=dict(os.environ),
     )
     channel.send("phase", name="checks")
+    replay.record("output", "", ctx.output)
     run_checks(specs, ctx, channel, job.stop_at_failure, frozenset(job.stop_once_failed), failure_explainers)
     if agent is not None:
         ctx.close()
+    transcript = replay.finish()
+    if transcript is not None:
+        channel.send("transcript", entries=transcript)
     channel.send("done", bcrypt_ops=bcrypt_ops())
 
 
@@ -425,20 +438,29 @@ def _loaded() -> Future[dict[str, Any]]:
 
 
 def _job() -> JudgeJob:
-    """The one JSON line on stdin; stdin then reads as ended, as the learner's input() must see it."""
+    """The one JSON line on stdin; stdin then reads as ended, as the learner's input() must see it
+    (the runner keeps its end open for the whole run: it is the keeper's lifeline)."""
     line = sys.stdin.buffer.readline()
     if not line:
         _exit(0)  # the runner closed before giving a job: it no longer needs this worker
+    empty = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(empty, 0)
+    os.close(empty)
     return JudgeJob(**json.loads(line))
 
 
-if __name__ == "__main__":
+def entry(argv: list[str]) -> None:
+    """The judge as a run's top process starts it (the keeper's child): `[--preload MODULE...]`, then the job on stdin."""
     ahead: AgentProcess | None = None
-    if sys.argv[1:2] == ["--preload"]:
-        preload(sys.argv[2:])
+    if argv[:1] == ["--preload"]:
+        preload(argv[1:])
         if not platform.can_fork():  # the agent, a fresh Python here, imports ahead too
             try:
-                ahead = spawn_agent(sys.argv[2:])
+                ahead = spawn_agent(argv[1:])
             except (AgentGone, OSError):  # the run starts one of its own
                 ahead = None
     main(_job(), ahead)
+
+
+if __name__ == "__main__":
+    entry(sys.argv[1:])

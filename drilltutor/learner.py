@@ -146,5 +146,5 @@ def preload(names: list[str]) -> None:
     for name in names:
         try:
             importlib.import_module(name)
-        except Exception:  # noqa: S112  (not installed or broken: the run imports it, or fails, as a cold run would)
+        except Exception:  # noqa: BLE001,S112  (not installed or broken: the run imports it, or fails, as a cold run would)
             continue

@@ -247,8 +247,8 @@ class Survivor:
     __pydantic_config__: ClassVar[dict[str, Any]] = _CLOSED
     id: str
     why: str
-    # Optional until every mutants.toml says which excuse it makes; "allowed" quotes the contract.
-    excuse: Optional[Literal["equivalent", "allowed"]] = None
+    # "equivalent": proven by dev mutants' replay; "allowed": `contract` quotes the sentence that allows it.
+    excuse: Literal["equivalent", "allowed"]
     contract: Optional[str] = None
 
     def __post_init__(self) -> None:

@@ -77,6 +77,7 @@ class JudgeJob:
     stop_at_failure: bool = False
     stop_once_failed: list[str] = field(default_factory=list)
     bcrypt_cost: int | None = None
+    replay_seed: str | None = None  # `dev mutants`' replay: the checks' inputs drawn from this seed, what they saw recorded
     env: dict[str, str] | None = None  # a worker started ahead takes on the run's environment and folder
     cwd: str | None = None
 
@@ -136,6 +137,7 @@ class Hung:
 
     sent: str
     seconds: float
+    cpu: bool = False  # seconds of the agent's CPU; else of the wall clock (the backstop)
 
 
 # Values -------------------------------------------------------------------------------

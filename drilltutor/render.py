@@ -443,23 +443,37 @@ def mutant_scores(out: Console, scores: list[DrillScore]) -> None:
             f"{len(result.survivors)} survived ({explained} explained) · score {result.score:.0%}",
             soft_wrap=True,
         )
+        security = result.families.get("security")
+        if security is not None and security.mutants:
+            made = ", ".join(f"{op} {n}" for op, n in sorted(security.operators.items()))
+            out.print(
+                f"    security: {security.mutants} mutants · {security.killed} killed · {security.survived} survived "
+                f"({security.explained} explained) · [dim]{escape(made)}[/]",
+                soft_wrap=True,
+            )
         if not result.reference_passes:
             out.print("    [red]the reference itself does not pass its checks: run `drilltutor dev check` first[/]", soft_wrap=True)
         for survivor in result.survivors:
-            if survivor.why:
-                out.print(f"    [dim]· {escape(survivor.id)}: {escape(survivor.why)}[/]", soft_wrap=True)
+            if survivor.explained:
+                out.print(f"    [dim]· {escape(survivor.id)} ({survivor.excuse}): {escape(survivor.why)}[/]", soft_wrap=True)
         for survivor in result.unexplained:
             out.print(f"    [red]✗[/] {escape(survivor.id)} (line {survivor.line}): {escape(survivor.description)}", soft_wrap=True)
+            if survivor.problem:
+                out.print(f"      [red]{survivor.excuse} does not hold:[/] {escape(survivor.problem)}", soft_wrap=True)
             _code(out, survivor.diff, "diff")
-        for stale in result.stale:
-            out.print(f"    [yellow]![/] stale explanation {escape(stale.id)}: {escape(stale.reason)}", soft_wrap=True)
+        for entry in result.stale:
+            out.print(f"    [red]✗[/] stale explanation {escape(entry.id)}: {escape(entry.reason)}", soft_wrap=True)
     total, killed = sum(s.mutants for s in scores), sum(s.killed for s in scores)
     unexplained = sum(len(s.unexplained) for s in scores)
-    style = "red" if unexplained or not all(s.reference_passes for s in scores) else "green"
-    out.print(f"[bold {style}]{killed} of {total} mutants killed; {unexplained} survivor(s) nobody explained.[/]", soft_wrap=True)
+    stale = sum(len(s.stale) for s in scores)
+    style = "green" if all(s.ok for s in scores) else "red"
+    out.print(f"[bold {style}]{killed} of {total} mutants killed; {unexplained} survivor(s) nobody explained or whose excuse does not hold; {stale} stale.[/]", soft_wrap=True)
     if unexplained:
         out.print(
-            escape("Explain a survivor the contract allows in the drill's mutants.toml ([[survivor]] id, why), or add a check that kills it."),
+            escape(
+                "Explain a survivor in the drill's mutants.toml ([[survivor]] id, why, excuse = \"equivalent\" proven by replay, "
+                "or \"allowed\" with the contract sentence in `contract`), or add a check that kills it."
+            ),
             soft_wrap=True,
         )
 

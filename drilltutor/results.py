@@ -49,6 +49,7 @@ class RunReport:
     duration: float = 0.0
     bcrypt_ops: int = 0
     notices: list[str] = field(default_factory=list)  # what this system could not enforce, said once
+    transcript: list[list[str]] = field(default_factory=list)  # `dev mutants`' replay only: what the checks saw
 
     @property
     def passed(self) -> bool:
@@ -60,6 +61,7 @@ class RunReport:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        del data["transcript"]  # a replay's internals, not part of a run's report
         data["passed"] = self.passed
         data["duration"] = round(self.duration, 3)
         return data

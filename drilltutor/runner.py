@@ -4,12 +4,18 @@ The runner is the only part of drilltutor that starts learner code. It never rai
 because of what that code does: a crash, a hang, an exit or a flood of output all come
 back as a `RunReport` with a clear problem or failed check.
 
-A run is a *job* handed to a *worker*: a fresh `python -m drilltutor.harness` process,
-the run's top process, the judge, which runs the checks and starts the agent that runs the
-learner's file (`drilltutor.agent`); verdicts come from the judge alone. A cold run starts its worker and hands it the job at once; the
-warm runner starts one ahead (`start_worker`) and hands it the job when a run is asked
-for. Either way the worker is used for one job only, and the run ends with its whole
-process tree stopped (`drilltutor.platform`).
+A run is a *job* handed to a *worker*: a fresh `python -m drilltutor.platform.keeper`
+process, the run's top process (on POSIX the keeper, whose forked child is the judge,
+`drilltutor.harness`; on Windows the judge itself, held by a Job object). The judge runs the
+checks and starts the agent that runs the learner's file (`drilltutor.agent`); verdicts come
+from the judge alone. A cold run starts its worker and hands it the job at once; the warm
+runner starts one ahead (`start_worker`) or forks one from its zygote, and hands it the job
+when a run is asked for. Either way the worker is used for one job only, and the run ends
+with its whole process tree stopped (`drilltutor.platform`).
+
+Limits are the run's, not one process's: the CPU time, memory and number of processes of
+the whole tree (keeper, judge and agent), sampled while it runs, with a wall-clock backstop
+several times the CPU limit for a run that sleeps.
 """
 
 from __future__ import annotations
@@ -34,13 +40,15 @@ from typing import Any, BinaryIO, Iterator, Sequence
 from drilltutor import datafile, platform
 from drilltutor.catalogue import Catalogue, Drill
 from drilltutor.channel import Inbox
+from drilltutor.checking import replay
 from drilltutor.errors import DrilltutorError
 from drilltutor.protocol import JudgeJob
+from drilltutor.limits import PROCESS_LIMIT, backstop
+from drilltutor.platform import RUN_MARK
 from drilltutor.results import FAILED, SKIPPED, CheckResult, Problem, RunReport
 
 
 MAX_FILE_BYTES = 1_000_000
-RUN_MARK = "DRILLTUTOR_RUN"  # in the environment of every process a run starts, to find the ones that escape
 SCRATCH_PREFIX = "drilltutor-run-"
 STALE_AFTER = 600.0  # seconds; an unlocked scratch folder this old belongs to no live run
 _PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
@@ -48,14 +56,16 @@ _PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
 
 @dataclass(frozen=True)
 class RunOptions:
-    timeout: float = 10.0  # the whole run, wall clock
-    request_timeout: float = 5.0  # one HTTP request or app startup inside the run
+    timeout: float = 10.0  # the whole run: seconds of CPU its processes use (the wall clock may run limits.backstop() of it)
+    request_timeout: float = 5.0  # one HTTP request or app startup inside the run: seconds of the app process's CPU
     output_cap: int = 64_000  # bytes of learner output kept
-    memory_limit: int = 2 * 1024**3  # address space of the learner's process
+    memory_limit: int = 2 * 1024**3  # the run's processes together (each one's address space too, where the OS limits it)
+    process_limit: int = PROCESS_LIMIT  # processes of the run at once
     stop_at_failure: bool = False  # the checks after the first failed one are skipped (`dev mutants`: one failure kills)
     stop_once_failed: tuple[str, ...] = ()  # ... or those after all of these have failed (`dev check`: a mistake's checks)
     bcrypt_cost: int | None = None  # new bcrypt hashes at this cost (`dev check`, `dev mutants`); None: as the file asks
     run_as: platform.RunAs | None = None  # graded as root: the learner's code runs as this user (`drilltutor grade`)
+    replay_seed: str | None = None  # `dev mutants`' replay: inputs drawn from this seed, and what the checks saw recorded
 
 
 @dataclass
@@ -71,6 +81,7 @@ class _Events:
     done: bool = False
     bcrypt_ops: int = 0
     agent_exit: int | None = None  # how the learner's process ended, when it ended before the checks did
+    transcript: list[list[str]] = field(default_factory=list)  # a replay's record (RunOptions.replay_seed)
     memory_enforced: bool | None = None  # None until the top process says
     limits_known: threading.Event = field(default_factory=threading.Event)
 
@@ -94,6 +105,8 @@ class _Events:
             self.problem = Problem(event["kind"], event["message"], event.get("detail", ""))
         elif kind == "agent-ended":
             self.agent_exit = int(event["returncode"])
+        elif kind == "transcript":
+            self.transcript = [[str(part) for part in entry] for entry in event["entries"]]
         elif kind == "done":
             self.done, self.bcrypt_ops = True, int(event.get("bcrypt_ops", 0))
 
@@ -180,14 +193,14 @@ def base_env(mark: str = "") -> dict[str, str]:
     return env
 
 
-def child_env(drill: Drill, secret: str, scratch: Path, mark: str = "") -> dict[str, str]:
+def child_env(drill: Drill, secret: str, scratch: Path, mark: str = "", token: str | None = None) -> dict[str, str]:
     """The learner's environment: `base_env` plus a fresh SECRET_KEY and the drill's `[env]`.
 
     A drill's `[env]` values may use `{scratch}` (the run's own temporary folder) and
     `{token}` (a random word per run, so a learner cannot hard-code the value).
     """
     env = base_env(mark)
-    token = secrets.token_hex(4)
+    token = token or secrets.token_hex(4)
     env.update({k: v.replace("{scratch}", str(scratch)).replace("{token}", token) for k, v in drill.env.items()})
     env["SECRET_KEY"] = secret
     return env
@@ -295,10 +308,14 @@ class Job:
 
     @classmethod
     def of(cls, catalogue: Catalogue, drill: Drill, file: Path, options: RunOptions, scratch: str) -> Job:
-        return cls(drill, file, tuple(str(d.checks_path) for d in catalogue.chain(drill)), options, scratch)
+        checks = tuple(str(d.checks_path) for d in catalogue.chain(drill))
+        if options.replay_seed:  # both runs of a replay get the same SECRET_KEY
+            return cls(drill, file, checks, options, scratch, secret=replay.seeded(options.replay_seed, "secret", 32))
+        return cls(drill, file, checks, options, scratch)
 
     def env(self) -> dict[str, str]:
-        return child_env(self.drill, self.secret, Path(self.scratch), self.mark)
+        token = replay.seeded(self.options.replay_seed, "token", 4) if self.options.replay_seed else None
+        return child_env(self.drill, self.secret, Path(self.scratch), self.mark, token)
 
     def spec(self, channel: dict[str, Any], *, adopt: bool) -> JudgeJob:
         """What the judge reads on stdin. `adopt`: a worker started ahead takes on the run's environment and folder."""
@@ -315,6 +332,7 @@ class Job:
             stop_at_failure=self.options.stop_at_failure,
             stop_once_failed=list(self.options.stop_once_failed),
             bcrypt_cost=self.options.bcrypt_cost,
+            replay_seed=self.options.replay_seed,
             env=self.env() if adopt else None,
             cwd=self.scratch if adopt else None,
         )
@@ -322,15 +340,17 @@ class Job:
 
 def start_worker(env: dict[str, str], cwd: str, preload: Sequence[str] = (), run_as: platform.RunAs | None = None) -> subprocess.Popen[bytes]:
     """A run's top process, waiting on stdin for its job; with `preload`, it imports those first."""
+    # Graded as root, the keeper stays root and drops its child, the harness, to `run_as`: the
+    # learner's code can then neither signal what holds the run nor outlast it.
+    account = ["--as", f"{run_as.uid}:{run_as.gid}"] if run_as is not None else []
     return subprocess.Popen(
-        [sys.executable, "-m", "drilltutor.harness", *(["--preload", *preload] if preload else [])],
+        [sys.executable, "-m", platform.WORKER_MODULE, *account, *(["--preload", *preload] if preload else [])],
         cwd=cwd,
         env=env,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         **platform.popen_group(),
-        **platform.as_user(run_as),
     )
 
 
@@ -345,8 +365,8 @@ def run_drill(catalogue: Catalogue, drill: Drill, file: Path, options: RunOption
 
 
 def run_job(worker: Any, job: Job, *, adopt: bool, marks: Sequence[str] = (), spare: Sequence[int] = ()) -> RunReport:
-    """Hand `job` to `worker` (a Popen of `start_worker`, or one with its interface), wait for it
-    within the run's time, stop its whole tree, and report. `marks`: more environment marks whose
+    """Hand `job` to `worker` (a Popen of `start_worker`, or one with its interface), watch it
+    within the run's limits, stop its whole tree, and report. `marks`: more environment marks whose
     processes belong to this run; `spare`: pids never to stop (a zygote)."""
     marks = (job.mark, *marks)
     started = time.monotonic()
@@ -354,22 +374,21 @@ def run_job(worker: Any, job: Job, *, adopt: bool, marks: Sequence[str] = (), sp
     events = _Events()
     output: list[bytes] = []
     overflow: list[bool] = []
-    stopped: list[str] = []  # "memory" when the watchdog stopped the run
     readers = [
         threading.Thread(target=_read_events, args=(inbox, worker, events), daemon=True),
         threading.Thread(target=_read_capped, args=(worker.stdout, job.options.output_cap, output, overflow), daemon=True),
-        threading.Thread(target=_watch_memory, args=(worker, job.options.memory_limit, events, stopped), daemon=True),
     ]
+    holder = platform.hold(worker.pid)  # before the job: no learner code has run yet
     try:
         _hand_over(worker, job.spec(inbox.address(), adopt=adopt))
         for reader in readers:
             reader.start()
-        timed_out = not platform.family().wait_exit(worker, job.options.timeout)
+        stopped = _watch(worker, job.options)
     except BaseException:  # Ctrl-C while waiting: the learner's processes still end with the run
-        stop_run(worker, marks, spare)
+        stop_run(worker, marks, spare, holder)
         inbox.close()
         raise
-    stop_run(worker, marks, spare)
+    stop_run(worker, marks, spare, holder)
     # The run's processes are gone, so the channel ends once what they sent is read: read it all
     # before closing, or a verdict still in the socket's buffer (a busy machine) would be lost.
     readers[0].join(timeout=_DRAIN)
@@ -382,69 +401,112 @@ def run_job(worker: Any, job: Job, *, adopt: bool, marks: Sequence[str] = (), sp
     report.output_truncated = bool(overflow and overflow[0])
     if events.memory_enforced is False:
         report.notices = _say_once("memory", MEMORY_NOT_LIMITED.format(limit=_size(job.options.memory_limit)))
-    ended = Ending(timed_out, worker.returncode if events.agent_exit is None else events.agent_exit, bool(stopped), job.options)
+    ended = Ending(stopped, worker.returncode if events.agent_exit is None else events.agent_exit, job.options)
     _assemble(report, events, job.drill, declared_checks(job.checks), ended)
     return report
 
 
 def _hand_over(worker: subprocess.Popen[bytes], job: JudgeJob) -> None:
+    """Write the job; stdin stays open until the run is stopped: its end tells the keeper the run is over."""
     assert worker.stdin is not None
     try:
         worker.stdin.write((json.dumps(asdict(job)) + "\n").encode())
-        worker.stdin.close()
+        worker.stdin.flush()
     except OSError:  # it already ended; how it ended is the verdict
         pass
 
 
-def _watch_memory(worker: subprocess.Popen[bytes], limit: int, events: _Events, stopped: list[str]) -> None:
-    """Where the OS would not limit memory, sample the tree's and stop it above the limit."""
-    events.limits_known.wait()
-    if events.memory_enforced is not False:
-        return
-    while worker.poll() is None:
-        if platform.tree_memory(worker.pid) > limit:
-            stopped.append("memory")
-            platform.stop_tree(worker.pid)
-            return
-        time.sleep(_MEMORY_SAMPLE)
+@dataclass(frozen=True)
+class Stopped:
+    """Why the runner stopped a run before it ended by itself."""
+
+    why: str  # "cpu", "wall", "memory" or "processes"
+    seconds: float = 0.0  # of CPU ("cpu") or of the wall clock ("wall")
+    cpu: float = 0.0  # seconds of CPU the run had used
+    busy: bool = False  # at the backstop: it kept using CPU to the end (a loop on a loaded machine), not sleeping
+
+
+def _watch(worker: Any, options: RunOptions) -> Stopped | None:
+    """Wait for the worker to end, sampling its tree; stop it at the first limit it passes.
+
+    The limits are the tree's: CPU time (a loaded machine only makes a run slower), memory
+    summed over its processes, their number. The wall clock only ends a run that sleeps,
+    at `limits.backstop` of its CPU limit.
+    """
+    started = time.monotonic()
+    wall = backstop(options.timeout)
+    family = platform.family()
+    halfway: tuple[float, float] | None = None  # (wall, CPU) at half the backstop, to tell a loop from a sleep
+    while True:
+        left = wall - (time.monotonic() - started)
+        if family.wait_exit(worker, min(_SAMPLE, max(left, 0))):
+            return None
+        usage = platform.tree_usage(worker.pid)
+        now = time.monotonic() - started
+        if halfway is None and now >= wall / 2:
+            halfway = (now, usage.cpu)
+        if usage.processes > options.process_limit:  # first: a fork bomb's copies also add up to much memory
+            stopped = Stopped("processes")
+        elif usage.cpu > options.timeout:
+            stopped = Stopped("cpu", usage.cpu, usage.cpu)
+        elif usage.memory > options.memory_limit:
+            stopped = Stopped("memory")
+        elif now >= wall:
+            busy = halfway is not None and usage.cpu - halfway[1] >= _BUSY_SHARE * (now - halfway[0])
+            stopped = Stopped("wall", wall, usage.cpu, busy)
+        else:
+            continue
+        platform.stop_tree(worker.pid)
+        return stopped
 
 
 _DRAIN = 5.0  # seconds at most to read what an ended run sent; it ends at once unless a stray holds the socket
-_MEMORY_SAMPLE = 0.5  # seconds; each look walks every process on the machine (psutil), so not too often
+_SAMPLE = 0.25  # seconds between looks at the run's tree; a run that ends sooner is never looked at
+# A run that sleeps uses next to no CPU (an idle server well under 1% of a core); a loop gets its
+# share of a loaded machine (10% at load 18 on two cores). Between the two, far from both:
+_BUSY_SHARE = 0.02
 
 
 def _size(size: int) -> str:
     return f"{size / 1024**3:g} GiB" if size >= 1024**3 else f"{size / 1024**2:g} MiB"
 
 
-def stop_run(worker: subprocess.Popen[bytes], marks: Sequence[str], spare: Sequence[int] = ()) -> None:
+def stop_run(worker: subprocess.Popen[bytes], marks: Sequence[str], spare: Sequence[int] = (), holder: platform.Holder | None = None) -> None:
     """Stop the run's whole tree and reap its top process; then, on Linux, what carries its mark
-    but left the tree while no subreaper could adopt it."""
+    but left the tree while no subreaper could adopt it; then let go of what held the run (Windows:
+    its Job object kills whatever is still in it)."""
     if worker.poll() is None:  # once it has ended, its children are no longer below it: it stopped them itself, or they went to a subreaper
         platform.stop_tree(worker.pid)
     worker.wait()
     if marks:
         platform.family().stop_marked({f"{RUN_MARK}={mark}".encode() for mark in marks}, set(spare))
+    if holder is not None:
+        holder.close()
+    if worker.stdin is not None and not worker.stdin.closed:
+        try:
+            worker.stdin.close()
+        except OSError:
+            pass
 
 
 @dataclass(frozen=True)
 class Ending:
     """How the top process ended, as the runner saw it (not as the process said)."""
 
-    timed_out: bool
+    stopped: Stopped | None  # by the runner, at a limit
     returncode: int
-    out_of_memory: bool
     options: RunOptions
 
 
 def _assemble(report: RunReport, events: _Events, drill: Drill, declared: dict[str, str], ending: Ending) -> None:
     report.bcrypt_ops = events.bcrypt_ops
+    report.transcript = events.transcript
     report.problem = events.problem
     ended = None if events.done else _how_it_ended(ending)
     if ended is not None and events.phase in ("start", "load"):
         doing = "running" if drill.mode == "script" else "importing"
         fix = ended[2]
-        if ended[0] == "timeout" and drill.mode == "module":
+        if ended[0] == "timeout" and drill.mode == "module" and ending.stopped is not None and ending.stopped.why == "wall":
             fix += ' A server started at import also blocks: uvicorn.run(app) belongs under if __name__ == "__main__":.'
         report.problem = Problem(ended[0], f"{Path(report.file).name} {ended[1]} while {doing}. {fix}")
     for check_id, declared_title in declared.items():
@@ -493,17 +555,37 @@ _SIGNALS = {
 
 
 def _how_it_ended(ending: Ending) -> tuple[str, str, str]:
-    if ending.timed_out:
+    stopped = ending.stopped or Stopped("")
+    # At the backstop, a run that kept using CPU was busy on a machine busier still: a loop, not a sleep.
+    if stopped.why == "wall" and stopped.busy:
         return (
             "timeout",
-            f"did not finish within {ending.options.timeout:g} s",
-            "Look for an endless loop, input(), or a blocking call; raise the limit with --timeout if your machine is slow.",
+            f"used {stopped.cpu:.1f} s of CPU in {stopped.seconds:g} s without finishing",
+            "Look for an endless loop: it kept the CPU busy all along, on a machine busy with other work too.",
         )
-    if ending.out_of_memory:
+    if stopped.why == "cpu":
+        return (
+            "timeout",
+            f"used {ending.options.timeout:g} s of CPU without finishing",
+            "Look for an endless loop; raise the limit with --timeout if your code really needs longer.",
+        )
+    if stopped.why == "wall":
+        return (
+            "timeout",
+            f"waited {stopped.seconds:g} s without finishing",
+            "Look for a blocking call: time.sleep(), input(), a lock, a server started, a socket read that never returns.",
+        )
+    if stopped.why == "memory":
         return (
             "memory",
-            f"used more than {_size(ending.options.memory_limit)} of memory and was stopped",
+            f"used more than {_size(ending.options.memory_limit)} of memory (all its processes together) and was stopped",
             "Look for a list or string that grows without end.",
+        )
+    if stopped.why == "processes":
+        return (
+            "processes",
+            f"started too many processes (more than {ending.options.process_limit} at once) and was stopped",
+            "A fork bomb? Look for a loop that starts processes (fork, subprocess.Popen).",
         )
     name = platform.signal_name(ending.returncode)
     if name is not None:

@@ -6,17 +6,22 @@ libraries before the learner's file even loads: most of a run's time. `WarmRunne
 has that done ahead, in one of two ways, chosen by `drilltutor.platform.can_fork()`:
 
 - `Zygote` (Linux): one long-lived process imports them once and forks a fresh worker
-  from itself for each run. It never runs learner code itself.
-- `Spare` (macOS, Windows: fork is unsafe or missing): a single-use worker started ahead,
-  which imports them, waits for its one job, runs it and exits; the next one is started
-  as soon as it is taken.
+  from itself for each run. It never runs learner code itself, so it is also what holds
+  its forks from outside the learner's reach, as the keeper does for a cold run: it is
+  their child subreaper, and when drilltutor goes (its socket closes) it stops the worker
+  and everything it adopted. A forked worker is the harness itself, with no keeper of its
+  own: a fork stays as cheap as before.
+- `Spare` (macOS, Windows: fork is unsafe or missing): a single-use worker started ahead
+  (a keeper and its harness on macOS; the harness in a Job object on Windows), which
+  imports them, waits for its one job, runs it and exits; the next one is started as soon
+  as it is taken.
 
-Either way the worker is a cold run's top process, the judge (`python -m drilltutor.harness`'s
-`main`), handed its job on stdin and run by `runner.run_job`: the same channel, limits,
-lifeline, fresh SECRET_KEY, environment and locked scratch folder, and the same stop of
-its whole process tree. The judge starts the run's agent as a cold run does: forked from
-itself (so the zygote's imports serve the learner's file too), or, with the spare worker,
-a fresh Python started along with it, importing the same list ahead. A caller never has to care which: where neither can be used, a
+Either way the worker is a cold run's judge (`drilltutor.harness`'s `main`), handed its job
+on stdin and watched by `runner.run_job`: the same channel, limits, lifeline, fresh
+SECRET_KEY, environment and locked scratch folder, and the same stop of its whole process
+tree. The judge starts the run's agent as a cold run does: forked from itself (so the
+zygote's imports serve the learner's file too), or, with the spare worker, a fresh Python
+started along with it, importing the same list ahead. A caller never has to care which: where neither can be used, a
 run falls back to the cold runner.
 """
 
@@ -489,7 +494,7 @@ def _end_worker(pid: int) -> None:
 
 
 def _become_worker(stdin: int, output: int) -> None:
-    """In the forked child: become what `python -m drilltutor.harness` is in a cold run, waiting for its job."""
+    """In the forked child: become what a cold run's harness is, waiting for its job."""
     try:
         family = platform.family()
         family.become_session_leader()

@@ -104,9 +104,9 @@ CASES: dict[str, tuple[str, str, Read, int, str, str]] = {
     ),
     "mutants.toml": (
         "answer/mutants.toml",
-        '[[survivor]]\nid = "delete:f:1"\nwhy = "dead code"\n\n[[survivor]]\nid = "delete:f:2"\nwhy = "the status is free"\nexcuse = "allowed"\n',
+        '[[survivor]]\nid = "delete:f:1"\nwhy = "dead code"\nexcuse = "equivalent"\n\n[[survivor]]\nid = "delete:f:2"\nwhy = "the status is free"\nexcuse = "allowed"\n',
         lambda c: load_explanations(_answer(c).folder / "mutants.toml"),
-        5,
+        6,
         "survivor[2].contract",
         'is needed when excuse = "allowed"',
     ),

@@ -64,7 +64,7 @@ def test_learning_a_script_drill(sim: str, tmp_path: Path) -> None:
     assert _exit(_cli(sim, tmp_path, "run", "jwt", str(mistake), "--timeout", SLOW_MACHINE)) == 1
     (tmp_path / "loop.py").write_text("while True:\n    pass\n", encoding="utf-8")
     endless = _cli(sim, tmp_path, "run", "jwt", "loop.py", "--timeout", "3")
-    assert _exit(endless) == 1 and "did not finish within 3 s" in endless.stdout
+    assert _exit(endless) == 1 and "of CPU" in endless.stdout
     shutil.copy(DRILLS / "drill-2-jwt" / "solution.py", learner)
     passed = _cli(sim, tmp_path, "run", "jwt", "--timeout", SLOW_MACHINE)
     assert _exit(passed) == 0, passed.stdout

@@ -61,7 +61,7 @@ def test_import_error_is_a_problem_with_the_learners_traceback(tmp_path: Path) -
 def test_endless_loop_times_out_without_hanging(tmp_path: Path) -> None:
     report = finishes(lambda: run_source(tmp_path, "while True:\n    pass\n", options=RunOptions(timeout=2)))
     assert report.problem is not None and report.problem.kind == "timeout"
-    assert "did not finish within 2 s" in report.problem.message
+    assert "of CPU" in report.problem.message
 
 
 @pytest.mark.parametrize(

@@ -82,7 +82,7 @@ def test_same_verdict_as_the_cold_runner(warm: WarmRunner, tmp_path: Path, name:
 def test_endless_loop_times_out(warm: WarmRunner, tmp_path: Path) -> None:
     report = finishes(lambda: warm(CATALOGUE, ANSWER, _write(tmp_path, "while True:\n    pass\n"), RunOptions(timeout=2)))
     assert report.problem is not None and report.problem.kind == "timeout"
-    assert "did not finish within 2 s" in report.problem.message
+    assert "of CPU" in report.problem.message
     assert warm(CATALOGUE, ANSWER, ANSWER.solution_path, QUICK).passed  # and the zygote still serves
 
 

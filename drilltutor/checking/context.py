@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-from drilltutor.checking import jwtcodec
+from drilltutor.checking import jwtcodec, replay
 from drilltutor.checking.names import did_you_mean  # not lazily: an import inside a check thread can deadlock on the import lock
 from drilltutor.checking.remote import LearnerError, Link, Namespace, Remote, encode
 from drilltutor.checking.spec import Failure
@@ -55,6 +55,7 @@ class Ctx:
     def name(self, name: str, what: str) -> Any:
         """A module-level name of the learner's file, or a failure saying it is missing."""
         found, value = Namespace(self.link)._read(name)
+        replay.record("name", name, value if found else "<missing>")
         if not found:
             near = did_you_mean(name, self.source)
             raise Failure(
@@ -72,10 +73,11 @@ class Ctx:
     def call(self, description: str, func: Callable[..., Any], *args: Any, fix: str = "") -> Any:
         """Call the learner's code; if it raises, fail with their traceback."""
         try:
-            return func(*args)
+            result = func(*args)
         except LearnerError as exc:
             if exc.record.kind == "exit":  # the run's verdict on ending the process, not this call's
                 raise
+            replay.record("call", f"{description} {replay.plain(args)}", f"raised {exc.record.type}")
             raise Failure(
                 sent=description,
                 got=f"it raised {exc.record.line}",
@@ -84,6 +86,7 @@ class Ctx:
                 detail=exc.record.detail,
             ) from None
         except Exception as exc:
+            replay.record("call", f"{description} {replay.plain(args)}", f"raised {type(exc).__name__}")
             raise Failure(
                 sent=description,
                 got=f"it raised {one_line(exc)}",
@@ -91,6 +94,8 @@ class Ctx:
                 fix=fix or "read the traceback below; the last line of your file in it is where it broke",
                 detail=trimmed(exc, str(self.file)),
             ) from None
+        replay.record("call", f"{description} {replay.plain(args)}", result)
+        return result
 
     def parallel(self, *calls: tuple[str, Callable[..., Any], tuple[Any, ...]]) -> list[Any]:
         """Several learner calls at once; the agent runs them at once, and bcrypt releases the GIL, so two hashes cost one."""

@@ -2,12 +2,16 @@
 
 Both answer with the same `Response`, so a flow is written once and can be run either way.
 Every request has a timeout; a handler that never answers raises `AppHung` instead of
-hanging the check.
+hanging the check. In process, the timeout counts the CPU of the process the app runs in (the agent), so
+a loaded machine only makes a request slower; a handler that sleeps uses none, and is given
+up on at `limits.backstop` of the timeout on the wall clock. On a real server the request
+crosses a socket, and the wall clock is all there is: that limit is the backstop too.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json as jsonlib
 import socket
 import threading
@@ -18,7 +22,9 @@ from typing import Any, Callable, Iterator
 
 import httpx
 
+from drilltutor.checking import replay
 from drilltutor.checking.trace import one_line, trimmed
+from drilltutor.limits import backstop
 
 # Captured before any learner code runs, so a module that patches httpx cannot change them.
 _AsyncClient, _SyncClient, _ASGITransport = httpx.AsyncClient, httpx.Client, httpx.ASGITransport
@@ -27,11 +33,14 @@ _TIMEOUT_ERRORS = (httpx.TimeoutException, TimeoutError)
 
 
 class AppHung(Exception):
-    """The app did not answer a request in time."""
+    """The app did not answer a request in time: `seconds` of CPU, or of the wall clock when it slept."""
 
-    def __init__(self, sent: str, seconds: float) -> None:
-        super().__init__(f"{sent} got no answer within {seconds:g} s")
-        self.sent, self.seconds = sent, seconds
+    def __init__(self, sent: str, seconds: float, cpu: bool = False) -> None:
+        self.sent, self.seconds, self.cpu = sent, seconds, cpu
+        super().__init__(f"{sent} got {self.words()}")
+
+    def words(self) -> str:
+        return f"no answer within {self.seconds:g} s" + (" of CPU" if self.cpu else "")
 
 
 @dataclass
@@ -93,7 +102,12 @@ class Client:
             all_headers["Authorization"] = f"Bearer {token}"
             label = label or "a bearer token"
         sent = describe(method, path, label, json, form)
-        return self._send(sent, method, path, all_headers, json, form)
+        response = self._send(sent, method, path, all_headers, json, form)
+        # The whole request (the token too) and the whole answer, bar what varies with the
+        # moment or the transport (date, server, length): what a replay compares.
+        kept = {k: v for k, v in sorted(response.headers.items()) if k not in ("date", "server", "content-length")}
+        replay.record("http", f"{method} {path} {replay.plain(all_headers)} {replay.plain(json)} {replay.plain(form)}", f"{response.status} {replay.plain(kept)} {response.text}")
+        return response
 
     def get(self, path: str, **kw: Any) -> Response:
         return self.request("GET", path, **kw)
@@ -126,12 +140,17 @@ class InProcess:
 
     def _wait(self, coro: Any, what: str) -> Any:
         future = asyncio.run_coroutine_threadsafe(coro, self.loop)
-        try:
-            return future.result(self.timeout)
-        except _TIMEOUT_ERRORS:
+        cpu, wall = time.process_time() + self.timeout, time.monotonic() + backstop(self.timeout)
+        while True:
+            try:
+                return future.result(_LOOK)
+            except (concurrent.futures.TimeoutError, *_TIMEOUT_ERRORS):
+                busy, late = time.process_time() > cpu, time.monotonic() > wall
+                if not (busy or late):
+                    continue
             future.cancel()
             self.hung = True
-            raise AppHung(what, self.timeout) from None
+            raise AppHung(what, self.timeout if busy else backstop(self.timeout), cpu=busy) from None
 
     def start(self) -> None:
         """Run the app's startup (lifespan or startup events), as a server would."""
@@ -163,6 +182,9 @@ class InProcess:
 
     def client(self) -> Client:
         return Client(self.send, self.timeout)
+
+
+_LOOK = 0.1  # seconds between looks at the CPU a request has cost
 
 
 def _serve_forever(loop: asyncio.AbstractEventLoop) -> None:
@@ -201,11 +223,11 @@ def start_uvicorn(app: Any, timeout: float) -> tuple[int, Callable[[], None]]:
         thread.join(timeout=3)
         sock.close()
 
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + backstop(timeout)
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
             stop()
-            raise AppHung(f"starting uvicorn on 127.0.0.1:{port}", timeout)
+            raise AppHung(f"starting uvicorn on 127.0.0.1:{port}", backstop(timeout))
         time.sleep(0.01)
     return port, stop
 
@@ -213,8 +235,8 @@ def start_uvicorn(app: Any, timeout: float) -> tuple[int, Callable[[], None]]:
 @contextmanager
 def live_client(port: int, timeout: float) -> Iterator[Client]:
     """A client (in the judge) for the app the agent serves on 127.0.0.1:`port`."""
-    with _SyncClient(base_url=f"http://127.0.0.1:{port}", timeout=timeout) as http:
-        yield Client(_live_sender(http, port, timeout), timeout)
+    with _SyncClient(base_url=f"http://127.0.0.1:{port}", timeout=backstop(timeout)) as http:
+        yield Client(_live_sender(http, port, backstop(timeout)), timeout)
 
 
 def _live_sender(http: httpx.Client, port: int, timeout: float) -> Callable[..., Response]:

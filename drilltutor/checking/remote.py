@@ -107,7 +107,7 @@ class Link:
             from drilltutor.checking.http import AppHung
 
             hung = Hung(**answer["hung"])
-            raise AppHung(hung.sent, hung.seconds)
+            raise AppHung(hung.sent, hung.seconds, cpu=hung.cpu)
         return self.decode(answer.get("value"))
 
     def decode(self, data: Any) -> Any:

@@ -77,13 +77,17 @@ def serve_process(
 ) -> Iterator[Any]:
     """A `Client` for the learner's app served by a new process in `cwd` with `env`.
 
-    A child that does not start within `startup_timeout` (default `timeout`), or that
-    fails to import or start, is a `Failure`. The child is stopped on the way out:
-    SIGTERM, then SIGKILL after `grace` seconds.
+    A child that does not start within `startup_timeout` (default: `limits.backstop` of
+    `timeout`), or that fails to import or start, is a `Failure`. The child is stopped on the
+    way out: SIGTERM, then SIGKILL after `grace` seconds. Both limits are on the wall clock,
+    as a request to another process can only be, so they are generous: a new Python that
+    imports FastAPI takes several seconds on a loaded machine.
     """
     from drilltutor.checking.http import _SyncClient, Client
+    from drilltutor.limits import backstop
 
-    startup_timeout = timeout if startup_timeout is None else startup_timeout
+    startup_timeout = backstop(timeout) if startup_timeout is None else startup_timeout
+    timeout = backstop(timeout)
     # The child runs `-m drilltutor.checking.serve`, so it must find this package whatever `env` says.
     root = str(Path(__file__).resolve().parent.parent.parent)
     paths = env.get("PYTHONPATH", "").split(os.pathsep) if env.get("PYTHONPATH") else []

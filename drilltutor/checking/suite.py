@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from drilltutor import platform
+from drilltutor.checking import replay
 
 PYTEST_ARGS = ["-q", "-p", "no:cacheprovider", "-p", "anyio.pytest_plugin", "--tb=short", "-c", "pytest.ini"]
 # Exit codes of pytest (pytest.ExitCode), named here so the driver's result needs no pytest import.
@@ -95,7 +96,10 @@ def run_versions(
             "workers": workers,
         }
         error = _drive(spec, budget, Path(base) / "driver.txt")
-        return {label: _read(folder, test_file, error) for label, folder, _ in folders}
+        runs = {label: _read(folder, test_file, error) for label, folder, _ in folders}
+    for label, run in runs.items():  # what a replay compares: how each test ended on each version
+        replay.record("suite", label, {"ran": run.ran, "tests": [(t.name, t.outcome) for t in run.tests], "timed_out": run.timed_out})
+    return runs
 
 
 def _drive(spec: dict[str, object], budget: float, log: Path) -> str:

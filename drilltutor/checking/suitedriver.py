@@ -25,8 +25,7 @@ from typing import Any, Protocol
 
 from drilltutor import platform
 from drilltutor.checking.workfactor import lower_bcrypt_cost
-
-FILE_SIZE_LIMIT = 32 * 1024 * 1024  # a test that writes a file without end is stopped (SIGXFSZ), the disk kept
+from drilltutor.limits import FILE_SIZE_LIMIT  # a test that writes a file without end is stopped, the disk kept
 DETAIL_CAP = 2_000  # characters of pytest's traceback kept per failed test
 
 

@@ -1,8 +1,9 @@
 """The one place that knows which operating system drilltutor runs on.
 
 Everything OS-specific (process groups and sessions, fork, resource limits, signals,
-pidfds, the Linux child subreaper) lives in one family module: `linux`, `posix` (macOS
-and the other Unixes) or `windows`. The rest of drilltutor, and every drill's checks,
+pidfds, the Linux child subreaper, the Windows Job object) lives in one family module:
+`linux`, `posix` (macOS and the other Unixes) or `windows`; and the keeper, the run's top
+process on POSIX that holds a run from outside the learner's code, in `keeper`. The rest of drilltutor, and every drill's checks,
 call the functions below and never import fcntl, resource, termios or signal specifics.
 
 The family is chosen by what the running Python offers, not by its name, so a Python
@@ -18,16 +19,22 @@ import os
 import sys
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
+from typing import Any, Protocol
 
 from drilltutor.platform import tree
-from drilltutor.platform.tree import stop_tree, tree_memory
+from drilltutor.platform.tree import Usage, stop_tree, tree_usage
 
 __all__ = [
+    "RUN_MARK",
+    "WORKER_MODULE",
+    "Holder",
+    "Usage",
     "RunAs",
     "as_user",
     "can_fork",
+    "can_keep",
     "family",
+    "hold",
     "give_folder",
     "keep_out_debuggers",
     "is_superuser",
@@ -39,8 +46,18 @@ __all__ = [
     "stop_descendants",
     "stop_tree",
     "take_orphans",
-    "tree_memory",
+    "tree_usage",
 ]
+
+RUN_MARK = "DRILLTUTOR_RUN"  # in the environment of every process a run starts, to find the ones that escape
+# What the runner starts as a run's top process: on POSIX the keeper, which forks the harness and
+# holds the run from outside the learner's code; on Windows the keeper simply becomes the harness.
+WORKER_MODULE = "drilltutor.platform.keeper"
+
+
+class Holder(Protocol):
+    def close(self) -> None:
+        """Stop whatever the run started that is still held, and let go."""
 
 
 @functools.lru_cache(maxsize=None)
@@ -75,6 +92,13 @@ def keep_out_debuggers() -> None:
     family().keep_out_debuggers()
 
 
+def hold(pid: int) -> Holder:
+    """Hold a run's top process from drilltutor's side, before it runs any learner code: on
+    Windows a Job object that kills all of the run when it closes, drilltutor killed included.
+    On POSIX the keeper holds the run itself: this holds nothing."""
+    return family().hold(pid)
+
+
 def take_orphans() -> None:
     """Make this process the one that adopts its orphaned descendants (Linux); elsewhere nothing."""
     family().take_orphans()
@@ -84,6 +108,11 @@ def stop_descendants() -> None:
     """Stop every process below this one (it keeps running). Cheap when there is none, as in most runs."""
     if family().has_children():
         tree.stop_descendants()
+
+
+def can_keep() -> bool:
+    """Whether a run's top process can fork a keeper for the run (POSIX); elsewhere a Job object holds it."""
+    return bool(family().CAN_KEEP)
 
 
 def can_fork() -> bool:

@@ -9,8 +9,11 @@ import time
 from typing import Any
 
 from drilltutor.platform.posix import (  # noqa: F401  (the family's whole interface)
+    CAN_KEEP,
     POPEN_GROUP,
     become_session_leader,
+    end_by_signal,
+    hold,
     fork,
     give_folder,
     ignore_interrupts,

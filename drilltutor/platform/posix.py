@@ -9,6 +9,35 @@ from drilltutor.platform.tree import has_children, wait_exit  # noqa: F401  (por
 
 POPEN_GROUP: dict[str, Any] = {"start_new_session": True}  # Ctrl-C in the terminal reaches drilltutor only
 CAN_FORK = False  # macOS: fork is unsafe once system frameworks are loaded
+CAN_KEEP = True  # the keeper forks before anything but the standard library is loaded: safe here too
+
+
+class _HeldByTheKeeper:
+    """The run's keeper holds it (`platform.keeper`): nothing to hold from drilltutor's side."""
+
+    def close(self) -> None:
+        pass
+
+
+def hold(pid: int) -> _HeldByTheKeeper:
+    return _HeldByTheKeeper()
+
+
+def end_by_signal(signum: int) -> None:
+    """End this process by `signum`, as its child was ended (without a core dump), so its parent sees the same."""
+    import resource
+    import signal
+
+    try:
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    except (ValueError, OSError):
+        pass
+    try:
+        signal.signal(signum, signal.SIG_DFL)
+    except (OSError, ValueError):  # SIGKILL's cannot be changed, nor needs to be
+        pass
+    os.kill(os.getpid(), signum)
+    os._exit(128 + signum)  # a signal whose default is not to end: the shell's convention
 
 
 def limit_memory(limit: int) -> bool:

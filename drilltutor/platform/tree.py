@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
+from dataclasses import dataclass
 from typing import Any
 
 _ROUNDS = 10  # a process may fork while its tree is being stopped; each round takes the newcomers
@@ -68,20 +69,35 @@ def stop_tree(pid: int) -> None:
     _kill([*below, root])
 
 
-def tree_memory(pid: int) -> int:
-    """Bytes of memory in use (resident) by `pid` and everything below it; 0 if it is gone."""
+@dataclass(frozen=True)
+class Usage:
+    """What a run's tree uses, summed over its processes."""
+
+    cpu: float  # seconds of CPU (user and system), the processes they have reaped included
+    memory: int  # bytes resident
+    processes: int
+
+
+def tree_usage(pid: int) -> Usage:
+    """The use of `pid` and everything below it; nothing if it is gone."""
     import psutil
 
     try:
         root = psutil.Process(pid)
         procs = [root, *_descendants(root)]
     except psutil.Error:
-        return 0
-    total = 0
+        return Usage(0.0, 0, 0)
+    cpu, memory, count = 0.0, 0, 0
     for proc in procs:
-        with contextlib.suppress(psutil.Error):
-            total += proc.memory_info().rss
-    return total
+        try:
+            with proc.oneshot():
+                times = proc.cpu_times()
+                memory += proc.memory_info().rss
+        except psutil.Error:
+            continue
+        cpu += times.user + times.system + times.children_user + times.children_system
+        count += 1
+    return Usage(cpu, memory, count)
 
 
 def wait_exit(proc: subprocess.Popen[bytes], timeout: float) -> bool:
