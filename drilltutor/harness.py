@@ -1,16 +1,20 @@
-"""The run's top process: it loads the learner's file and runs the hidden checks.
+"""The judge: the run's top process. It runs the hidden checks; it never runs the learner's file.
 
 Only the runner starts it, through the run's keeper (`drilltutor.platform.keeper`, which
 calls `entry`) or the warm runner's zygote (which calls `main`), and hands it its job as one
 JSON line on stdin: at once for a cold run, or later for a worker started ahead of its
-job (`--preload`, the warm runner where it cannot fork). Results travel as JSON lines on
-the verdict channel (`drilltutor.channel`), never on stdout, so nothing the learner
-prints can pose as a verdict. Learner output goes to the real stdout, which the runner caps.
+job (`--preload`, the warm runner where it cannot fork). It connects the verdict channel
+(`drilltutor.channel`) first, then starts the agent (`drilltutor.agent`), the process that
+runs the learner's file: forked from itself where fork is safe, with every descriptor but
+a private link closed, else a fresh Python that reaches the judge through a link of its
+own. The checks reach the learner's code only through that link, as data. Results travel
+as JSON lines on the verdict channel, which only this process holds; learner output goes
+to the real stdout, which the runner caps.
 
-It limits its own memory and the size of the files it writes (both inherited by what it
-starts), and stops everything below it before it ends, and when the runner's end of the
-channel closes. Those are courtesies that make a run end fast: what holds the run is
-outside this process, where the learner's code cannot switch it off (the keeper, the
+It limits the size of the files it writes (inherited by what it starts), and stops
+everything below it before it ends, and when the runner's end of the channel closes (the
+lifeline). Those are courtesies that make a run end fast: what holds the run is outside
+this process and the agent, where the learner's code cannot switch it off (the keeper, the
 zygote, a Job object).
 """
 
@@ -18,10 +22,14 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
+import socket
+import subprocess
 import sys
+import time
 import traceback
 import types
-from collections import deque
+from concurrent.futures import Future
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any, Callable
@@ -30,6 +38,7 @@ from drilltutor import platform
 from drilltutor.channel import Outbox
 from drilltutor.checking import replay
 from drilltutor.checking.context import Ctx
+from drilltutor.checking.remote import AgentGone, LearnerError, Link
 from drilltutor.checking.spec import (
     Advice,
     CheckSpec,
@@ -41,88 +50,21 @@ from drilltutor.checking.spec import (
     collect_crash_explainers,
     collect_failure_explainers,
 )
+from drilltutor.checking import workfactor
 from drilltutor.checking.trace import one_line, trimmed
-from drilltutor.checking.workfactor import lower_bcrypt_cost
-from drilltutor.limits import FILE_SIZE_LIMIT, megabytes
-from drilltutor.learner import exit_words, load_learner, problem_for
+from drilltutor.learner import preload
+from drilltutor.limits import FILE_SIZE_LIMIT, TOO_LARGE, TOO_LARGE_FIX
+from drilltutor.protocol import AgentJob, JudgeJob
 from drilltutor.results import ADVICE, FAILED, PASSED, SKIPPED, CheckResult
 
 _exit = os._exit
 _MEMORY_RESERVE = 4 * 1024 * 1024  # freed when memory runs out, so the verdict can still be sent
-
-
-class BcryptCounter:
-    """Counts bcrypt hash and verify calls at a real work factor, wherever they come from."""
-
-    def __init__(self) -> None:
-        self.ops = 0
-        try:
-            import bcrypt
-        except ImportError:
-            return
-        for name in ("hashpw", "checkpw"):
-            setattr(bcrypt, name, self._counted(getattr(bcrypt, name)))
-
-    def _counted(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        def counted(password: Any, salt_or_hash: Any) -> Any:
-            # passlib probes its backend at work factors 4 and 5; those calls are not the checks' doing.
-            if _cost(salt_or_hash) >= 6:
-                self.ops += 1
-            return func(password, salt_or_hash)
-
-        return counted
-
-
-def _cost(setting: Any) -> int:
-    try:
-        return int(bytes(setting)[4:6])
-    except (TypeError, ValueError):
-        return 0
-
-
-class _Tee:
-    """Keeps what the learner's file prints and still passes it to the real stdout.
-
-    It keeps the first and the last `cap` characters, so a flood of output neither costs
-    memory nor hides what the file printed at the end.
-    """
-
-    def __init__(self, stream: Any, cap: int) -> None:
-        self.stream, self.cap, self.size = stream, cap, 0
-        self.parts: list[str] = []
-        self.tail: deque[str] = deque()
-        self.tail_size = 0
-
-    def write(self, text: str) -> int:
-        if not isinstance(text, str):
-            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
-        room = max(self.cap - self.size, 0)
-        if room:
-            self.parts.append(text[:room])
-        self.size += len(text)
-        if len(text) > room:
-            self.tail.append(text[room:][-self.cap :])
-            self.tail_size += len(self.tail[-1])
-            while self.tail_size - len(self.tail[0]) >= self.cap:
-                self.tail_size -= len(self.tail.popleft())
-        try:
-            return self.stream.write(text)
-        except (OSError, ValueError):
-            return len(text)
-
-    def flush(self) -> None:
-        try:
-            self.stream.flush()
-        except (OSError, ValueError):
-            pass
-
-    def text(self) -> str:
-        head, tail = "".join(self.parts), "".join(self.tail)[-self.cap :]
-        skipped = self.size - len(head) - len(tail)
-        return head + (f"\n[... {skipped} characters not kept ...]\n" if skipped else "") + tail
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.stream, name)
+GARBLED = (
+    "Something in your file wrote over the link between the checks and your code (a file descriptor or socket it did "
+    "not open), so the checks could not finish; remove whatever writes to descriptors or sockets your file did not open."
+)
+_POLL = 0.05  # seconds between looks at whether a spawned agent still lives while it connects
+_AGENT_GRACE = 2.0  # seconds an agent whose link broke gets to end before it is stopped
 
 
 def run_checks(
@@ -192,16 +134,8 @@ def _run_one(spec: CheckSpec, ctx: Ctx) -> CheckResult:
         return from_checks(FAILED, sent=f.sent, got=f.got, expected=f.expected, fix=f.fix, detail=f.detail)
     except Advice as a:
         return from_checks(ADVICE, got=a.got, fix=a.fix)
-    except MemoryError:
-        return from_checks(FAILED, got="your code ran out of memory during this check", fix="look for a list or string that grows without end")
-    except (SystemExit, KeyboardInterrupt) as exc:  # the learner's code tried to end the process mid-check
-        return from_checks(
-            FAILED,
-            got=f"your code {exit_words(exc)} during this check",
-            expected="an answer",
-            fix="do not end the program from code the checks call; raise an exception or return an error response instead",
-            detail=trimmed(exc, str(ctx.file)),
-        )
+    except LearnerError as exc:
+        return _learner_raised(exc, from_checks)
     except Exception as exc:
         from drilltutor.checking.http import AppHung
 
@@ -213,43 +147,36 @@ def _run_one(spec: CheckSpec, ctx: Ctx) -> CheckResult:
                 expected="an answer",
                 fix="look for an endless loop or a blocking call (time.sleep, input()) in that route or its dependencies",
             )
-        detail = trimmed(exc, str(ctx.file))
-        if _too_large(exc):
-            return from_checks(FAILED, got=f"your code {TOO_LARGE} during this check", fix=TOO_LARGE_FIX, detail=detail)
-        return from_checks(
-            FAILED,
-            got=f"the check stopped with {one_line(exc)}",
-            expected="the check to run to the end",
-            fix="read the traceback; it usually means a name in your file is not the kind of object the drill asks for",
-            detail=detail,
-        )
+        return _stopped(from_checks, one_line(exc), trimmed(exc, str(ctx.file)))
     return from_checks(PASSED)
 
 
-TOO_LARGE = f"wrote a file larger than {megabytes(FILE_SIZE_LIMIT)} (the most a run may write)"
-TOO_LARGE_FIX = "Look for a loop that writes to a file without end; a drill's files are a few kilobytes."
+def _learner_raised(exc: LearnerError, from_checks: Callable[..., CheckResult]) -> CheckResult:
+    """A check ended by what the learner's code raised in the agent, told from its record."""
+    record = exc.record
+    if record.kind == "memory":
+        return from_checks(FAILED, got="your code ran out of memory during this check", fix="look for a list or string that grows without end")
+    if record.kind == "file-size":
+        return from_checks(FAILED, got=f"your code {TOO_LARGE} during this check", fix=TOO_LARGE_FIX, detail=record.detail)
+    if record.kind == "exit":  # the learner's code tried to end the process mid-check
+        return from_checks(
+            FAILED,
+            got=f"your code {record.words} during this check",
+            expected="an answer",
+            fix="do not end the program from code the checks call; raise an exception or return an error response instead",
+            detail=record.detail,
+        )
+    return _stopped(from_checks, record.line, record.detail)
 
 
-def _too_large(exc: BaseException) -> bool:
-    """The file-size limit refused a write (Python ignores SIGXFSZ, so the write raises EFBIG)."""
-    import errno
-
-    return isinstance(exc, OSError) and exc.errno == errno.EFBIG
-
-
-def _start_app(ctx: Ctx) -> tuple[str, str] | None:
-    """Run the app's startup before any request, as a server would; a problem if it fails."""
-    from drilltutor.checking.http import AppHung
-
-    try:
-        ctx.in_process()
-    except AppHung as exc:
-        return f"Your app's startup got {exc.words()}; look for an endless loop or a blocking call in your lifespan or startup handler.", ""
-    except Failure as f:
-        return f"{f.got}: {f.expected}", f.detail
-    except BaseException as exc:  # SystemExit too: a startup that ends the program is the learner's problem
-        return f"Your app's startup raised {one_line(exc)}", trimmed(exc, str(ctx.file))
-    return None
+def _stopped(from_checks: Callable[..., CheckResult], line: str, detail: str) -> CheckResult:
+    return from_checks(
+        FAILED,
+        got=f"the check stopped with {line}",
+        expected="the check to run to the end",
+        fix="read the traceback; it usually means a name in your file is not the kind of object the drill asks for",
+        detail=detail,
+    )
 
 
 def load_checks(paths: list[str]) -> tuple[list[CheckSpec], list[CrashExplainer], tuple[FailureExplainer, ...]]:
@@ -292,27 +219,155 @@ def _stop_everything_and_exit(code: int) -> None:
     _exit(code)
 
 
-def adopt(spec: dict[str, Any]) -> None:
-    """Become the run that `spec` describes: a worker started ahead of its job was started
+def adopt(job: JudgeJob) -> None:
+    """Become the run that `job` describes: a worker started ahead of its job was started
     with no run's environment, folder or secret yet."""
-    if "env" in spec:
+    if job.env is not None:
         os.environ.clear()
-        os.environ.update(spec["env"])
-    if "cwd" in spec:
-        os.chdir(spec["cwd"])
-        sys.path[0] = spec["cwd"]  # `python -m` put the folder it started in first
+        os.environ.update(job.env)
+    if job.cwd is not None:
+        os.chdir(job.cwd)
+        sys.path[0] = job.cwd  # `python -m` put the folder it started in first
 
 
-def main(spec: dict[str, Any]) -> None:
-    adopt(spec)
-    enforced = platform.limit_memory(int(spec["memory_limit"])) if spec.get("memory_limit") else True
-    platform.limit_file_size(FILE_SIZE_LIMIT)
-    channel = Outbox(spec["channel"])
-    channel.on_close(lambda: _stop_everything_and_exit(1))
-    channel.send("limits", memory=enforced)
+# The agent ------------------------------------------------------------------------------
+
+
+class AgentProcess:
+    """The process that runs the learner's file, and the judge's link to it."""
+
+    def __init__(self, link: Link, pid: int, proc: subprocess.Popen[bytes] | None) -> None:
+        self.link, self.pid, self.proc = link, pid, proc
+        self._status: int | None = None  # once reaped
+
+    def end(self) -> None:
+        """End the agent: it leaves when its link closes (stopped after a grace if it does not),
+        so a run that left nothing else running ends without a walk of the process table."""
+        self.link.close()
+        self.exit_status()
+
+    def exit_status(self) -> int:
+        """How the agent ended (negative: killed by that signal); stopped first if it is still running."""
+        if self._status is None:
+            self._status = self._reaped()
+        return self._status
+
+    def _reaped(self) -> int:
+        if self.proc is not None:
+            try:
+                return self.proc.wait(_AGENT_GRACE)
+            except subprocess.TimeoutExpired:
+                platform.stop_tree(self.pid)
+                return self.proc.wait()
+        deadline = time.monotonic() + _AGENT_GRACE
+        while True:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                return os.waitstatus_to_exitcode(status)
+            if time.monotonic() > deadline:
+                platform.stop_tree(self.pid)
+                return os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
+            time.sleep(0.01)
+
+
+def fork_agent() -> AgentProcess:
+    """The agent as a fork of this process: the libraries this process imported come warm."""
+    from drilltutor import agent
+
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    pid = platform.family().fork()
+    if pid == 0:
+        ours.close()
+        agent.become_forked(theirs)  # never returns
+    theirs.close()
+    platform.keep_out_debuggers()  # after the fork: the agent stays an ordinary process, its own children too
+    return AgentProcess(Link(ours), pid, None)
+
+
+def spawn_agent(preloaded: list[str]) -> AgentProcess:
+    """The agent as a fresh Python (no safe fork here); it connects to a link of its own, never the channel."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    token = secrets.token_hex(16)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "drilltutor.agent", *(["--preload", *preloaded] if preloaded else [])],
+        stdin=subprocess.PIPE,
+    )
+    assert proc.stdin is not None
+    proc.stdin.write(f"{listener.getsockname()[1]} {token}\n".encode())
+    proc.stdin.close()
+    platform.keep_out_debuggers()
+    listener.settimeout(_POLL)
+    try:
+        conn = _accept_agent(listener, token, proc)
+    finally:
+        listener.close()
+    return AgentProcess(Link(conn), proc.pid, proc)
+
+
+def _accept_agent(listener: socket.socket, token: str, proc: subprocess.Popen[bytes]) -> socket.socket:
+    """The agent's connection, the one that opens with the token; an agent that ended first is an AgentGone."""
+    while True:
+        try:
+            conn, _ = listener.accept()
+        except socket.timeout:
+            if proc.poll() is not None:
+                raise AgentGone() from None
+            continue
+        conn.settimeout(None)
+        with conn.makefile("rb") as stream:
+            said = stream.readline().strip()
+        if said == token.encode():
+            return conn
+        conn.close()  # not our agent
+
+
+def _agent_job(job: JudgeJob, adopting: bool) -> AgentJob:
+    return AgentJob(
+        file=job.file,
+        mode=job.mode,
+        output_cap=job.output_cap,
+        request_timeout=job.request_timeout,
+        memory_limit=job.memory_limit,
+        bcrypt_cost=job.bcrypt_cost or 0,
+        env=dict(os.environ) if adopting else None,
+        cwd=os.getcwd() if adopting else None,
+    )
+
+
+# The run --------------------------------------------------------------------------------
+
+
+def main(job: JudgeJob, spare: AgentProcess | None = None) -> None:
+    """Run `job`; `spare`: an agent started ahead with this worker (no fork here)."""
+    adopt(job)
+    platform.limit_file_size(FILE_SIZE_LIMIT)  # inherited by the agent and whatever it starts
+    assert job.channel is not None
+    channel = Outbox(job.channel)
+    job.channel = None  # connected before any learner code exists; its address and token are dropped
+    agent: AgentProcess | None = None
     reserve = bytearray(_MEMORY_RESERVE)
     try:
-        _main(spec, channel, reserve)
+        enforced: bool | None = None
+        if job.mode == "pytest":  # the checks run the learner's tests in processes of their own
+            enforced = platform.limit_memory(job.memory_limit) if job.memory_limit else True
+        else:
+            if job.mode == "module":
+                import drilltutor.checking.http  # noqa: F401  (both sides use httpx: imported once, before the fork)
+            agent = spare if spare is not None else fork_agent() if platform.can_fork() else spawn_agent([])
+            agent.link.send(asdict(_agent_job(job, adopting=agent.proc is not None)))  # it says its limits while the checks load
+        channel.on_close(lambda: _stop_everything_and_exit(1))
+        if enforced is not None:
+            channel.send("limits", memory=enforced)
+        _main(job, channel, agent)
+    except AgentGone as gone:  # the learner's process ended or broke the link: that is the verdict
+        if agent is None:
+            channel.send("problem", kind="internal", message="The process that runs your file could not start; please report it.")
+            channel.send("done", bcrypt_ops=0)
+        elif gone.garbled:
+            channel.send("problem", kind="incomplete", message=GARBLED)
+            channel.send("done", bcrypt_ops=0)
+        else:
+            channel.send("agent-ended", returncode=agent.exit_status())
     except BaseException as exc:  # never a traceback of drilltutor's own: this too becomes a verdict
         del reserve[:]
         where = next(reversed(traceback.extract_tb(exc.__traceback__)), None)
@@ -327,79 +382,62 @@ def main(spec: dict[str, Any]) -> None:
             channel.send("done", bcrypt_ops=0)
         except BaseException:  # noqa: S110  (the channel itself is gone; the runner reports how the process ended)
             pass
-    # Nothing the learner's code started outlives the run, and its threads or atexit hooks
-    # must not keep the process alive.
+    # Nothing the learner's code started outlives the run.
+    if agent is not None:
+        agent.end()
     _stop_everything_and_exit(0)
 
 
-def _main(spec: dict[str, Any], channel: Outbox, reserve: bytearray) -> None:
-    path = Path(spec["file"])
-    sys.argv = [str(path)]
-    counter = BcryptCounter()
-    if spec.get("bcrypt_cost"):
-        lower_bcrypt_cost(int(spec["bcrypt_cost"]))
-    if spec.get("replay_seed"):  # before the checks load: they draw their inputs as they load
-        replay.start(spec["replay_seed"], spec["secret"], os.getcwd())
-    specs, explainers, failure_explainers = load_checks(spec["checks"])
-    channel.send("plan", checks=[{"id": s.id, "title": s.title} for s in specs])
-    if spec["mode"] == "module":
-        import drilltutor.checking.http  # noqa: F401  (httpx is bound before the learner's code can patch it)
-    tee = _Tee(sys.stdout, spec["output_cap"])
-    sys.stdout = tee
+def _main(job: JudgeJob, channel: Outbox, agent: AgentProcess | None) -> None:
+    path = Path(job.file)
     source = path.read_bytes()  # before the learner's code runs: it may delete or rewrite its own file
     channel.send("phase", name="load")
-    try:
-        namespace = load_learner(path, spec["mode"], source)
-    except BaseException as exc:  # whatever the learner's file does, it becomes a verdict
-        if isinstance(exc, MemoryError):
-            del reserve[:]
-        kind, message, detail = problem_for(exc, path, spec["mode"])
-        if _too_large(exc):
-            kind, message = "file-size", f"{path.name} {TOO_LARGE} while {'running' if spec['mode'] == 'script' else 'importing'}. {TOO_LARGE_FIX}"
-        elif kind == "crash":
-            message = _explained(message, explainers, Crash(exc, source.decode("utf-8", "replace"), str(path)))
-        channel.send("problem", kind=kind, message=message, detail=detail)
-        channel.send("done", bcrypt_ops=counter.ops)
-        tee.flush()
+    loading: Future[dict[str, Any]] = agent.link.ask_later("load") if agent is not None else _loaded()
+    if job.replay_seed:  # before the checks load: they draw their inputs as they load (in the judge)
+        replay.start(job.replay_seed, job.secret, os.getcwd())
+    if job.bcrypt_cost:  # the agent makes hashes at this cost; a check that reads a hash's cost must know
+        workfactor.lowered_to = job.bcrypt_cost
+    specs, explainers, failure_explainers = load_checks(job.checks)  # while the agent loads the learner's file
+    if agent is not None:
+        channel.send("limits", memory=bool(agent.link.greeting().get("memory", True)))
+    channel.send("plan", checks=[{"id": s.id, "title": s.title} for s in specs])
+    loaded = Link.wait(loading)
+    bcrypt_ops = (lambda: int(agent.link.value("bcrypt_ops"))) if agent is not None else (lambda: 0)
+    if "problem" in loaded:
+        problem = loaded["problem"]
+        if problem["kind"] == "crash" and "crash" in loaded:
+            crash = Crash(**{**loaded["crash"], "bases": tuple(loaded["crash"]["bases"]), "lines": tuple(loaded["crash"]["lines"])}, source=source.decode("utf-8", "replace"), file=str(path))
+            problem = {**problem, "message": _explained(problem["message"], explainers, crash)}
+        channel.send("problem", kind=problem["kind"], message=problem["message"], detail=problem["detail"])
+        channel.send("done", bcrypt_ops=bcrypt_ops())
         return
     ctx = Ctx(
         file=path,
         source=source.decode("utf-8", "replace").replace("\r\n", "\n"),  # a file saved on Windows reads as any other
-        namespace=namespace,
-        output=tee.text(),
-        secret=spec["secret"],
-        request_timeout=spec["request_timeout"],
+        link=agent.link if agent is not None else None,
+        output=agent.link.value("output") if agent is not None else "",
+        secret=job.secret,
+        request_timeout=job.request_timeout,
         env=dict(os.environ),
     )
-    if spec["mode"] == "module" and "app" in namespace:
-        startup = _start_app(ctx)
-        if startup is not None:
-            channel.send("problem", kind="startup", message=startup[0], detail=startup[1])
-            channel.send("done", bcrypt_ops=counter.ops)
-            return
     channel.send("phase", name="checks")
     replay.record("output", "", ctx.output)
-    run_checks(specs, ctx, channel, bool(spec.get("stop_at_failure")), frozenset(spec.get("stop_once_failed", ())), failure_explainers)
-    ctx.close()
+    run_checks(specs, ctx, channel, job.stop_at_failure, frozenset(job.stop_once_failed), failure_explainers)
+    if agent is not None:
+        ctx.close()
     transcript = replay.finish()
     if transcript is not None:
         channel.send("transcript", entries=transcript)
-    channel.send("done", bcrypt_ops=counter.ops)
-    tee.flush()
+    channel.send("done", bcrypt_ops=bcrypt_ops())
 
 
-def _preload(names: list[str]) -> None:
-    """Import what runs will need, before the job comes (a worker started ahead of it)."""
-    import importlib
-
-    for name in names:
-        try:
-            importlib.import_module(name)
-        except Exception:  # noqa: S112  (not installed or broken: the run imports it, or fails, as a cold run would)
-            continue
+def _loaded() -> Future[dict[str, Any]]:
+    done: Future[dict[str, Any]] = Future()
+    done.set_result({"loaded": True})
+    return done
 
 
-def _job() -> dict[str, Any]:
+def _job() -> JudgeJob:
     """The one JSON line on stdin; stdin then reads as ended, as the learner's input() must see it
     (the runner keeps its end open for the whole run: it is the keeper's lifeline)."""
     line = sys.stdin.buffer.readline()
@@ -408,11 +446,21 @@ def _job() -> dict[str, Any]:
     empty = os.open(os.devnull, os.O_RDONLY)
     os.dup2(empty, 0)
     os.close(empty)
-    return json.loads(line)
+    return JudgeJob(**json.loads(line))
 
 
 def entry(argv: list[str]) -> None:
-    """The harness as a run's top process starts it: `[--preload MODULE...]`, then the job on stdin."""
+    """The judge as a run's top process starts it (the keeper's child): `[--preload MODULE...]`, then the job on stdin."""
+    ahead: AgentProcess | None = None
     if argv[:1] == ["--preload"]:
-        _preload(argv[1:])
-    main(_job())
+        preload(argv[1:])
+        if not platform.can_fork():  # the agent, a fresh Python here, imports ahead too
+            try:
+                ahead = spawn_agent(argv[1:])
+            except (AgentGone, OSError):  # the run starts one of its own
+                ahead = None
+    main(_job(), ahead)
+
+
+if __name__ == "__main__":
+    entry(sys.argv[1:])

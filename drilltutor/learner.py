@@ -1,16 +1,17 @@
 """Loading the learner's file, and saying in a learner's words why it could not load.
 
-Shared by the harness (a checked run) and the served app (`checking/serve`), so neither
-imports the other.
+Shared by the agent (a checked run) and the served app (`checking/serve`), so neither
+imports the other; also what those processes keep of the learner's output and bcrypt use.
 """
 
 from __future__ import annotations
 
 import builtins
+from collections import deque
 import importlib.util
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from drilltutor.checking.trace import one_line, trimmed
 
@@ -62,3 +63,88 @@ def exit_words(exc: BaseException) -> str:
         return "raised KeyboardInterrupt"
     code = getattr(exc, "code", None)
     return "called sys.exit() (or raised SystemExit)" if code is None else f"called sys.exit({code!r})"
+
+
+class BcryptCounter:
+    """Counts bcrypt hash and verify calls at a real work factor, wherever they come from."""
+
+    def __init__(self) -> None:
+        self.ops = 0
+        try:
+            import bcrypt
+        except ImportError:
+            return
+        for name in ("hashpw", "checkpw"):
+            setattr(bcrypt, name, self._counted(getattr(bcrypt, name)))
+
+    def _counted(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        def counted(password: Any, salt_or_hash: Any) -> Any:
+            # passlib probes its backend at work factors 4 and 5; those calls are not the checks' doing.
+            if _cost(salt_or_hash) >= 6:
+                self.ops += 1
+            return func(password, salt_or_hash)
+
+        return counted
+
+
+def _cost(setting: Any) -> int:
+    try:
+        return int(bytes(setting)[4:6])
+    except (TypeError, ValueError):
+        return 0
+
+
+class Tee:
+    """Keeps what the learner's file prints and still passes it to the real stdout.
+
+    It keeps the first and the last `cap` characters, so a flood of output neither costs
+    memory nor hides what the file printed at the end.
+    """
+
+    def __init__(self, stream: Any, cap: int) -> None:
+        self.stream, self.cap, self.size = stream, cap, 0
+        self.parts: list[str] = []
+        self.tail: deque[str] = deque()
+        self.tail_size = 0
+
+    def write(self, text: str) -> int:
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        room = max(self.cap - self.size, 0)
+        if room:
+            self.parts.append(text[:room])
+        self.size += len(text)
+        if len(text) > room:
+            self.tail.append(text[room:][-self.cap :])
+            self.tail_size += len(self.tail[-1])
+            while self.tail_size - len(self.tail[0]) >= self.cap:
+                self.tail_size -= len(self.tail.popleft())
+        try:
+            return self.stream.write(text)
+        except (OSError, ValueError):
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except (OSError, ValueError):
+            pass
+
+    def text(self) -> str:
+        head, tail = "".join(self.parts), "".join(self.tail)[-self.cap :]
+        skipped = self.size - len(head) - len(tail)
+        return head + (f"\n[... {skipped} characters not kept ...]\n" if skipped else "") + tail
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+def preload(names: list[str]) -> None:
+    """Import what runs will need, before the job comes (a worker started ahead of it)."""
+    import importlib
+
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001,S112  (not installed or broken: the run imports it, or fails, as a cold run would)
+            continue

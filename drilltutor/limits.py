@@ -17,3 +17,14 @@ def backstop(cpu_limit: float) -> float:
 
 def megabytes(size: int) -> str:
     return f"{size / 1024**2:g} MB"
+
+
+TOO_LARGE = f"wrote a file larger than {megabytes(FILE_SIZE_LIMIT)} (the most a run may write)"
+TOO_LARGE_FIX = "Look for a loop that writes to a file without end; a drill's files are a few kilobytes."
+
+
+def too_large(exc: BaseException) -> bool:
+    """The file-size limit refused a write (Python ignores SIGXFSZ, so the write raises EFBIG)."""
+    import errno
+
+    return isinstance(exc, OSError) and exc.errno == errno.EFBIG

@@ -5,15 +5,17 @@ because of what that code does: a crash, a hang, an exit or a flood of output al
 back as a `RunReport` with a clear problem or failed check.
 
 A run is a *job* handed to a *worker*: a fresh `python -m drilltutor.platform.keeper`
-process, the run's top process (on POSIX the keeper, whose forked child is the harness; on
-Windows the harness itself, held by a Job object). A cold run starts its worker and hands
-it the job at once; the warm runner starts one ahead (`start_worker`) or forks one from its
-zygote, and hands it the job when a run is asked for. Either way the worker is used for one
-job only, and the run ends with its whole process tree stopped (`drilltutor.platform`).
+process, the run's top process (on POSIX the keeper, whose forked child is the judge,
+`drilltutor.harness`; on Windows the judge itself, held by a Job object). The judge runs the
+checks and starts the agent that runs the learner's file (`drilltutor.agent`); verdicts come
+from the judge alone. A cold run starts its worker and hands it the job at once; the warm
+runner starts one ahead (`start_worker`) or forks one from its zygote, and hands it the job
+when a run is asked for. Either way the worker is used for one job only, and the run ends
+with its whole process tree stopped (`drilltutor.platform`).
 
 Limits are the run's, not one process's: the CPU time, memory and number of processes of
-the whole tree, sampled while it runs, with a wall-clock backstop several times the CPU
-limit for a run that sleeps.
+the whole tree (keeper, judge and agent), sampled while it runs, with a wall-clock backstop
+several times the CPU limit for a run that sleeps.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator, Sequence
 
@@ -40,6 +42,7 @@ from drilltutor.catalogue import Catalogue, Drill
 from drilltutor.channel import Inbox
 from drilltutor.checking import replay
 from drilltutor.errors import DrilltutorError
+from drilltutor.protocol import JudgeJob
 from drilltutor.limits import PROCESS_LIMIT, backstop
 from drilltutor.platform import RUN_MARK
 from drilltutor.results import FAILED, SKIPPED, CheckResult, Problem, RunReport
@@ -77,6 +80,7 @@ class _Events:
     problem: Problem | None = None
     done: bool = False
     bcrypt_ops: int = 0
+    agent_exit: int | None = None  # how the learner's process ended, when it ended before the checks did
     transcript: list[list[str]] = field(default_factory=list)  # a replay's record (RunOptions.replay_seed)
     memory_enforced: bool | None = None  # None until the top process says
     limits_known: threading.Event = field(default_factory=threading.Event)
@@ -99,6 +103,8 @@ class _Events:
             self.current = None
         elif kind == "problem":
             self.problem = Problem(event["kind"], event["message"], event.get("detail", ""))
+        elif kind == "agent-ended":
+            self.agent_exit = int(event["returncode"])
         elif kind == "transcript":
             self.transcript = [[str(part) for part in entry] for entry in event["entries"]]
         elif kind == "done":
@@ -311,26 +317,25 @@ class Job:
         token = replay.seeded(self.options.replay_seed, "token", 4) if self.options.replay_seed else None
         return child_env(self.drill, self.secret, Path(self.scratch), self.mark, token)
 
-    def spec(self, channel: dict[str, Any], *, adopt: bool) -> dict[str, Any]:
-        """What the harness reads on stdin. `adopt`: a worker started ahead takes on the run's environment and folder."""
-        spec: dict[str, Any] = {
-            "file": str(self.file),
-            "mode": self.drill.mode,
-            "checks": list(self.checks),
-            "secret": self.secret,
+    def spec(self, channel: dict[str, Any], *, adopt: bool) -> JudgeJob:
+        """What the judge reads on stdin. `adopt`: a worker started ahead takes on the run's environment and folder."""
+        return JudgeJob(
+            file=str(self.file),
+            mode=self.drill.mode,
+            checks=list(self.checks),
+            secret=self.secret,
             # under half the run, so a request that hangs is reported as such, and the run still ends in time
-            "request_timeout": min(self.options.request_timeout, self.options.timeout / 2),
-            "output_cap": self.options.output_cap,
-            "memory_limit": self.options.memory_limit,
-            "stop_at_failure": self.options.stop_at_failure,
-            "stop_once_failed": list(self.options.stop_once_failed),
-            "bcrypt_cost": self.options.bcrypt_cost,
-            "replay_seed": self.options.replay_seed,
-            "channel": channel,
-        }
-        if adopt:
-            spec.update(env=self.env(), cwd=self.scratch)
-        return spec
+            request_timeout=min(self.options.request_timeout, self.options.timeout / 2),
+            output_cap=self.options.output_cap,
+            memory_limit=self.options.memory_limit,
+            channel=channel,
+            stop_at_failure=self.options.stop_at_failure,
+            stop_once_failed=list(self.options.stop_once_failed),
+            bcrypt_cost=self.options.bcrypt_cost,
+            replay_seed=self.options.replay_seed,
+            env=self.env() if adopt else None,
+            cwd=self.scratch if adopt else None,
+        )
 
 
 def start_worker(env: dict[str, str], cwd: str, preload: Sequence[str] = (), run_as: platform.RunAs | None = None) -> subprocess.Popen[bytes]:
@@ -396,16 +401,16 @@ def run_job(worker: Any, job: Job, *, adopt: bool, marks: Sequence[str] = (), sp
     report.output_truncated = bool(overflow and overflow[0])
     if events.memory_enforced is False:
         report.notices = _say_once("memory", MEMORY_NOT_LIMITED.format(limit=_size(job.options.memory_limit)))
-    ended = Ending(stopped, worker.returncode, job.options)
+    ended = Ending(stopped, worker.returncode if events.agent_exit is None else events.agent_exit, job.options)
     _assemble(report, events, job.drill, declared_checks(job.checks), ended)
     return report
 
 
-def _hand_over(worker: subprocess.Popen[bytes], spec: dict[str, Any]) -> None:
+def _hand_over(worker: subprocess.Popen[bytes], job: JudgeJob) -> None:
     """Write the job; stdin stays open until the run is stopped: its end tells the keeper the run is over."""
     assert worker.stdin is not None
     try:
-        worker.stdin.write((json.dumps(spec) + "\n").encode())
+        worker.stdin.write((json.dumps(asdict(job)) + "\n").encode())
         worker.stdin.flush()
     except OSError:  # it already ended; how it ended is the verdict
         pass

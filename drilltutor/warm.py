@@ -16,9 +16,12 @@ has that done ahead, in one of two ways, chosen by `drilltutor.platform.can_fork
   imports them, waits for its one job, runs it and exits; the next one is started as soon
   as it is taken.
 
-Either way the worker runs the harness's `main`, handed its job on stdin and watched by
-`runner.run_job`: the same channel, limits, fresh SECRET_KEY, environment and locked
-scratch folder, and the same stop of its whole process tree. A caller never has to care which: where neither can be used, a
+Either way the worker is a cold run's judge (`drilltutor.harness`'s `main`), handed its job
+on stdin and watched by `runner.run_job`: the same channel, limits, lifeline, fresh
+SECRET_KEY, environment and locked scratch folder, and the same stop of its whole process
+tree. The judge starts the run's agent as a cold run does: forked from itself (so the
+zygote's imports serve the learner's file too), or, with the spare worker, a fresh Python
+started along with it, importing the same list ahead. A caller never has to care which: where neither can be used, a
 run falls back to the cold runner.
 """
 
@@ -55,6 +58,8 @@ from drilltutor.runner import Job, RunOptions
 # into every run.
 PRELOAD: tuple[str, ...] = (
     "drilltutor.harness",
+    "drilltutor.agent",
+    "drilltutor.agentkit",
     "drilltutor.checking",
     "drilltutor.checking.http",  # httpx
     "bcrypt",
@@ -525,9 +530,9 @@ def main(argv: list[str]) -> None:
     family.ignore_interrupts()  # the parent decides when this ends
     platform.take_orphans()  # what a worker leaves behind comes here, to be stopped
     sock = socket.socket(fileno=int(argv[0]))
-    from drilltutor.harness import _preload
+    from drilltutor.learner import preload
 
-    _preload(argv[1:])
+    preload(argv[1:])
     try:
         _send(sock, {"ready": True})
     except OSError:

@@ -18,7 +18,7 @@ import pytest
 
 from drilltutor.catalogue import load_catalogue
 from drilltutor.paths import bundled_drills_dir
-from drilltutor.runner import RunOptions, declared_checks, run_drill
+from drilltutor.runner import RunOptions, run_drill
 from tests.conftest import FIXTURES
 from tests.waiting import eventually
 
@@ -139,12 +139,13 @@ def test_a_forged_verdict_on_every_inherited_descriptor_does_not_pass(tmp_path: 
     learner.write_text((drill.folder / "starter.py").read_text(encoding="utf-8") + FORGER, encoding="utf-8")
     report = run_drill(catalogue, drill, learner, RunOptions(timeout=60))
     assert not report.passed
-    declared = declared_checks([str(d.checks_path) for d in catalogue.chain(drill)])
-    assert [c.id for c in report.checks] == list(declared)  # every declared check is accounted for, read from checks.py itself
+    # What it wrote reached only its own link to the judge, which says so (or that it ended); no verdict of it counts.
+    assert report.problem is not None and report.problem.kind in ("incomplete", "exit")
     assert [c.id for c in report.checks if c.status == "passed"] in ([], ["users"])
 
 
-def test_a_check_reported_twice_is_a_failed_run(tmp_path: Path) -> None:
+def test_a_verdict_written_to_every_descriptor_is_a_failed_run(tmp_path: Path) -> None:
+    """The learner's process holds no verdict channel: what it writes reaches at most its link to the judge."""
     learner = tmp_path / ANSWER.file
     forged = '{"event": "check", "result": {"id": "answer", "title": "x", "status": "passed"}}\\n'
     learner.write_text(
@@ -155,4 +156,4 @@ def test_a_check_reported_twice_is_a_failed_run(tmp_path: Path) -> None:
     report = run_drill(CATALOGUE, ANSWER, learner, RunOptions(timeout=60))
     assert not report.passed
     assert report.problem is not None and report.problem.kind == "incomplete"
-    assert "reported more than once" in report.problem.message
+    assert "wrote over the link between the checks and your code" in report.problem.message

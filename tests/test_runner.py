@@ -168,10 +168,14 @@ def test_a_crash_explainer_adds_its_fix_and_a_broken_one_adds_nothing() -> None:
         raise RuntimeError("the explainer's own bug")
 
     def knows(crash: Crash) -> str | None:
-        return "Catch ValueError." if isinstance(crash.exc, ValueError) else None
+        return "Catch ValueError." if crash.type_name == "ValueError" else None
 
-    crash = Crash(ValueError("bad"), "x = 1\n", "answer.py")
+    def crash_of(exc: BaseException, source: str) -> Crash:
+        bases = tuple(cls.__name__ for cls in type(exc).__mro__)
+        return Crash(type(exc).__name__, type(exc).__module__, bases, str(exc), (), source, "answer.py")
+
+    crash = crash_of(ValueError("bad"), "x = 1\n")
     message = "answer.py raised an error while running: ValueError: bad"
     assert _explained(message, [broken], crash) == message
     assert _explained(message, [broken, knows], crash) == message + ". Catch ValueError."
-    assert _explained(message, [knows], Crash(KeyError("k"), "", "answer.py")) == message
+    assert _explained(message, [knows], crash_of(KeyError("k"), "")) == message

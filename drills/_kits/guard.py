@@ -1,8 +1,9 @@
 """The judge of a learner's `get_current_user`, shared by drill-4 (dependency) and drill-5 (401).
 
-The checks mount the learner's dependency on a `GET /me` route of their own, put users of
-their own in the learner's `users`, and send each token once: `ask` keeps every answer and
-what the dependency handed the route, so each check judges cached answers by what went
+The checks mount the learner's dependency on a `GET /me` route of their own (built in the
+learner's process by the agent-side helper `mount_dependency`: the checks get a handle to
+that app, and send it requests as data), put users of their own in the learner's `users`,
+and send each token once: `ask` keeps every answer and what the dependency handed the route, so each check judges cached answers by what went
 wrong and one mistake shows up as one failing check. Each drill's checks.py declares its
 checks (ids, titles, order) and calls the bodies here; the bad tokens are its own.
 """
@@ -10,12 +11,10 @@ checks (ids, titles, order) and calls the bodies here; the bad tokens are its ow
 import secrets
 
 import bcrypt
-from fastapi import Depends, FastAPI
-from fastapi.security import OAuth2PasswordBearer
-from fastapi.security.base import SecurityBase
 
 from drilltutor.checking import Advice, Ctx, Failure, kit
-from drilltutor.checking.trace import clip, one_line, trimmed
+from drilltutor.checking.remote import is_exception
+from drilltutor.checking.trace import clip
 
 tokenfile = kit("tokenfile")
 
@@ -29,27 +28,6 @@ MOUNT = "@app.get(\"/me\") def me(user=Depends(get_current_user))"
 THE_401 = 'HTTPException(status.HTTP_401_UNAUTHORIZED, "Could not validate credentials", headers={"WWW-Authenticate": "Bearer"})'
 
 
-# The app the checks mount the learner's dependency on ---------------------------------
-
-def _email_of(user: object) -> object:
-    if isinstance(user, dict):
-        return user.get("email")
-    return getattr(user, "email", None)
-
-
-def _build_app(dependency):
-    seen: list = []
-    app = FastAPI()
-
-    @app.get("/me")
-    async def me(user=Depends(dependency)):
-        seen.append(user)
-        email = _email_of(user)
-        return {"email": email if isinstance(email, str) else None}
-
-    return app, seen
-
-
 def _app(ctx: Ctx):
     return ctx.state["app"]
 
@@ -58,10 +36,10 @@ def ask(ctx: Ctx, key: str, token: str | None, label: str):
     """GET /me once per token; the answer and what the dependency handed the route are kept."""
     answers = ctx.state.setdefault("answers", {})
     if key not in answers:
-        seen = ctx.state["seen"]
-        seen.clear()
         resp = ctx.client(_app(ctx)).get("/me", token=token, label=label)
-        answers[key] = (resp, seen[0] if seen else _NOTHING)
+        handed = ctx.kit("handed_over", TARGET)
+        ctx.state.setdefault("is-record", {})[key] = bool(handed.get("is_record"))
+        answers[key] = (resp, _NOTHING if handed["nothing"] else handed["value"])
     return answers[key]
 
 
@@ -91,6 +69,12 @@ def described(value: object) -> str:
 def also(rows: list, first) -> str:
     others = [short for _, short, resp, _ in rows if resp is not first]
     return f"; the same for: {', '.join(others)}" if others else ""
+
+
+def _email_of(user: object) -> object:
+    if isinstance(user, dict):
+        return user.get("email")
+    return getattr(user, "email", None)
 
 
 def _learner_secret(ctx: Ctx) -> object:
@@ -153,7 +137,7 @@ def crash_fix(ctx: Ctx, resp) -> str:
 
 def let_through_fix(returned: object, fix: str) -> str:
     """`fix` for a bad token that got through, unless the slip is an exception returned instead of raised."""
-    return RETURNED_NOT_RAISED if isinstance(returned, Exception) else fix
+    return RETURNED_NOT_RAISED if is_exception(returned) else fix
 
 
 # Check bodies both drills declare -----------------------------------------------------
@@ -168,8 +152,8 @@ def users_store(ctx: Ctx) -> None:
             fix="users: dict = {} at the top level, and look users up with users.get(email)",
         )
     # The decoy goes in first: `next(iter(users.values()))` style answers land on it, not on TARGET.
-    users[DECOY] = record(ctx, DECOY, "Ade Okafor")
-    users[TARGET] = record(ctx, TARGET, "Lin Chen")
+    ctx.put("users", DECOY, record(ctx, DECOY, "Ade Okafor"))
+    ctx.put("users", TARGET, record(ctx, TARGET, "Lin Chen"))
 
 
 def hashed_password(ctx: Ctx) -> str:
@@ -186,48 +170,28 @@ def record(ctx: Ctx, email: str, full_name: str) -> dict:
     return {"email": email, "username": email, "hashed_password": hashed_password(ctx), "full_name": full_name, "disabled": False}
 
 
-def _schemes(dependant, kind=OAuth2PasswordBearer) -> list:
-    found = [dependant.call] if isinstance(dependant.call, kind) else []
-    return found + [s for sub in dependant.dependencies for s in _schemes(sub, kind)]
-
-
-def _reads(dependant) -> list[str]:
-    """Where FastAPI would look for the dependency's own parameters, for the message."""
-    own = [
-        f"{where} `{getattr(f, 'alias', None) or f.name}`"
-        for where, fields in (("the query string", dependant.query_params), ("a header", dependant.header_params),
-                              ("a cookie", dependant.cookie_params), ("the body", dependant.body_params))
-        for f in fields
-    ]
-    return own + [r for sub in dependant.dependencies for r in _reads(sub)]
-
-
 def mount(ctx: Ctx) -> None:
-    dependency = ctx.name("get_current_user", 'a function: def get_current_user(token: str = Depends(oauth2_scheme))')
-    if not callable(dependency):
+    ctx.name("get_current_user", 'a function: def get_current_user(token: str = Depends(oauth2_scheme))')
+    mounted = ctx.kit("mount_dependency", "get_current_user")
+    if "not_callable" in mounted:
         raise Failure(
             sent="looked at `get_current_user`",
-            got=clip(f"a {type(dependency).__name__}, not a function", 160),
+            got=clip(f"a {mounted['not_callable']}, not a function", 160),
             expected="a function FastAPI can call as a dependency",
             fix="def get_current_user(token: str = Depends(oauth2_scheme)): ... at the top level",
         )
-    try:
-        app, seen = _build_app(dependency)
-    except Exception as exc:
+    if "refused" in mounted:
         raise Failure(
             sent=f"mounted it: {MOUNT}",
-            got=clip("FastAPI refused it: " + one_line(exc), 220),
+            got=clip("FastAPI refused it: " + mounted["refused"], 220),
             expected="a dependency whose one parameter FastAPI fills: the token from the Authorization header",
             fix="FastAPI could not read get_current_user's parameters; give it one, token: str = Depends(oauth2_scheme)",
-            detail=trimmed(exc, str(ctx.file)),
-        ) from None
-    ctx.state["app"], ctx.state["seen"] = app, seen
-    route = next(r for r in app.routes if getattr(r, "path", None) == "/me")
-    dependant = route.dependant.dependencies[0]
-    schemes = _schemes(dependant)
-    if not schemes:
-        others = [type(s).__name__ for s in _schemes(dependant, SecurityBase)]
-        reads = _reads(dependant)
+            detail=mounted["detail"],
+        )
+    ctx.state["app"] = mounted["app"]
+    if not mounted["bearer"]:
+        others = mounted["others"]
+        reads = mounted["reads"]
         if others:
             got, fix = f"it takes the token from {others[0]}", f"swap {others[0]} for OAuth2PasswordBearer(tokenUrl=\"login\"), the scheme the login flow and the docs' Authorize button use"
         elif any(r.startswith("the query string") for r in reads):
@@ -240,8 +204,7 @@ def mount(ctx: Ctx) -> None:
             expected='oauth2_scheme = OAuth2PasswordBearer(tokenUrl="login") and a parameter token: str = Depends(oauth2_scheme)',
             fix=fix,
         )
-    flows = getattr(getattr(schemes[0], "model", None), "flows", None)
-    url = getattr(getattr(flows, "password", None), "tokenUrl", None)
+    url = mounted["url"]
     if url not in ("login", "/login"):
         raise Advice(
             got=f"OAuth2PasswordBearer(tokenUrl={url!r})",
@@ -273,7 +236,7 @@ def valid_token(ctx: Ctx) -> None:
         raise fail(resp, expected, "FastAPI wanted a parameter the request does not carry (see loc); the token comes only from Depends(oauth2_scheme)")
     if not accepted(resp):
         raise fail(resp, expected, "your code raised on a good token; the traceback below shows where" if resp.error else "let the route answer: return the user from get_current_user")
-    if returned is ctx.namespace["users"].get(TARGET) or _email_of(returned) == TARGET:
+    if ctx.state["is-record"]["valid"] or _email_of(returned) == TARGET:
         return
     got = f"{resp.status}, but get_current_user returned {described(returned)}"
     if returned is None:

@@ -202,7 +202,7 @@ def _call_at(source: str, line: int | None) -> ast.Call | None:
 
 @explains_crash
 def verify_arguments_swapped(crash: Crash) -> str | None:
-    if type(crash.exc).__name__ not in _NOT_A_HASH and str(crash.exc) not in _NOT_A_HASH:
+    if crash.type_name not in _NOT_A_HASH and crash.message not in _NOT_A_HASH:
         return None
     rule = "verify(password, hashed): the plain password comes first, then the hash that pwd.hash() returned"
     call = _call_at(crash.source, crash.line())

@@ -268,15 +268,14 @@ def _decodes_at(source: str, line: int | None) -> bool:
 
 @explains_crash
 def uncaught_decode_error(crash: Crash) -> str | None:
-    error = type(crash.exc)
-    library = error.__module__.split(".")[0]
+    library = crash.module.split(".")[0]
     if library not in CATCH or not _decodes_at(crash.source, crash.line()):
         return None  # not decode's error (encode's, say): the crash message says enough
-    raised = f"jwt.decode raised {error.__name__}"
+    raised = f"jwt.decode raised {crash.type_name}"
     handlers = judge.handlers_around_decode(crash.source)
     if handlers is None:
         return f"No try catches it: {raised}. Call decode inside try, and catch {CATCH[library]}."
     caught = {h.rsplit(".", 1)[-1].strip("() ") for handler in handlers for h in handler.split(",")}
-    if caught & {cls.__name__ for cls in error.__mro__}:
+    if caught & set(crash.bases):
         return f"Line {crash.line()} is outside the try that catches it: {raised} there. Decode inside that try."
     return f"Your except catches {', '.join(handlers)}, and {raised}, which is not one of those: catch {CATCH[library]}."

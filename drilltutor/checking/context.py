@@ -1,62 +1,25 @@
-"""`Ctx`: everything a check may use: the learner's names and output, tokens, HTTP clients."""
+"""`Ctx`: everything a check may use: the learner's names and output, tokens, HTTP clients.
+
+The checks run in the judge's process; the learner's file runs in the agent's. Every
+learner value a check reads comes over the link as plain data, or as a `Remote` whose
+attribute reads and calls are requests to the agent; HTTP requests travel as data too.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import time
-import types
-from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from drilltutor.checking import jwtcodec, replay
 from drilltutor.checking.names import did_you_mean  # not lazily: an import inside a check thread can deadlock on the import lock
+from drilltutor.checking.remote import LearnerError, Link, Namespace, Remote, encode
 from drilltutor.checking.spec import Failure
 from drilltutor.checking.trace import one_line, trimmed
 
 if TYPE_CHECKING:
-    from drilltutor.checking.http import Client, InProcess
-
-_MISSING = object()
-# The walk of the learner's state stops here: deep enough for users[name]["password"] inside
-# an object inside a list, bounded so a large app object cannot make a check slow.
-_STATE_DEPTH = 8
-_STATE_NODES = 20_000
-# Code, not state: a password in a default argument or a class attribute would be code the
-# learner wrote, and walking modules would walk the libraries.
-_NOT_STATE = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, types.MethodType, type)
-
-
-def _is_ours(value: Any) -> bool:
-    return type(value).__module__.split(".")[0] == "drilltutor"
-
-
-def _children(value: Any) -> list[tuple[str, Any]]:
-    """(path suffix, child) for each value directly held by `value`."""
-    if isinstance(value, dict):
-        found: list[tuple[str, Any]] = []
-        for key, item in list(value.items()):
-            found.append((f"[{key!r}] (a key)", key))
-            found.append((f"[{key!r}]", item))
-        return found
-    if isinstance(value, (list, tuple)):
-        return [(f"[{i}]", item) for i, item in enumerate(list(value))]
-    if isinstance(value, (set, frozenset)):
-        return [("{...}", item) for item in list(value)]
-    fields: dict[str, Any] = {}
-    with contextlib.suppress(Exception):  # an object whose attribute access raises holds nothing we can read
-        fields.update(vars(value))
-    for cls in type(value).__mro__:
-        slots = getattr(cls, "__slots__", ())
-        for slot in (slots,) if isinstance(slots, str) else slots:
-            if not slot.startswith("__"):  # __dict__ (read above), pydantic's own bookkeeping
-                with contextlib.suppress(Exception):
-                    fields.setdefault(slot, getattr(value, slot))
-    extra = getattr(value, "__pydantic_extra__", None)  # a pydantic model's fields beyond those declared
-    if isinstance(extra, dict):
-        fields.update(extra)
-    return [(f".{name}", item) for name, item in fields.items()]
+    from drilltutor.checking.http import Client
 
 
 class Ctx:
@@ -64,7 +27,7 @@ class Ctx:
         self,
         *,
         file: Path,
-        namespace: dict[str, Any],
+        link: Link | None,  # None: no agent (the tests drill runs the learner's file in suites of its own)
         output: str,
         secret: str,
         request_timeout: float,
@@ -73,21 +36,27 @@ class Ctx:
     ) -> None:
         self.file = file
         self.source = file.read_text(encoding="utf-8", errors="replace") if source is None else source
-        self.namespace = namespace
+        self._link = link
+        self.namespace = Namespace(link) if link is not None else None
         self.output = output
         self.secret = secret
         self.request_timeout = request_timeout
         self.env = env
         self.jwt = jwtcodec
         self.state: dict[str, Any] = {}  # shared between the checks of one run, e.g. tokens from a login
-        self._apps: dict[int, InProcess] = {}
+
+    @property
+    def link(self) -> Link:
+        if self._link is None:
+            raise RuntimeError("this drill's learner file runs in no agent")
+        return self._link
 
     # The learner's names -------------------------------------------------------------
     def name(self, name: str, what: str) -> Any:
         """A module-level name of the learner's file, or a failure saying it is missing."""
-        value = self.namespace.get(name, _MISSING)
-        replay.record("name", name, "<missing>" if value is _MISSING else value)
-        if value is _MISSING:
+        found, value = Namespace(self.link)._read(name)
+        replay.record("name", name, value if found else "<missing>")
+        if not found:
             near = did_you_mean(name, self.source)
             raise Failure(
                 sent=f"looked for `{name}` in {self.file.name}",
@@ -97,10 +66,25 @@ class Ctx:
             )
         return value
 
+    def put(self, name: str, key: Any, value: Any) -> None:
+        """`name[key] = value` in the learner's process (the checks' own users in `users`, say)."""
+        self.link.value("setitem", target=name, key=encode(key), value=encode(value))
+
     def call(self, description: str, func: Callable[..., Any], *args: Any, fix: str = "") -> Any:
         """Call the learner's code; if it raises, fail with their traceback."""
         try:
             result = func(*args)
+        except LearnerError as exc:
+            if exc.record.kind == "exit":  # the run's verdict on ending the process, not this call's
+                raise
+            replay.record("call", f"{description} {replay.plain(args)}", f"raised {exc.record.type}")
+            raise Failure(
+                sent=description,
+                got=f"it raised {exc.record.line}",
+                expected="an answer, not an exception",
+                fix=fix or "read the traceback below; the last line of your file in it is where it broke",
+                detail=exc.record.detail,
+            ) from None
         except Exception as exc:
             replay.record("call", f"{description} {replay.plain(args)}", f"raised {type(exc).__name__}")
             raise Failure(
@@ -114,48 +98,29 @@ class Ctx:
         return result
 
     def parallel(self, *calls: tuple[str, Callable[..., Any], tuple[Any, ...]]) -> list[Any]:
-        """Several learner calls at once; bcrypt releases the GIL, so two hashes cost one."""
+        """Several learner calls at once; the agent runs them at once, and bcrypt releases the GIL, so two hashes cost one."""
         with ThreadPoolExecutor(max_workers=len(calls)) as pool:
             futures = [pool.submit(self.call, description, func, *args) for description, func, args in calls]
             return [future.result() for future in futures]
 
+    def kit(self, helper: str, *args: Any) -> Any:
+        """An agent-side kit helper (`drilltutor.agentkit`): built in the learner's process, answered as data."""
+        return self.link.value("kit", name=helper, args=encode(args))
+
     # The learner's process ------------------------------------------------------------
     def find_in_state(self, text: str) -> list[str]:
-        """Where `text` occurs in the learner's module state, as readable paths
-        (`users['ada']['password']`): every container and object reachable from the module's
-        globals, walked breadth-first, bounded in depth and nodes, each object once."""
-        places: list[str] = []
-        seen: set[int] = set()
-        todo: deque[tuple[str, Any, int]] = deque((name, value, 0) for name, value in self.namespace.items() if not name.startswith("__"))
-        nodes = 0
-        while todo and nodes < _STATE_NODES:
-            path, value, depth = todo.popleft()
-            nodes += 1
-            if isinstance(value, str):
-                if text in value:
-                    places.append(path)
-                continue
-            if isinstance(value, (bytes, bytearray)):
-                if text.encode() in value:
-                    places.append(path)
-                continue
-            if value is None or isinstance(value, (int, float, complex, bool)) or isinstance(value, _NOT_STATE) or _is_ours(value):
-                continue
-            if id(value) in seen or depth >= _STATE_DEPTH:
-                continue
-            seen.add(id(value))
-            todo.extend((path + suffix, child, depth + 1) for suffix, child in _children(value))
-        return places
+        """Where `text` occurs in the learner's module state, as readable paths (`users['ada']['password']`)."""
+        return list(self.link.value("find_in_state", text=text))
 
     @contextlib.contextmanager
     def clock_ahead(self, seconds: float) -> Iterator[None]:
-        """The clock of the learner's process moved `seconds` ahead (time.time, datetime.now,
-        ...: PyJWT and python-jose both read it), and back afterwards. The checks run in that
-        process today, so a check mints and decodes nothing of its own inside the block."""
-        import time_machine
-
-        with time_machine.travel(time.time() + seconds, tick=True):
+        """The clock of the learner's process moved `seconds` ahead (time.time, datetime.now, ...:
+        PyJWT and python-jose both read it), and back afterwards. The judge's own clock stays."""
+        self.link.value("clock", seconds=seconds)
+        try:
             yield
+        finally:
+            self.link.value("clock", seconds=None)
 
     # Tokens ------------------------------------------------------------------------
     def token(self, sub: str | None = "sam@uae.dev", *, minutes: float = 30, key: str | None = None, alg: str = "HS256", **claims: Any) -> str:
@@ -165,27 +130,40 @@ class Ctx:
     def app(self) -> Any:
         return self.name("app", "a FastAPI application: app = FastAPI()")
 
-    def in_process(self, app: Any = None) -> InProcess:
-        from drilltutor.checking.http import InProcess
-
-        app = self.app() if app is None else app
-        if id(app) not in self._apps:
-            session = InProcess(app, str(self.file), self.request_timeout)
-            session.start()
-            self._apps[id(app)] = session
-        return self._apps[id(app)]
+    def _app_ref(self, app: Any) -> int | None:
+        """The agent's name for `app`: None for the learner's own `app` (started once, at load), else its handle."""
+        if app is None:
+            self.app()
+            return None
+        if not isinstance(app, Remote):
+            raise TypeError(f"a {type(app).__name__} is no app of the learner's process")
+        return app._handle.id
 
     def client(self, app: Any = None) -> Client:
-        """A client for `app` (default: the learner's `app`) through httpx.ASGITransport."""
-        return self.in_process(app).client()
+        """A client for `app` (default: the learner's `app`) through httpx.ASGITransport, in the agent's process."""
+        from drilltutor.checking.http import Client
+
+        ref = self._app_ref(app)
+
+        def send(sent: str, method: str, path: str, headers: dict[str, str], json: Any, form: Any) -> Any:
+            from drilltutor.checking.http import Response
+
+            answer = self.link.value("http", app=ref, sent=sent, method=method, path=path, headers=headers, json=encode(json), form=form)
+            return Response(**answer)
+
+        return Client(send, self.request_timeout)
 
     @contextlib.contextmanager
     def live(self, app: Any = None) -> Iterator[Client]:
-        """A client for `app` served by a real uvicorn on a free loopback port."""
-        from drilltutor.checking.http import live_server
+        """A client for `app` served by a real uvicorn on a free loopback port, in the agent's process."""
+        from drilltutor.checking.http import live_client
 
-        with live_server(self.in_process(app).app, self.request_timeout) as client:
-            yield client
+        port = self.link.value("serve", app=self._app_ref(app))
+        try:
+            with live_client(port, self.request_timeout) as client:
+                yield client
+        finally:
+            self.link.value("unserve", port=port)
 
     @contextlib.contextmanager
     def serve_process(self, *, cwd: Path, env: dict[str, str] | None = None, label: str = "a new Python process") -> Iterator[Client]:
@@ -200,5 +178,4 @@ class Ctx:
             yield client
 
     def close(self) -> None:
-        for session in self._apps.values():
-            session.stop()
+        self.link.value("close")

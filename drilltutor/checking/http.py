@@ -1,8 +1,8 @@
-"""HTTP clients the checks use against the learner's app: in process and on a real uvicorn server.
+"""HTTP to the learner's app: in process (in the agent) and on a real uvicorn server (the agent serves, the judge connects).
 
 Both answer with the same `Response`, so a flow is written once and can be run either way.
 Every request has a timeout; a handler that never answers raises `AppHung` instead of
-hanging the check. In process, the timeout counts this process's CPU (the app runs here), so
+hanging the check. In process, the timeout counts the CPU of the process the app runs in (the agent), so
 a loaded machine only makes a request slower; a handler that sleeps uses none, and is given
 up on at `limits.backstop` of the timeout on the wall clock. On a real server the request
 crosses a socket, and the wall clock is all there is: that limit is the backstop too.
@@ -205,9 +205,8 @@ def free_loopback_socket() -> socket.socket:
     return sock
 
 
-@contextmanager
-def live_server(app: Any, timeout: float) -> Iterator[Client]:
-    """The app on a real uvicorn server on a free loopback port, always shut down afterwards.
+def start_uvicorn(app: Any, timeout: float) -> tuple[int, Callable[[], None]]:
+    """The app on a real uvicorn server on a free loopback port (in the agent): its port, and how to stop it.
 
     The app has already started in this process, so uvicorn does not run its lifespan again.
     """
@@ -218,18 +217,26 @@ def live_server(app: Any, timeout: float) -> Iterator[Client]:
     server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_config=None, log_level="critical", access_log=False))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="drilltutor-uvicorn", daemon=True)
     thread.start()
-    try:
-        deadline = time.monotonic() + backstop(timeout)
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise AppHung(f"starting uvicorn on 127.0.0.1:{port}", backstop(timeout))
-            time.sleep(0.01)
-        with _SyncClient(base_url=f"http://127.0.0.1:{port}", timeout=backstop(timeout)) as http:
-            yield Client(_live_sender(http, port, backstop(timeout)), timeout)
-    finally:
+
+    def stop() -> None:
         server.should_exit = True
         thread.join(timeout=3)
         sock.close()
+
+    deadline = time.monotonic() + backstop(timeout)
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            stop()
+            raise AppHung(f"starting uvicorn on 127.0.0.1:{port}", backstop(timeout))
+        time.sleep(0.01)
+    return port, stop
+
+
+@contextmanager
+def live_client(port: int, timeout: float) -> Iterator[Client]:
+    """A client (in the judge) for the app the agent serves on 127.0.0.1:`port`."""
+    with _SyncClient(base_url=f"http://127.0.0.1:{port}", timeout=backstop(timeout)) as http:
+        yield Client(_live_sender(http, port, backstop(timeout)), timeout)
 
 
 def _live_sender(http: httpx.Client, port: int, timeout: float) -> Callable[..., Response]:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 import sys
-import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -55,17 +53,22 @@ def collect(namespace: dict[str, Any]) -> list[CheckSpec]:
 
 @dataclass(frozen=True)
 class Crash:
-    """The learner's file raised while it ran, so no check could run: what an explainer reads."""
+    """The learner's file raised while it ran, so no check could run: what an explainer reads.
 
-    exc: BaseException
+    Data, not the exception: the file ran in the agent's process, the explainers run in the judge's.
+    """
+
+    type_name: str  # the exception's class name: "ExpiredSignatureError"
+    module: str  # its class's module: "jose.exceptions"
+    bases: tuple[str, ...]  # the names of its class and every base class
+    message: str  # str(exc)
+    lines: tuple[int, ...]  # the lines of the learner's file in its traceback, outermost first
     source: str
     file: str
 
     def line(self) -> int | None:
         """The line of the learner's file the error came out of (its last frame there)."""
-        target = os.path.realpath(self.file)
-        lines = [f.lineno for f in traceback.extract_tb(self.exc.__traceback__) if os.path.realpath(f.filename) == target]
-        return lines[-1] if lines else None
+        return self.lines[-1] if self.lines else None
 
 
 CrashExplainer = Callable[[Crash], "str | None"]

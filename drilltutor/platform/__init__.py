@@ -36,6 +36,7 @@ __all__ = [
     "family",
     "hold",
     "give_folder",
+    "keep_out_debuggers",
     "is_superuser",
     "limit_file_size",
     "limit_memory",
@@ -84,6 +85,11 @@ def limit_memory(limit: int) -> bool:
 def limit_file_size(limit: int) -> bool:
     """Limit the size of any file this process writes; False where the OS will not."""
     return bool(family().limit_file_size(limit))
+
+
+def keep_out_debuggers() -> None:
+    """Keep processes of the same user (the agent above all) from debugging this one or reading its memory, where the OS can."""
+    family().keep_out_debuggers()
 
 
 def hold(pid: int) -> Holder:

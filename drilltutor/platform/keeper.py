@@ -1,8 +1,9 @@
 """The keeper: a run's top process, holding the run from outside the learner's code.
 
 The runner starts `python -m drilltutor.platform.keeper` as a run's top process. On POSIX it
-forks before it imports anything more: the child becomes the harness (the learner's code and
-today's checks), the keeper stays its parent and never runs learner code. So nothing the
+forks before it imports anything more: the child becomes the harness, the judge (the checks),
+which starts the agent (the learner's code) below it; the keeper stays their parent and
+never runs learner code. So nothing the
 learner's code switches off in its own process (the subreaper flag, the harness's lifeline
 thread, by patching it or by holding the interpreter lock) reaches what holds the run:
 
@@ -18,7 +19,9 @@ thread, by patching it or by holding the interpreter lock) reaches what holds th
 The learner's code runs as the keeper's user, so it could still signal the keeper itself; run
 as root under `grade` (`--as UID:GID`), the keeper stays root and only its child drops to the
 unprivileged user before any learner code runs, so that code can neither signal the keeper nor
-outlast it.
+outlast it. The child is the judge, so the judge drops too and the agent it starts inherits
+the unprivileged user: the agent could still signal the judge (as when not graded as root),
+which only ends the run early, never with a verdict of the learner's making.
 
 Where there is no fork (Windows), this process simply becomes the harness: the runner holds
 the run with a Job object that kills it all when its handle closes (`platform.windows.hold`).

@@ -27,6 +27,7 @@ from drilltutor.platform.posix import (  # noqa: F401  (the family's whole inter
 
 CAN_FORK = True  # the warm runner forks runs from a process that never runs learner code
 _PR_SET_CHILD_SUBREAPER = 36
+_PR_SET_DUMPABLE = 4
 
 
 def take_orphans() -> None:
@@ -37,6 +38,17 @@ def take_orphans() -> None:
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def keep_out_debuggers() -> None:
+    """prctl(PR_SET_DUMPABLE, 0): no process of the same user may ptrace this one or open its
+    /proc/PID/mem (the judge, against the agent it started). A fork started before keeps its own flag."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
     except (OSError, AttributeError):
         pass
 

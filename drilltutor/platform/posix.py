@@ -56,6 +56,10 @@ def limit_memory(limit: int) -> bool:
     return True
 
 
+def keep_out_debuggers() -> None:
+    """No prctl outside Linux: macOS keeps a process of one user from another's memory only by its own rules."""
+
+
 def take_orphans() -> None:
     """No child subreaper outside Linux: an orphan goes to init and is found, if at all, by its mark."""
 

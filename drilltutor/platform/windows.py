@@ -26,6 +26,10 @@ def limit_file_size(limit: int) -> bool:
     return False  # no setrlimit: a run's output files are not capped
 
 
+def keep_out_debuggers() -> None:
+    """No ptrace here: a process's memory is guarded by its handle's rights."""
+
+
 def take_orphans() -> None:
     """Windows keeps no parent links for orphans to fall back on; the tree is what psutil sees."""
 
