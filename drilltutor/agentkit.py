@@ -192,7 +192,10 @@ def replay_decode(agent: Agent, func: str, call: str, placeholder: str, token: s
     except NameError:
         return {"replayed": False}  # a parameter or a local: the checks read the source instead
     except Exception as exc:
-        return {"replayed": True, "raised": type(exc).__name__, "message": str(exc)}
+        # Its classes' names too: whether it is the library's token error (a subclass of
+        # JWTError or InvalidTokenError) is for the checks to judge.
+        kinds = [cls.__name__ for cls in type(exc).__mro__[1:] if cls not in (BaseException, object)]
+        return {"replayed": True, "raised": type(exc).__name__, "kinds": kinds, "message": str(exc)}
 
 
 HELPERS: dict[str, Callable[..., Any]] = {"mount_dependency": mount_dependency, "handed_over": handed_over, "replay_decode": replay_decode}

@@ -86,7 +86,10 @@ def replay_decode(ctx: Ctx, call: ast.Call, token: str) -> tuple[BaseException |
         return None
     if outcome["raised"] is None:
         return None, outcome["value"]
-    return type(outcome["raised"], (Exception,), {})(outcome["message"]), None
+    # The error as a class of the same name whose ancestors bear the names the agent saw, so a
+    # check reads its kind (type(raised).__mro__) as it would on the learner's own exception.
+    ancestors = tuple(type(name, (Exception,), {}) for name in outcome.get("kinds", ()) if name != "Exception")
+    return type(outcome["raised"], ancestors or (Exception,), {})(outcome["message"]), None
 
 
 def handlers_around_decode(source: str) -> list[str] | None:
