@@ -300,8 +300,10 @@ for name, path in {targets}.items():
         seen[name] = "written"
     except OSError as exc:
         seen[name] = type(exc).__name__
+import psutil
+keeper = psutil.Process(os.getppid()).ppid()  # the learner's process -> the judge -> the keeper
 try:  # the keeper, which holds the run, stays root
-    os.kill(os.getppid(), 0)
+    os.kill(keeper, 0)
     seen["keeper"] = "signalled"
 except OSError as exc:
     seen["keeper"] = type(exc).__name__
