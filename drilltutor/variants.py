@@ -60,22 +60,35 @@ def load_variants(path: Path, table: str, default_base: Path) -> tuple[Variant, 
     the file does not exist.
 
     A variant changes `default_base` unless it names another file (`base`, relative to
-    the TOML file's folder), such as an alternative it is one change away from.
+    the TOML file's folder), such as an alternative it is one change away from, or another
+    variant ("FILE.toml#NAME", this file's own included): a chain of such bases is followed
+    to its first real file.
     """
     if not path.is_file():
         return ()
-    entries: tuple[models.Mistake | models.Alternative | models.Copy, ...] = getattr(datafile.load(path, _FILES[table]), table)
-    variants = []
-    for number, entry in enumerate(entries):
-        base, base_variant = _base(entry.base, path, (table, number, "base"), entry.name, default_base)
-        expect = entry.expect if isinstance(entry, models.Mistake) else ()
-        variants.append(Variant(entry.name, entry.why, expect, base, entry.change, path, base_variant))
-    return tuple(variants)
+    return tuple(_variant(path, table, number, entry, default_base, ()) for number, entry in enumerate(_entries(path, table)))
 
 
-def _base(named: str | None, origin: Path, field: tuple[str | int, ...], name: str, default_base: Path) -> tuple[Path, Variant | None]:
+_Entry = models.Mistake | models.Alternative | models.Copy
+
+
+def _entries(path: Path, table: str) -> tuple[_Entry, ...]:
+    entries: tuple[_Entry, ...] = getattr(datafile.load(path, _FILES[table]), table)
+    return entries
+
+
+def _variant(path: Path, table: str, number: int, entry: _Entry, default_base: Path, chain: tuple[str, ...]) -> Variant:
+    """One entry as a variant; `chain` holds the variants ("FILE#NAME") whose bases led here."""
+    link = f"{path.resolve()}#{entry.name}"
+    base, base_variant = _base(entry.base, path, (table, number, "base"), entry.name, default_base, (*chain, link))
+    expect = entry.expect if isinstance(entry, models.Mistake) else ()
+    return Variant(entry.name, entry.why, expect, base, entry.change, path, base_variant)
+
+
+def _base(named: str | None, origin: Path, field: tuple[str | int, ...], name: str, default_base: Path, chain: tuple[str, ...]) -> tuple[Path, Variant | None]:
     """The file a variant changes, or the variant it changes when `base` is "FILE.toml#NAME"
-    (an alternative that is itself stated as changes)."""
+    (an alternative that is itself stated as changes, perhaps to another such variant).
+    Only the named entry is resolved, so a file's variants may be based on one another."""
     if named is None:
         return default_base, None
     file, _, wanted = named.partition("#")
@@ -84,8 +97,11 @@ def _base(named: str | None, origin: Path, field: tuple[str | int, ...], name: s
         raise datafile.field_error(origin, field, f"variant {name!r} changes {base}, which is not a file")
     if not wanted:
         return base, None
+    if f"{base.resolve()}#{wanted}" in chain:
+        raise datafile.field_error(origin, field, f"variant {name!r} changes {named}, whose chain of bases comes back to itself")
     table = "solution" if base.name == "solution.toml" else "alternative"
-    found = next((v for v in load_variants(base, table, base.parent / "solution.py") if v.name == wanted), None)
+    found = next(((n, e) for n, e in enumerate(_entries(base, table)) if e.name == wanted), None)
     if found is None:
         raise datafile.field_error(origin, field, f"variant {name!r} changes {named}, but {base.name} states no [[{table}]] named {wanted!r}")
-    return base, found
+    number, entry = found
+    return base, _variant(base, table, number, entry, base.parent / "solution.py", chain)

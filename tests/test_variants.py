@@ -63,3 +63,36 @@ def test_a_base_naming_no_such_variant_is_refused(tmp_path: Path) -> None:
     path = _write(tmp_path, '[[mistake]]\nname = "m"\nbase = "alternatives.toml#gone"\n[[mistake.change]]\nreplace = "b = 2"\nwith = "b = 3"\n')
     with pytest.raises(DrilltutorError, match="no \\[\\[alternative\\]\\] named 'gone'"):
         load_variants(path, "mistake", tmp_path / "solution.py")
+
+
+def _alternative(name: str, replace: str, with_: str, base: str | None = None) -> str:
+    based = f'base = "{base}"\n' if base else ""
+    return f'[[alternative]]\nname = "{name}"\n{based}[[alternative.change]]\nreplace = "{replace}"\nwith = "{with_}"\n'
+
+
+def test_a_chain_of_variant_bases_is_followed_to_its_file(tmp_path: Path) -> None:
+    # exercise's mistake -> exercise's alternative -> project's alternative -> project's solution.py
+    for folder in ("project", "exercise"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "project" / "solution.py").write_text("a = 1\nb = 2\nc = 3\n", encoding="utf-8")
+    (tmp_path / "project" / "alternatives.toml").write_text(_alternative("p", "a = 1", "a = 5"), encoding="utf-8")
+    (tmp_path / "exercise" / "alternatives.toml").write_text(_alternative("e", "b = 2", "b = 6", "../project/alternatives.toml#p"), encoding="utf-8")
+    path = _write(tmp_path / "exercise", '[[mistake]]\nname = "m"\nbase = "alternatives.toml#e"\nexpect = ["c"]\n[[mistake.change]]\nreplace = "c = 3"\nwith = "c = 7"\n')
+    (variant,) = load_variants(path, "mistake", tmp_path / "exercise" / "solution.py")
+    assert variant.source() == "a = 5\nb = 6\nc = 7\n"
+
+
+def test_a_variant_may_change_another_of_its_own_file(tmp_path: Path) -> None:
+    (tmp_path / "solution.py").write_text("a = 1\nb = 2\n", encoding="utf-8")
+    path = tmp_path / "alternatives.toml"
+    path.write_text(_alternative("second", "b = 2", "b = 6", "alternatives.toml#first") + _alternative("first", "a = 1", "a = 5"), encoding="utf-8")
+    second, first = load_variants(path, "alternative", tmp_path / "solution.py")
+    assert (first.source(), second.source()) == ("a = 5\nb = 2\n", "a = 5\nb = 6\n")
+
+
+def test_a_chain_of_bases_that_comes_back_to_itself_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "solution.py").write_text("a = 1\n", encoding="utf-8")
+    path = tmp_path / "alternatives.toml"
+    path.write_text(_alternative("x", "a", "b", "alternatives.toml#y") + _alternative("y", "b", "c", "alternatives.toml#x"), encoding="utf-8")
+    with pytest.raises(DrilltutorError, match="comes back to itself"):
+        load_variants(path, "alternative", tmp_path / "solution.py")
