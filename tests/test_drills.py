@@ -121,15 +121,16 @@ def test_a_cheap_bcrypt_cost_is_advice_not_a_failure(rounds: int, advised: bool,
 
 
 @pytest.mark.parametrize(
-    ("file", "advised"),
-    [("alternatives/tutorial_argon2.py", False), ("alternatives/seed_under_starter.py", True)],
+    ("subject", "advised"),
+    [("alternatives/tutorial_argon2.py", False), ("alternatives.toml:seed_under_starter", True)],
     ids=["dummy-hash", "seed-style"],
 )
-def test_build_login_timing_advice_follows_the_dummy_hash(file: str, advised: bool, catalogue) -> None:
+def test_build_login_timing_advice_follows_the_dummy_hash(subject: str, advised: bool, catalogue, tmp_path) -> None:
     # One timed sample each is enough: no hash against a hash is a factor of ~100, the advice
     # needs 10, and with a dummy hash both refusals check one, so neither verdict sits near the limit.
     drill = catalogue.find("build")
+    case = next(c for c in devcheck.cases(drill) if c.subject == subject)
     # At the real cost: the advice is about how long a bcrypt check takes.
-    report = run_drill(catalogue, drill, drill.folder / file, replace(devcheck.AUTHOR_OPTIONS, bcrypt_cost=None))
+    report = run_drill(catalogue, drill, case.file(tmp_path), replace(devcheck.AUTHOR_OPTIONS, bcrypt_cost=None))
     timing = next(c for c in report.checks if c.id == "login-timing")
     assert report.passed and timing.status == ("advice" if advised else "passed"), report.to_dict()
