@@ -1,8 +1,9 @@
-"""The verdict channel: JSON lines over a loopback socket, apart from the learner's stdout.
+"""The verdict channel: the run's one wire format (protocol.py) over a loopback socket,
+apart from the learner's stdout.
 
 It exists on every OS (Windows has no fd passing and selects only on sockets). The side
 that waits for verdicts (`Inbox`: the runner, or a check that serves the app in a new
-process) listens on 127.0.0.1 port 0 and accepts one connection that opens with its
+process) listens on 127.0.0.1 port 0 and accepts one connection whose first message is its
 random token. The reporting side (`Outbox`: the harness, the served app) connects and
 sends events. The same connection is the reporting side's lifeline: when the waiting side
 ends, however it ends (kill -9 included), the connection reads as closed.
@@ -10,11 +11,12 @@ ends, however it ends (kill -9 included), the connection reads as closed.
 
 from __future__ import annotations
 
-import json
 import secrets
 import socket
 import threading
 from typing import Any, Callable, Iterator
+
+from drilltutor import protocol
 
 _HOST = "127.0.0.1"
 _POLL = 0.05  # seconds between looks at whether the reporting side is still alive while accepting
@@ -34,20 +36,17 @@ class Inbox:
 
     def events(self, alive: Callable[[], bool]) -> Iterator[dict[str, Any]]:
         """Every event the reporting side sends, until it closes; nothing if it never connects
-        while `alive()`. A line that is not a JSON object is skipped."""
+        while `alive()`. Anything that is not a message of ours ends them."""
         conn = self._accept(alive)
         if conn is None:
             return
-        with conn.makefile("rb") as stream:
-            if stream.readline().strip() != self.token.encode():
+        try:
+            if protocol.receive(conn).get("token") != self.token:
                 return
-            for line in stream:
-                try:
-                    event = json.loads(line)
-                except ValueError:
-                    continue
-                if isinstance(event, dict):
-                    yield event
+            while True:
+                yield protocol.receive(conn)
+        except (protocol.LinkClosed, OSError):  # ended, or garbled: what came before it stands
+            return
 
     def _accept(self, alive: Callable[[], bool]) -> socket.socket | None:
         while True:
@@ -84,14 +83,14 @@ class Outbox:
 
     def __init__(self, address: dict[str, Any]) -> None:
         self._sock = socket.create_connection((_HOST, int(address["port"])))
-        self._sendall, self._recv, self._dumps = self._sock.sendall, self._sock.recv, json.dumps
+        self._sendall, self._recv, self._frame = self._sock.sendall, self._sock.recv, protocol.frame
         self._lock = threading.Lock()
-        self._sendall((str(address["token"]) + "\n").encode())
+        self._sendall(self._frame({"token": str(address["token"])}))
 
     def send(self, event: str, **data: Any) -> None:
-        line = (self._dumps({"event": event, **data}) + "\n").encode()
+        message = self._frame({"event": event, **data})
         with self._lock:
-            self._sendall(line)
+            self._sendall(message)
 
     def on_close(self, then: Callable[[], None]) -> None:
         """Call `then` (in a thread of its own) when the waiting side ends the connection."""

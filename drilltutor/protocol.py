@@ -14,7 +14,7 @@ import json
 import socket
 import struct
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Callable, Sequence
 
 _HEADER = struct.Struct("!I")
 MAX_MESSAGE = 64 * 1024 * 1024  # a learner's value larger than this is no data a check needs
@@ -30,9 +30,21 @@ class LinkGarbled(LinkClosed):
     """What came down the link is no message of ours: something else wrote to it."""
 
 
-def send(sock: socket.socket, message: dict[str, Any]) -> None:
-    body = json.dumps(message).encode()
-    sock.sendall(_HEADER.pack(len(body)) + body)
+def send(sock: socket.socket, message: dict[str, Any], fds: Sequence[int] = ()) -> None:
+    """Send one message; `fds` (POSIX: the zygote hands a worker its pipes) travel with its length."""
+    if fds:
+        body = json.dumps(message).encode()
+        socket.send_fds(sock, [_HEADER.pack(len(body))], list(fds))
+        sock.sendall(body)
+    else:
+        sock.sendall(frame(message))
+
+
+def frame(message: dict[str, Any], *, _dumps: Callable[[Any], str] = json.dumps, _pack: Callable[[int], bytes] = _HEADER.pack) -> bytes:
+    """One message as it travels. Bound when this module loads: code that patches json or
+    struct later (the learner's, in a served app's process) cannot change it."""
+    body = _dumps(message).encode()
+    return _pack(len(body)) + body
 
 
 def _exactly(sock: socket.socket, size: int) -> bytes:
@@ -47,7 +59,19 @@ def _exactly(sock: socket.socket, size: int) -> bytes:
 
 
 def receive(sock: socket.socket) -> dict[str, Any]:
-    (size,) = _HEADER.unpack(_exactly(sock, _HEADER.size))
+    return _body(sock, _exactly(sock, _HEADER.size))
+
+
+def receive_with_fds(sock: socket.socket, most: int) -> tuple[dict[str, Any], list[int]]:
+    """The next message and the file descriptors (at most `most`) sent with it."""
+    header, fds, _flags, _addr = socket.recv_fds(sock, _HEADER.size, most)
+    if not header:
+        raise LinkClosed
+    return _body(sock, header + _exactly(sock, _HEADER.size - len(header))), fds
+
+
+def _body(sock: socket.socket, header: bytes) -> dict[str, Any]:
+    (size,) = _HEADER.unpack(header)
     if size > MAX_MESSAGE:
         raise LinkGarbled
     try:

@@ -27,12 +27,10 @@ run falls back to the cold runner.
 
 from __future__ import annotations
 
-import json
 import os
 import select
 import shutil
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
@@ -41,7 +39,7 @@ import time
 from pathlib import Path
 from typing import Any, Protocol, Sequence
 
-from drilltutor import platform, runner
+from drilltutor import platform, protocol, runner
 from drilltutor.catalogue import Catalogue, Drill
 from drilltutor.results import RunReport
 from drilltutor.runner import Job, RunOptions
@@ -247,41 +245,16 @@ class Spare:
 
 # Linux: a zygote that forks each run's worker --------------------------------------------
 
-# Messages between the runner and the zygote: a 4-byte length, then JSON. File descriptors
-# travel with the length.
-_HEADER = struct.Struct("!I")
+# The zygote speaks the run's one wire format (protocol.py); a worker's two pipes travel
+# with the request that asks for it.
 _MAX_FDS = 2
 
 
-def _send(sock: socket.socket, data: dict[str, Any], fds: Sequence[int] = ()) -> None:
-    body = json.dumps(data).encode()
-    header = _HEADER.pack(len(body))
-    if fds:
-        socket.send_fds(sock, [header], list(fds))
-    else:
-        sock.sendall(header)
-    sock.sendall(body)
-
-
-def _recv_exactly(sock: socket.socket, size: int) -> bytes:
-    parts, left = [], size
-    while left:
-        chunk = sock.recv(left)
-        if not chunk:
-            raise ZygoteGone("the connection closed")
-        parts.append(chunk)
-        left -= len(chunk)
-    return b"".join(parts)
-
-
 def _recv(sock: socket.socket) -> tuple[dict[str, Any], list[int]]:
-    header, fds, _flags, _addr = socket.recv_fds(sock, _HEADER.size, _MAX_FDS)
-    if not header:
-        raise ZygoteGone("the connection closed")
-    if len(header) < _HEADER.size:
-        header += _recv_exactly(sock, _HEADER.size - len(header))
-    (size,) = _HEADER.unpack(header)
-    return json.loads(_recv_exactly(sock, size)), fds
+    try:
+        return protocol.receive_with_fds(sock, _MAX_FDS)
+    except protocol.LinkClosed:
+        raise ZygoteGone("the connection closed") from None
 
 
 class Zygote:
@@ -367,7 +340,7 @@ class Zygote:
         in_read, in_write = os.pipe()
         out_read, out_write = os.pipe()
         try:
-            _send(self._sock, {"fork": True}, (in_read, out_write))
+            protocol.send(self._sock, {"fork": True}, (in_read, out_write))
         except OSError:
             for fd in (in_write, out_read):
                 os.close(fd)
@@ -448,7 +421,7 @@ def _serve(sock: socket.socket) -> None:
         for fd in fds:
             os.close(fd)
         try:
-            _send(sock, {"pid": pid})
+            protocol.send(sock, {"pid": pid})
         except OSError:
             _end_worker(pid)
             return
@@ -456,7 +429,7 @@ def _serve(sock: socket.socket) -> None:
         if status is None:  # the parent is gone
             return
         try:
-            _send(sock, {"exit": status})
+            protocol.send(sock, {"exit": status})
         except OSError:
             return
 
@@ -534,7 +507,7 @@ def main(argv: list[str]) -> None:
 
     preload(argv[1:])
     try:
-        _send(sock, {"ready": True})
+        protocol.send(sock, {"ready": True})
     except OSError:
         os._exit(0)
     _serve(sock)

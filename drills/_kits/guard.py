@@ -102,6 +102,12 @@ RETURNED_NOT_RAISED = (
 )
 
 
+RETURNED_NONE = (
+    "when decode fails, your code returns instead of raising, and FastAPI hands what a dependency "
+    "returns to the route as the user: raise the 401 from the except"
+)
+
+
 def crash_fix(ctx: Ctx, resp) -> str:
     """The one thing to change when a bad token made the app answer 500, read from what was raised."""
     raised = _raised(resp)
@@ -138,6 +144,26 @@ def crash_fix(ctx: Ctx, resp) -> str:
 def let_through_fix(returned: object, fix: str) -> str:
     """`fix` for a bad token that got through, unless the slip is an exception returned instead of raised."""
     return RETURNED_NOT_RAISED if is_exception(returned) else fix
+
+
+def got_through(rows: list, keys: tuple[str, ...]) -> list:
+    """The rows of the bad tokens named by `keys` that the dependency let through to the route."""
+    return [row for row in rows if row[0] in keys and accepted(row[2])]
+
+
+def refuse(rows: list, expected: str, fix: str, if_none: str = "") -> None:
+    """Fail on the first bad token in `rows` that got through (see `got_through`), naming the
+    others that did too. `if_none`: the fix when the dependency handed the route None, the mark
+    of an except that returns instead of raising."""
+    if not rows:
+        return
+    _, _, resp, returned = rows[0]
+    raise fail(
+        resp,
+        expected,
+        let_through_fix(returned, if_none if if_none and returned is None else fix),
+        got=f"{resp.status}, get_current_user returned {described(returned)}{also(rows, resp)}",
+    )
 
 
 # Check bodies both drills declare -----------------------------------------------------

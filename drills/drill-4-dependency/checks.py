@@ -73,67 +73,43 @@ def no_crash(ctx: Ctx) -> None:
 
 @check("garbage", "A token that is not a JWT at all is refused", needs=("no-crash",))
 def garbage(ctx: Ctx) -> None:
-    resp, returned = next((r, ret) for key, _, r, ret in _bad(ctx) if key == "garbage")
-    if not guard.accepted(resp):
-        return
-    if returned is None:
-        fix = "when decode fails, your code returns instead of raising, and FastAPI hands what a dependency returns to the route as the user: raise the 401 from the except"
-    else:
-        fix = "get_current_user let a string that is not a JWT through: decode it with the library and raise the 401 when decode raises"
-    raise guard.fail(
-        resp, "401: there is nothing in this token to trust", guard.let_through_fix(returned, fix), got=f"{resp.status}, get_current_user returned {guard.described(returned)}"
+    guard.refuse(
+        guard.got_through(_bad(ctx), ("garbage",)),
+        "401: there is nothing in this token to trust",
+        "get_current_user let a string that is not a JWT through: decode it with the library and raise the 401 when decode raises",
+        if_none=guard.RETURNED_NONE,
     )
 
 
 @check("signature", "A token signed with another key, not signed at all, or signed with HS512 is refused", needs=("garbage",))
 def signature(ctx: Ctx) -> None:
-    rows = [row for row in _bad(ctx) if row[0] in ("forged", "alg-none", "hs512") and guard.accepted(row[2])]
-    if not rows:
-        return
-    _, _, resp, returned = rows[0]
-    if rows[0][0] == "hs512":
+    rows = guard.got_through(_bad(ctx), ("forged", "alg-none", "hs512"))
+    if rows and rows[0][0] == "hs512":
         fix = 'pin algorithms=["HS256"] in decode: you sign with HS256, so a token whose own header picks another algorithm is not one of yours'
     else:
         fix = (
             'the signature was never checked, so anyone can write a token for any email: jwt.decode(token, SECRET, algorithms=["HS256"]), '
             'never get_unverified_claims() or options={"verify_signature": False}'
         )
-    raise guard.fail(
-        resp,
-        "401: only a token signed with SECRET_KEY using HS256 names a user",
-        guard.let_through_fix(returned, fix),
-        got=f"{resp.status}, get_current_user returned {guard.described(returned)}{guard.also(rows, resp)}",
-    )
+    guard.refuse(rows, "401: only a token signed with SECRET_KEY using HS256 names a user", fix)
 
 
 @check("expiry", "An expired token is refused", needs=("garbage",))
 def expiry(ctx: Ctx) -> None:
-    resp, returned = next((r, ret) for key, _, r, ret in _bad(ctx) if key == "expired")
-    if not guard.accepted(resp):
-        return
-    raise guard.fail(
-        resp,
+    guard.refuse(
+        guard.got_through(_bad(ctx), ("expired",)),
         "401: once exp has passed the token is worth nothing",
-        guard.let_through_fix(returned, 'jwt.decode checks exp on its own and raises once it has passed; leave its options alone (no "verify_exp": False, no leeway)'),
-        got=f"{resp.status}, get_current_user returned {guard.described(returned)}",
+        'jwt.decode checks exp on its own and raises once it has passed; leave its options alone (no "verify_exp": False, no leeway)',
     )
 
 
 @check("no-user", "A genuine token naming nobody in `users` (no sub, unknown email) is refused", needs=("garbage",))
 def no_user(ctx: Ctx) -> None:
-    rows = [row for row in _bad(ctx) if row[0] in ("no-sub", "unknown") and guard.accepted(row[2])]
-    if not rows:
-        return
-    _, _, resp, returned = rows[0]
-    if returned is None:
-        fix = "users.get(email) gave None and get_current_user handed it to the route as the user: if user is None, raise the same 401"
-    else:
-        fix = "return only a user found in `users` under the token's sub; anything else raises the same 401"
-    raise guard.fail(
-        resp,
+    guard.refuse(
+        guard.got_through(_bad(ctx), ("no-sub", "unknown")),
         "401: a signature proves who made the token, not that the user exists",
-        guard.let_through_fix(returned, fix),
-        got=f"{resp.status}, get_current_user returned {guard.described(returned)}{guard.also(rows, resp)}",
+        "return only a user found in `users` under the token's sub; anything else raises the same 401",
+        if_none="users.get(email) gave None and get_current_user handed it to the route as the user: if user is None, raise the same 401",
     )
 
 

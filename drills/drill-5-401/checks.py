@@ -72,28 +72,18 @@ ALGS = ("alg-none", "hs384", "hs512")
 
 @check("refused", "No malformed token gets through (200)", needs=("no-500",))
 def refused(ctx: Ctx) -> None:
-    rows = [row for row in _bad(ctx) if row[0] not in ALGS and guard.accepted(row[2])]
-    if not rows:
-        return
-    _, _, resp, returned = rows[0]
-    if returned is None:
-        fix = "when decode fails, your code returns instead of raising, and FastAPI hands what a dependency returns to the route as the user: raise the 401 from the except"
-    else:
-        fix = "only a token that decodes may name a user: decode it with the library and raise the 401 when decode raises"
-    raise guard.fail(
-        resp,
+    malformed = tuple(key for key, _, _, _ in _bad(ctx) if key not in ALGS)
+    guard.refuse(
+        guard.got_through(_bad(ctx), malformed),
         "401: there is nothing in this token to trust",
-        guard.let_through_fix(returned, fix),
-        got=f"{resp.status}, get_current_user returned {guard.described(returned)}{guard.also(rows, resp)}",
+        "only a token that decodes may name a user: decode it with the library and raise the 401 when decode raises",
+        if_none=guard.RETURNED_NONE,
     )
 
 
 @check("algorithms", "Only HS256 signed with SECRET_KEY counts: alg none, HS384 and HS512 are refused", needs=("refused",))
 def algorithms(ctx: Ctx) -> None:
-    rows = [row for row in _bad(ctx) if row[0] in ALGS and guard.accepted(row[2])]
-    if not rows:
-        return
-    _, _, resp, returned = rows[0]
+    rows = guard.got_through(_bad(ctx), ALGS)
     if any(key == "alg-none" for key, _, _, _ in rows):
         fix = (
             'a token with no signature named a user, so the signature was never checked: jwt.decode(token, SECRET, algorithms=["HS256"]), '
@@ -101,12 +91,7 @@ def algorithms(ctx: Ctx) -> None:
         )
     else:
         fix = 'allow only the algorithm you sign with: algorithms=["HS256"]; the token\'s own header chooses nothing'
-    raise guard.fail(
-        resp,
-        "401: you sign with HS256, so a token that claims anything else is not one of yours",
-        guard.let_through_fix(returned, fix),
-        got=f"{resp.status}, get_current_user returned {guard.described(returned)}{guard.also(rows, resp)}",
-    )
+    guard.refuse(rows, "401: you sign with HS256, so a token that claims anything else is not one of yours", fix)
 
 
 @check("malformed-401", "Every malformed token gets status 401", needs=("algorithms",))
