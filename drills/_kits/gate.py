@@ -20,6 +20,39 @@ ARGON2_PREFIXES = ("$argon2id$", "$argon2i$", "$argon2d$")
 PASSWORD_HASH = re.compile(r"\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}|\$argon2(?:id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+")
 
 
+class Recorded:
+    """A client that keeps every answer in the run's state, so the check that no answer leaks a
+    password or a hash (run last) can read them all."""
+
+    def __init__(self, client: Any, seen: list) -> None:
+        self._client, self._seen = client, seen
+
+    def _keep(self, resp: Any) -> Any:
+        self._seen.append(resp)
+        return resp
+
+    def get(self, path: str, **kw: Any) -> Any:
+        return self._keep(self._client.get(path, **kw))
+
+    def post(self, path: str, **kw: Any) -> Any:
+        return self._keep(self._client.post(path, **kw))
+
+
+def recorded(client: Any, ctx: Ctx) -> Recorded:
+    return Recorded(client, ctx.state.setdefault("seen", []))
+
+
+def in_process(ctx: Ctx) -> Recorded:
+    """The run's one in-process client, recorded."""
+    if "client" not in ctx.state:
+        ctx.state["client"] = recorded(ctx.client(), ctx)
+    return ctx.state["client"]
+
+
+def fail(resp: Any, expected: str, fix: str, got: str = "") -> Failure:
+    return Failure(sent=resp.sent, got=got or resp.brief(), expected=expected, fix=fix, detail=resp.error)
+
+
 def is_password_hash(value: str) -> bool:
     return value.startswith(BCRYPT_PREFIXES + ARGON2_PREFIXES)
 

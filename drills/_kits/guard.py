@@ -17,6 +17,7 @@ from drilltutor.checking.remote import is_exception
 from drilltutor.checking.trace import clip
 
 tokenfile = kit("tokenfile")
+fail = kit("gate").fail  # a bad token let through, told as build and the project tell it
 
 # Per-run names: a dependency that answers a fixed or first user cannot pass by luck.
 TARGET = f"lin-{secrets.token_hex(3)}@uae.dev"
@@ -52,10 +53,6 @@ def bad(ctx: Ctx, tokens, table: str = "bad-tokens") -> list[tuple[str, str, obj
     if table not in ctx.state:
         ctx.state[table] = tokens(ctx)
     return [(key, short, *ask(ctx, f"{table}:{key}", token, label)) for key, (short, label, token) in ctx.state[table].items()]
-
-
-def fail(resp, expected: str, fix: str, got: str = "") -> Failure:
-    return Failure(sent=resp.sent, got=got or resp.brief(), expected=expected, fix=fix, detail=resp.error)
 
 
 def accepted(resp) -> bool:

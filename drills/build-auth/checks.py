@@ -38,33 +38,6 @@ FORM_FIX = "login takes the OAuth2 password form, not JSON: form: OAuth2Password
 JSON_FIX = "register takes a JSON body: a Pydantic model with email: str and password: str as the route's one parameter"
 
 
-class _Recorded:
-    """A client that keeps every answer, so no-secrets can read them all at the end."""
-
-    def __init__(self, client, seen: list) -> None:
-        self._client, self._seen = client, seen
-
-    def _keep(self, resp):
-        self._seen.append(resp)
-        return resp
-
-    def get(self, path: str, **kw):
-        return self._keep(self._client.get(path, **kw))
-
-    def post(self, path: str, **kw):
-        return self._keep(self._client.post(path, **kw))
-
-
-def _client(ctx: Ctx) -> _Recorded:
-    if "client" not in ctx.state:
-        ctx.state["client"] = _Recorded(ctx.client(), ctx.state.setdefault("seen", []))
-    return ctx.state["client"]
-
-
-def _fail(resp, expected: str, fix: str) -> Failure:
-    return Failure(sent=resp.sent, got=resp.brief(), expected=expected, fix=fix, detail=resp.error)
-
-
 def _common_fix(resp, route: str) -> str | None:
     """The fix for answers that mean the same thing whichever route gave them."""
     if resp.status == 404:
@@ -115,16 +88,16 @@ def users_store(ctx: Ctx) -> None:
 
 @check("register", "POST /register with JSON gets 200 or 201 and the email")
 def register(ctx: Ctx) -> None:
-    resp = _register(_client(ctx), EMAIL, PASSWORD, label="a new account")
+    resp = _register(gate.in_process(ctx), EMAIL, PASSWORD, label="a new account")
     expected = f'200 or 201 and {{"email": "{EMAIL}"}}'
     if resp.status not in (200, 201):
         fix = _common_fix(resp, "POST /register")
         if fix is None:
             fix = JSON_FIX if resp.status == 422 else "answer a new email with 200 or 201 (status_code=201 on the decorator); 400 is for an email already taken"
-        raise _fail(resp, expected, fix)
+        raise gate.fail(resp, expected, fix)
     body = resp.json
     if not isinstance(body, dict) or body.get("email") != EMAIL:
-        raise _fail(resp, expected, 'answer the new account\'s email: return {"email": body.email}')
+        raise gate.fail(resp, expected, 'answer the new account\'s email: return {"email": body.email}')
 
 
 @check("stored-hash", "users holds a bcrypt or Argon2 hash under hashed_password, never the password", needs=("users", "register"))
@@ -175,7 +148,7 @@ def register_duplicate(ctx: Ctx) -> None:
     before = ctx.state.get("hash")
     # The same password as the first time: an overwrite then fails here alone instead of
     # also breaking every login after it. The new salt still shows in the stored hash.
-    resp = _register(_client(ctx), EMAIL, PASSWORD, label="the same email a second time")
+    resp = _register(gate.in_process(ctx), EMAIL, PASSWORD, label="the same email a second time")
     users = ctx.namespace.get("users")
     stored = users.get(EMAIL) if isinstance(users, dict) else None
     after = stored.get("hashed_password") if isinstance(stored, dict) else None
@@ -190,9 +163,9 @@ def register_duplicate(ctx: Ctx) -> None:
             fix = "409 is a fair choice elsewhere, but this course's API (and its clients) expect 400 for a taken email"
         else:
             fix = _common_fix(resp, "POST /register") or "raise HTTPException(status.HTTP_400_BAD_REQUEST, ...) when body.email is already in users"
-        raise _fail(resp, expected, fix)
+        raise gate.fail(resp, expected, fix)
     if replaced:
-        raise _fail(
+        raise gate.fail(
             resp,
             expected + ", and the first account left as it was",
             "the 400 came after the stored hash was replaced: check for the email before hashing and storing",
@@ -215,7 +188,7 @@ def _logins(ctx: Ctx) -> tuple:
     invent one.
     """
     if "logins" not in ctx.state:
-        client = _client(ctx)
+        client = gate.in_process(ctx)
         # A pool of its own rather than ctx.parallel: a login that hangs must reach the
         # harness as AppHung, which stops the run, not as an ordinary failure.
         with ThreadPoolExecutor(max_workers=2) as pool:
@@ -235,19 +208,19 @@ def login(ctx: Ctx) -> None:
     resp = _logins(ctx)[0]
     expected = '200 and {"access_token": "<a JWT>", "token_type": "bearer"}'
     if resp.status == 422:
-        raise _fail(resp, expected, FORM_FIX)
+        raise gate.fail(resp, expected, FORM_FIX)
     if resp.status in (401, 403):
         fix = "login turned away the password register was given: find the user with users.get(form.username) and check with pwd.verify(form.password, user[\"hashed_password\"])"
         if gate.hash_matches(ctx.state.get("hash"), PASSWORD):
             fix = "the stored hash does match the password, so the comparison in login is what fails: hashing the candidate again gives a new salt and a different string; ask pwd.verify(form.password, user[\"hashed_password\"]) instead of =="
-        raise _fail(resp, expected, fix)
+        raise gate.fail(resp, expected, fix)
     if resp.status != 200:
-        raise _fail(resp, expected, _common_fix(resp, "POST /login") or "answer a good login with 200 and the token")
+        raise gate.fail(resp, expected, _common_fix(resp, "POST /login") or "answer a good login with 200 and the token")
     body = resp.json
     if _bearer(resp) is None:
-        raise _fail(resp, expected, 'answer {"access_token": token, "token_type": "bearer"}, with the encoded token as a string under access_token')
+        raise gate.fail(resp, expected, 'answer {"access_token": token, "token_type": "bearer"}, with the encoded token as a string under access_token')
     if str(body.get("token_type", "")).lower() != "bearer":
-        raise _fail(resp, expected, 'add "token_type": "bearer" next to access_token: it tells the client to send Authorization: Bearer <token>')
+        raise gate.fail(resp, expected, 'add "token_type": "bearer" next to access_token: it tells the client to send Authorization: Bearer <token>')
     ctx.state["token"] = _bearer(resp)
 
 
@@ -346,7 +319,7 @@ def login_wrong_password(ctx: Ctx) -> None:
         fix = "login let a wrong password in: the answer of pwd.verify(form.password, user[\"hashed_password\"]) has to decide, and a False ends in HTTPException(401)"
     else:
         fix = _common_fix(resp, "POST /login") or "answer a wrong password with HTTPException(status.HTTP_401_UNAUTHORIZED, ...)"
-    raise _fail(resp, "401", fix)
+    raise gate.fail(resp, "401", fix)
 
 
 @check("login-unknown-email", "An unknown email gets the same 401 as a wrong password", needs=("login",))
@@ -358,7 +331,7 @@ def login_unknown_email(ctx: Ctx) -> None:
             fix = "a 404 here tells anyone which emails have accounts: raise the same HTTPException(401, ...) for an unknown email as for a wrong password"
         else:
             fix = _common_fix(unknown, "POST /login") or "raise the same HTTPException(401, ...) for an unknown email as for a wrong password"
-        raise _fail(unknown, expected, fix)
+        raise gate.fail(unknown, expected, fix)
     if wrong.status == 401 and not _same(wrong, unknown):
         raise Failure(
             sent=f"{wrong.sent}, then {unknown.sent}",
@@ -381,10 +354,10 @@ def login_timing(ctx: Ctx) -> None:
 
 @check("me-token", "GET /me with the login's token gets 200 and the email", needs=("login",))
 def me_token(ctx: Ctx) -> None:
-    resp = _client(ctx).get("/me", token=ctx.state["token"], label="the access_token from the login")
+    resp = gate.in_process(ctx).get("/me", token=ctx.state["token"], label="the access_token from the login")
     expected = f'200 and {{"email": "{EMAIL}"}}'
     if resp.status in (401, 403):
-        raise _fail(
+        raise gate.fail(
             resp,
             expected,
             "the guard turned away the token your own login made: decode with the same SECRET and algorithm you encoded with, read sub, and look it up in `users`",
@@ -393,10 +366,10 @@ def me_token(ctx: Ctx) -> None:
         fix = _common_fix(resp, "GET /me")
         if fix is None:
             fix = "/me's only parameter should be user = Depends(get_current_user)" if resp.status == 422 else "answer the user with 200"
-        raise _fail(resp, expected, fix)
+        raise gate.fail(resp, expected, fix)
     body = resp.json
     if not isinstance(body, dict) or body.get("email") != EMAIL:
-        raise _fail(resp, expected, 'answer the email of the user the dependency returned: return {"email": user["email"]}')
+        raise gate.fail(resp, expected, 'answer the email of the user the dependency returned: return {"email": user["email"]}')
 
 
 def _must_be_401(ctx: Ctx, check_id: str, resp, expected: str, on_200: str, on_500: str, token_sent: bool = True) -> None:
@@ -411,12 +384,12 @@ def _must_be_401(ctx: Ctx, check_id: str, resp, expected: str, on_200: str, on_5
         fix = on_500
     else:
         fix = "let get_current_user decide: any token it cannot turn into a user ends in HTTPException(status.HTTP_401_UNAUTHORIZED, ...)"
-    raise _fail(resp, expected, fix)
+    raise gate.fail(resp, expected, fix)
 
 
 @check("me-no-token", "GET /me without a token gets 401", needs=("me-token",))
 def me_no_token(ctx: Ctx) -> None:
-    resp = _client(ctx).get("/me", label="no Authorization header")
+    resp = gate.in_process(ctx).get("/me", label="no Authorization header")
     _must_be_401(
         ctx,
         "me-no-token",
@@ -430,7 +403,7 @@ def me_no_token(ctx: Ctx) -> None:
 
 @check("me-garbage", "GET /me with a token that is not a JWT gets 401, not a 500", needs=("me-token",))
 def me_garbage(ctx: Ctx) -> None:
-    resp = _client(ctx).get("/me", token="garbage", label="Authorization: Bearer garbage")
+    resp = gate.in_process(ctx).get("/me", token="garbage", label="Authorization: Bearer garbage")
     _must_be_401(
         ctx,
         "me-garbage",
@@ -444,7 +417,7 @@ def me_garbage(ctx: Ctx) -> None:
 @check("me-expired", "GET /me with an expired token gets 401", needs=("me-token",))
 def me_expired(ctx: Ctx) -> None:
     token = ctx.token(EMAIL, minutes=-5)
-    resp = _client(ctx).get("/me", token=token, label=f"a token for {EMAIL}, signed with SECRET_KEY, that expired 5 minutes ago")
+    resp = gate.in_process(ctx).get("/me", token=token, label=f"a token for {EMAIL}, signed with SECRET_KEY, that expired 5 minutes ago")
     _must_be_401(
         ctx,
         "me-expired",
@@ -465,7 +438,7 @@ def me_forged(ctx: Ctx) -> None:
         _must_be_401(
             ctx,
             "me-forged",
-            _client(ctx).get("/me", token=token, label=label),
+            gate.in_process(ctx).get("/me", token=token, label=label),
             "401: only tokens signed with SECRET_KEY, as they were signed, count",
             on_200='the guard read the payload without checking the signature, so anyone can write a token for any email: jwt.decode(token, SECRET, algorithms=["HS256"])',
             on_500="the signature error escaped: catch JWTError (PyJWT: jwt.InvalidTokenError) around decode and raise the 401",
@@ -474,7 +447,7 @@ def me_forged(ctx: Ctx) -> None:
 
 @check("me-alg-none", "GET /me with an unsigned alg: none token, or one signed with HS512, gets 401, not a 500", needs=("me-token",))
 def me_alg_none(ctx: Ctx) -> None:
-    resp = _client(ctx).get("/me", token=ctx.token(EMAIL, alg="none"), label=f'a token for {EMAIL} whose header says "alg": "none", with no signature')
+    resp = gate.in_process(ctx).get("/me", token=ctx.token(EMAIL, alg="none"), label=f'a token for {EMAIL} whose header says "alg": "none", with no signature')
     _must_be_401(
         ctx,
         "me-alg-none",
@@ -483,7 +456,7 @@ def me_alg_none(ctx: Ctx) -> None:
         on_200='the guard accepted an unsigned token: name the one algorithm you sign with, jwt.decode(token, SECRET, algorithms=["HS256"])',
         on_500='decode met an algorithm it has no key for and raised an error your except does not catch: pass algorithms=["HS256"] to jwt.decode, so any other "alg" is refused as a JWTError (PyJWT: InvalidTokenError)',
     )
-    resp = _client(ctx).get("/me", token=ctx.token(EMAIL, alg="HS512"), label=f"a token for {EMAIL} signed with SECRET_KEY using HS512, not HS256")
+    resp = gate.in_process(ctx).get("/me", token=ctx.token(EMAIL, alg="HS512"), label=f"a token for {EMAIL} signed with SECRET_KEY using HS512, not HS256")
     _must_be_401(
         ctx,
         "me-alg-none",
@@ -496,7 +469,7 @@ def me_alg_none(ctx: Ctx) -> None:
 
 @check("me-unknown-user", "GET /me with a valid token for an email nobody registered gets 401", needs=("me-token",))
 def me_unknown_user(ctx: Ctx) -> None:
-    resp = _client(ctx).get("/me", token=ctx.token(UNKNOWN), label=f"a token for {UNKNOWN}, signed with SECRET_KEY, an email nobody registered")
+    resp = gate.in_process(ctx).get("/me", token=ctx.token(UNKNOWN), label=f"a token for {UNKNOWN}, signed with SECRET_KEY, an email nobody registered")
     _must_be_401(
         ctx,
         "me-unknown-user",
@@ -536,18 +509,18 @@ def live(ctx: Ctx) -> None:
     # No login here: a login checks a hash (a dummy one for an unknown email), and the form
     # reads alike in process and over HTTP.
     with ctx.live() as plain:
-        client = _Recorded(plain, ctx.state.setdefault("seen", []))
+        client = gate.recorded(plain, ctx)
         resp = client.get("/me", token=ctx.state["token"], label="the access_token from the login in process")
         body = resp.json
         if resp.status != 200 or not isinstance(body, dict) or body.get("email") != EMAIL:
-            raise _fail(resp, f'200 and {{"email": "{EMAIL}"}}, as in process', differs)
+            raise gate.fail(resp, f'200 and {{"email": "{EMAIL}"}}, as in process', differs)
         resp = client.get("/me", token="garbage", label="Authorization: Bearer garbage")
         if resp.status != 401:
             if "me-garbage" in ctx.state.get("failed", ()):
                 fix = "the same answer as in check me-garbage above: fix that one and this follows"
             else:
                 fix = differs
-            raise _fail(resp, "401", fix)
+            raise gate.fail(resp, "401", fix)
 
 
 @check("no-secrets", "No answer holds a password or a password hash", needs=("register",))

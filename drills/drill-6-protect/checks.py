@@ -16,35 +16,13 @@ TARGET, DECOY, STRANGER = guard.TARGET, guard.DECOY, guard.STRANGER
 OTHER_KEY = "not-this-runs-secret-" + secrets.token_hex(8)
 
 
-class _Recorded:
-    """A client that keeps every answer, so no-hash can read them all at the end."""
-
-    def __init__(self, client, seen: list) -> None:
-        self._client, self._seen = client, seen
-
-    def get(self, path: str, **kw):
-        resp = self._client.get(path, **kw)
-        self._seen.append(resp)
-        return resp
-
-
-def _client(ctx: Ctx) -> _Recorded:
-    if "client" not in ctx.state:
-        ctx.state["client"] = _Recorded(ctx.client(), ctx.state.setdefault("seen", []))
-    return ctx.state["client"]
-
-
-def _fail(resp, expected: str, fix: str) -> Failure:
-    return Failure(sent=resp.sent, got=resp.brief(), expected=expected, fix=fix, detail=resp.error)
-
-
 UNGUARDED = "/me answers without any token, so the guard never runs: give the route the parameter user = Depends(get_current_user)"
 PARAMETER = "/me asks for a parameter the request does not carry (see loc in the answer); its only parameter should be user = Depends(get_current_user)"
 
 
 def _no_token(ctx: Ctx):
     if "no-token" not in ctx.state:
-        ctx.state["no-token"] = _client(ctx).get("/me", label="no Authorization header")
+        ctx.state["no-token"] = gate.in_process(ctx).get("/me", label="no Authorization header")
     return ctx.state["no-token"]
 
 
@@ -57,7 +35,7 @@ def _ask(ctx: Ctx, key: str, token: str, label: str):
     answers = ctx.state.setdefault("answers", {})
     if key not in answers:
         ctx.state.setdefault("asked", {})[key] = (token, label)
-        answers[key] = _client(ctx).get("/me", token=token, label=label)
+        answers[key] = gate.in_process(ctx).get("/me", token=token, label=label)
     return answers[key]
 
 
@@ -74,7 +52,7 @@ def _must_be_401(ctx: Ctx, resp, expected: str, *, on_200: str = UNGUARDED, on_5
         fix = 'answer 401 ("who are you?"), not 403 ("you may not"): OAuth2PasswordBearer(tokenUrl="login") and HTTPException(status.HTTP_401_UNAUTHORIZED, ...) both do'
     else:
         fix = "let get_current_user decide: any token it cannot turn into a user ends in HTTPException(status.HTTP_401_UNAUTHORIZED, ...)"
-    raise _fail(resp, expected, fix)
+    raise gate.fail(resp, expected, fix)
 
 
 UNSIGNED = 'never get_unverified_claims() or options={"verify_signature": False}'
@@ -121,7 +99,7 @@ def me_route(ctx: Ctx) -> None:
 @check("me-valid", "A valid token gets 200 and that user's email", needs=("users", "me-route"))
 def me_valid(ctx: Ctx) -> None:
     token = ctx.token(TARGET)
-    resp = _client(ctx).get("/me", token=token, label=f"a valid token for {TARGET} (a user in `users`)")
+    resp = gate.in_process(ctx).get("/me", token=token, label=f"a valid token for {TARGET} (a user in `users`)")
     expected = f'200 and a JSON object with "email": "{TARGET}"'
     if resp.status == 422:
         where = str(resp.json)
@@ -129,24 +107,24 @@ def me_valid(ctx: Ctx) -> None:
             fix = "your route reads the token from the query string; a bearer token arrives in the Authorization header: take user = Depends(get_current_user) and no `token` parameter"
         else:
             fix = PARAMETER
-        raise _fail(resp, expected, fix)
+        raise gate.fail(resp, expected, fix)
     if resp.status in (401, 403):
         secret = ctx.namespace.get("SECRET")
         if isinstance(secret, str) and secret != ctx.secret:
             fix = 'your SECRET is not this run\'s SECRET_KEY (drilltutor sets a fresh one each run): SECRET = os.environ["SECRET_KEY"]'
         else:
             fix = "the guard turned away a good token: decode it with SECRET and HS256, read `sub`, and look that email up in `users` (the dict the checks filled)"
-        raise _fail(resp, expected, fix)
+        raise gate.fail(resp, expected, fix)
     if resp.status != 200:
         fix = "your code raised instead of answering; the traceback below shows where" if resp.error else "answer the user's details with status 200: return a dict and let FastAPI send it"
-        raise _fail(resp, expected, fix)
+        raise gate.fail(resp, expected, fix)
     body = resp.json
     if not isinstance(body, dict) or "email" not in body:
-        raise _fail(resp, expected, 'return a dict with the key "email": return {"email": user["email"]}')
+        raise gate.fail(resp, expected, 'return a dict with the key "email": return {"email": user["email"]}')
     if body["email"] != TARGET:
         if _unguarded(ctx):
-            raise _fail(resp, expected, UNGUARDED + ", and answer that user's email")
-        raise _fail(
+            raise gate.fail(resp, expected, UNGUARDED + ", and answer that user's email")
+        raise gate.fail(
             resp,
             expected,
             f"answer the email of the user the dependency returned (user[\"email\"]), not a fixed or first user; the token was for {TARGET}",
@@ -256,11 +234,11 @@ def no_library_message(ctx: Ctx) -> None:
 @check("live", "On a real uvicorn server: a valid token gets the email; no token and bad tokens get the same 401s", needs=("me-valid", "www-authenticate"))
 def live(ctx: Ctx) -> None:
     with ctx.live() as plain:
-        client = _Recorded(plain, ctx.state["seen"])
+        client = gate.recorded(plain, ctx)
         resp = client.get("/me", token=ctx.token(TARGET), label=f"a valid token for {TARGET}")
         body = resp.json
         if resp.status != 200 or not isinstance(body, dict) or body.get("email") != TARGET:
-            raise _fail(
+            raise gate.fail(
                 resp,
                 f'200 and "email": "{TARGET}", as it was in process',
                 "the app answered differently over a real connection; keep /me free of anything that depends on how it is called (the host name, the client address)",
