@@ -1,7 +1,9 @@
 """Runs one pytest suite in several folders, each holding its own version of the module under test.
 
-Started by `drilltutor.checking.suite` as `python -m drilltutor.checking.suitedriver SPEC`, in a
-process of its own (it runs the learner's tests). Where fork is safe (`platform.can_fork`, Linux)
+Started by `drilltutor.checking.suite` as `python -m drilltutor.checking.suitedriver`, in a
+process of its own (it runs the learner's tests). Its plans (SPEC) come on stdin, one JSON line
+at a time, never on its command line, which the tests can read; after each it says "done" on
+stdout. Where fork is safe (`platform.can_fork`, Linux)
 it imports pytest and the app's libraries once, then forks one child per folder: ten runs cost
 little more than one. Elsewhere each folder's pytest runs in a fresh Python
 (`python -m drilltutor.checking.suitedriver --one FOLDER`). Either way `workers` run at a time,
@@ -168,6 +170,9 @@ def _one(folder: str, args: list[str], bcrypt_rounds: int) -> int:
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "--one":
+    if sys.argv[1:2] == ["--one"]:
         sys.exit(_one(*json.loads(sys.argv[2])))
-    run(json.loads(sys.argv[1]))
+    for plan in sys.stdin.buffer:  # one plan a line, the next sent only once this one is done
+        run(json.loads(plan))
+        sys.stdout.write("done\n")
+        sys.stdout.flush()
