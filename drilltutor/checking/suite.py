@@ -6,10 +6,11 @@ file and runs pytest there, in a process of its own (`suitedriver`), so nothing 
 reaches the check process. Results come from pytest's own reports, never from its output.
 
 Nothing in how a run is started says which version it faces: every run gets the same pytest
-arguments, and the driver gets its plan on stdin, not on its command line. The tests run in
+arguments, and the driver gets its plans on stdin, not on its command line. The tests run in
 processes forked from the driver, so what the driver knows they can read (its frames, its
-memory): it knows only the folders, the first of which runs first, as the correct version must.
-Which of the others are correct is known to this module alone, in the check process.
+memory): it knows only folders, never which version one holds nor which are correct; that is
+known to this module alone, in the check process. Nor does the order say it: the correct
+version runs among the first few, at a random place, beside broken ones.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +35,9 @@ PYTEST_ARGS = ["-q", "-p", "no:cacheprovider", "-p", "anyio.pytest_plugin", "--t
 # Exit codes of pytest (pytest.ExitCode), named here so the driver's result needs no pytest import.
 EXIT_OK, EXIT_NO_TESTS = 0, 5
 DETAIL_CAP = 2_000  # characters of the driver's own error kept
+# The correct version runs among the first EARLY, at a random place: a broken version is always
+# beside it there (only one other version is correct), so being run early says nothing.
+EARLY = 4
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,7 @@ class TestResult:
 
 @dataclass(frozen=True)
 class SuiteRun:
-    ran: bool  # False: not started (the correct version failed first, or time ran out)
+    ran: bool  # False: not started (the correct version failed, or time ran out)
     error: str = ""  # when pytest could not be started at all: what the driver said
     tests: tuple[TestResult, ...] = ()
     collect_error: str = ""  # pytest's report when the test file could not be loaded
@@ -78,32 +83,41 @@ def run_versions(
 ) -> dict[str, SuiteRun]:
     """Run `tests` (saved as `test_file`) against each version of `module` (its source).
 
-    The first version is correct: when the suite does not pass there, the others are not run.
-    Each run may take `timeout` seconds, all of them together `budget`. Every run stops at its
-    first failing test (one is enough against a broken version), and is started exactly as
-    every other, so that a suite cannot tell how it is run which version it faces. When the
-    first version, or one named in `correct`, fails, that one runs again to its end, so that
-    each failure can be shown; a verdict is never undone by the run again.
+    The first version is correct. It runs among the first EARLY runs, at a random place, the
+    others in a random order; when the suite does not pass against it, the versions not yet
+    started are not run. Each run may take `timeout` seconds, all of them together `budget`.
+    Every run stops at its first failing test (one is enough against a broken version), and is
+    started exactly as every other, so that a suite cannot tell how it is run which version it
+    faces. When the first version, or one named in `correct`, fails, that one runs again to its
+    end, so that each failure can be shown; a verdict is never undone by the run again.
     Each version runs in a folder with a random name, made in a random order: neither says
     which version it holds.
     """
+    order = random.sample(list(versions), len(versions))
+    correct_one = next(iter(versions))
+    early = random.sample([correct_one, *[label for label in order if label != correct_one][: EARLY - 1]], min(EARLY, len(versions)))
+    later = [label for label in order if label not in early]
     with tempfile.TemporaryDirectory(prefix="drilltutor-suite-", dir=os.getcwd()) as base:
-        made = {label: Path(tempfile.mkdtemp(prefix="", dir=base)) for label in random.sample(list(versions), len(versions))}
-        for label, source in versions.items():
+        made = {label: Path(tempfile.mkdtemp(prefix="", dir=base)) for label in order}
+        for label in order:  # written in a random order too: no file's age or inode number says which came first
             folder = made[label]
-            (folder / f"{module}.py").write_text(source, encoding="utf-8")
+            (folder / f"{module}.py").write_text(versions[label], encoding="utf-8")
             (folder / test_file).write_text(tests, encoding="utf-8")
             (folder / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")  # nothing from the folders above
         first_failure = [*PYTEST_ARGS, test_file, "--maxfail=1"]  # the same for every version
         spec = {"preload": preload, "bcrypt_rounds": 4, "timeout": timeout, "workers": workers}
+        started = time.monotonic()
         with _Driver(Path(base) / "driver.txt") as driver:
-            error = driver.plan({**spec, "folders": [[str(made[label]), first_failure] for label in versions], "budget": budget}, budget)
+            error = driver.plan({**spec, "folders": [[str(made[label]), first_failure] for label in early], "budget": budget}, budget)
+            left = budget - (time.monotonic() - started)
+            if later and _read(made[correct_one], test_file, error).passed and left > 0:  # else the rest would mean nothing, or has no time
+                error = driver.plan({**spec, "folders": [[str(made[label]), first_failure] for label in later], "budget": left}, left)
             runs = {label: _read(made[label], test_file, error) for label in versions}
-            shown = next((label for label in versions if (label == next(iter(versions)) or label in correct) and runs[label].failed), None)
+            shown = next((label for label in versions if (label == correct_one or label in correct) and runs[label].failed), None)
             if shown is not None:  # a correct version failed: run it again to its end, to show every failing test
                 folder = made[shown]
-                for left in ("report.jsonl", "status.json"):
-                    (folder / left).unlink(missing_ok=True)
+                for name in ("report.jsonl", "status.json"):
+                    (folder / name).unlink(missing_ok=True)
                 # Planned only now: the runs above were forked from a driver that did not know of it.
                 error = driver.plan({**spec, "folders": [[str(folder), [*PYTEST_ARGS, test_file]]], "budget": timeout}, timeout)
                 whole = _read(folder, test_file, error)
