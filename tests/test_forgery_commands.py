@@ -47,9 +47,9 @@ def _as_user_not_root(monkeypatch: pytest.MonkeyPatch) -> None:
 # ---- grade ----------------------------------------------------------------------------------
 
 
-def _grade(folder: Path, out: Path, *more: str) -> dict[str, Any]:
+def _grade(folder: Path, out: Path, *more: str, limit: str = LIMIT) -> dict[str, Any]:
     """`drilltutor grade FOLDER --format json`; the one drill's entry of the grade file."""
-    result = CliRunner().invoke(app, ["grade", str(folder), "--format", "json", "--out", str(out), "--timeout", LIMIT, *more], env={"COLUMNS": "1000"})
+    result = CliRunner().invoke(app, ["grade", str(folder), "--format", "json", "--out", str(out), "--timeout", limit, *more], env={"COLUMNS": "1000"})
     assert result.exit_code == 0, result.output
     (drill,) = json.loads(out.read_text(encoding="utf-8"))["drills"]
     return drill
@@ -165,7 +165,7 @@ def test_nothing_the_learner_started_outlives_grade(name: str, tmp_path: Path, m
     before = leakcheck.snapshot(tag)
     folder = _submission(tmp_path, (ESCAPES / f"{name}.py").read_text(encoding="utf-8"), name="answer.py")
     # a short CPU limit ends the GIL holder's endless sum; the others end by themselves
-    drill = _grade(folder, tmp_path / "grade.json", "--drills-dir", str(FIXTURES / "drills"), "--timeout", "3")
+    drill = _grade(folder, tmp_path / "grade.json", "--drills-dir", str(FIXTURES / "drills"), limit="3")
     if "drilltutor" in (ESCAPES / f"{name}.py").read_text(encoding="utf-8"):
         # It patches drilltutor's own modules: refused as not the learner's work, it never runs.
         assert drill["status"] == NOT_THEIRS and not record.exists(), drill
