@@ -41,8 +41,9 @@ BUDGET = 110.0  # seconds for all the runs together (drill.toml gives the whole 
 
 
 def versions(rng: random.Random) -> dict[str, str]:
-    """Every API the suite meets, each rendered afresh: the reference first (when the suite fails
-    there, the rest is not run), then the second correct API at a random place among the copies."""
+    """Every API the suite meets, each rendered afresh: the reference first (run_versions runs it
+    among the first few, at a random place; when the suite fails there, the rest is not run), then
+    the second correct API at a random place among the copies."""
     others = [("second", SECOND.read_text(encoding="utf-8")), *((copy.name, copy.source()) for copy in COPIES)]
     rng.shuffle(others)
     every = [("reference", REFERENCE.read_text(encoding="utf-8")), *others]

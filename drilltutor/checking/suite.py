@@ -4,16 +4,26 @@ A suite is good when it passes against the correct version and fails against eve
 one. `run_versions` writes each version into a folder of its own beside the learner's test
 file and runs pytest there, in a process of its own (`suitedriver`), so nothing the tests do
 reaches the check process. Results come from pytest's own reports, never from its output.
+
+Nothing in how a run is started says which version it faces: every run gets the same pytest
+arguments, and the driver gets its plans on stdin, not on its command line. The tests run in
+processes forked from the driver, so what the driver knows they can read (its frames, its
+memory): it knows only folders, never which version one holds nor which are correct; that is
+known to this module alone, in the check process. Nor does the order say it: the correct
+version runs among the first few, at a random place, beside broken ones.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import queue
 import random
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +35,9 @@ PYTEST_ARGS = ["-q", "-p", "no:cacheprovider", "-p", "anyio.pytest_plugin", "--t
 # Exit codes of pytest (pytest.ExitCode), named here so the driver's result needs no pytest import.
 EXIT_OK, EXIT_NO_TESTS = 0, 5
 DETAIL_CAP = 2_000  # characters of the driver's own error kept
+# The correct version runs among the first EARLY, at a random place: a broken version is always
+# beside it there (only one other version is correct), so being run early says nothing.
+EARLY = 4
 
 
 @dataclass(frozen=True)
@@ -37,7 +50,7 @@ class TestResult:
 
 @dataclass(frozen=True)
 class SuiteRun:
-    ran: bool  # False: not started (the correct version failed first, or time ran out)
+    ran: bool  # False: not started (the correct version failed, or time ran out)
     error: str = ""  # when pytest could not be started at all: what the driver said
     tests: tuple[TestResult, ...] = ()
     collect_error: str = ""  # pytest's report when the test file could not be loaded
@@ -70,60 +83,113 @@ def run_versions(
 ) -> dict[str, SuiteRun]:
     """Run `tests` (saved as `test_file`) against each version of `module` (its source).
 
-    The first version is correct: when the suite does not pass there, the others are not run.
-    Each run may take `timeout` seconds, all of them together `budget`. Against a broken
-    version a run stops at its first failing test (one is enough); against the first and the
-    ones named in `correct`, every test runs, so that each failure can be shown.
+    The first version is correct. It runs among the first EARLY runs, at a random place, the
+    others in a random order; when the suite does not pass against it, the versions not yet
+    started are not run. Each run may take `timeout` seconds, all of them together `budget`.
+    Every run stops at its first failing test (one is enough against a broken version), and is
+    started exactly as every other, so that a suite cannot tell how it is run which version it
+    faces. When the first version, or one named in `correct`, fails, that one runs again to its
+    end, so that each failure can be shown; a verdict is never undone by the run again.
     Each version runs in a folder with a random name, made in a random order: neither says
     which version it holds.
     """
+    order = random.sample(list(versions), len(versions))
+    correct_one = next(iter(versions))
+    early = random.sample([correct_one, *[label for label in order if label != correct_one][: EARLY - 1]], min(EARLY, len(versions)))
+    later = [label for label in order if label not in early]
     with tempfile.TemporaryDirectory(prefix="drilltutor-suite-", dir=os.getcwd()) as base:
-        made = {label: Path(tempfile.mkdtemp(prefix="", dir=base)) for label in random.sample(list(versions), len(versions))}
-        folders = []
-        for index, (label, source) in enumerate(versions.items()):
+        made = {label: Path(tempfile.mkdtemp(prefix="", dir=base)) for label in order}
+        for label in order:  # written in a random order too: no file's age or inode number says which came first
             folder = made[label]
-            (folder / f"{module}.py").write_text(source, encoding="utf-8")
+            (folder / f"{module}.py").write_text(versions[label], encoding="utf-8")
             (folder / test_file).write_text(tests, encoding="utf-8")
             (folder / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")  # nothing from the folders above
-            args = [*PYTEST_ARGS, test_file] + ([] if index == 0 or label in correct else ["--maxfail=1"])
-            folders.append((label, folder, args))
-        spec = {
-            "folders": [[str(folder), args] for _, folder, args in folders],
-            "preload": preload,
-            "bcrypt_rounds": 4,
-            "timeout": timeout,
-            "budget": budget,
-            "workers": workers,
-        }
-        error = _drive(spec, budget, Path(base) / "driver.txt")
-        runs = {label: _read(folder, test_file, error) for label, folder, _ in folders}
+        first_failure = [*PYTEST_ARGS, test_file, "--maxfail=1"]  # the same for every version
+        spec = {"preload": preload, "bcrypt_rounds": 4, "timeout": timeout, "workers": workers}
+        started = time.monotonic()
+        with _Driver(Path(base) / "driver.txt") as driver:
+            error = driver.plan({**spec, "folders": [[str(made[label]), first_failure] for label in early], "budget": budget}, budget)
+            left = budget - (time.monotonic() - started)
+            if later and _read(made[correct_one], test_file, error).passed and left > 0:  # else the rest would mean nothing, or has no time
+                error = driver.plan({**spec, "folders": [[str(made[label]), first_failure] for label in later], "budget": left}, left)
+            runs = {label: _read(made[label], test_file, error) for label in versions}
+            shown = next((label for label in versions if (label == correct_one or label in correct) and runs[label].failed), None)
+            if shown is not None:  # a correct version failed: run it again to its end, to show every failing test
+                folder = made[shown]
+                for name in ("report.jsonl", "status.json"):
+                    (folder / name).unlink(missing_ok=True)
+                # Planned only now: the runs above were forked from a driver that did not know of it.
+                error = driver.plan({**spec, "folders": [[str(folder), [*PYTEST_ARGS, test_file]]], "budget": timeout}, timeout)
+                whole = _read(folder, test_file, error)
+                if whole.ran and not whole.passed:  # a suite that passes only when run again keeps the verdict of its first run
+                    runs[shown] = whole
     for label, run in runs.items():  # what a replay compares: how each test ended on each version
         replay.record("suite", label, {"ran": run.ran, "tests": [(t.name, t.outcome) for t in run.tests], "timed_out": run.timed_out})
     return runs
 
 
-def _drive(spec: dict[str, object], budget: float, log: Path) -> str:
-    """Run the driver; what it wrote to stderr when it failed (an error of its own), else ""."""
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_ADDOPTS", "PYTEST_PLUGINS")}
-    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # only the plugins named: fast, and the same everywhere
-    with log.open("wb") as stderr:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "drilltutor.checking.suitedriver", json.dumps(spec)],
+class _Driver:
+    """The driver process, given one plan at a time on stdin (a line of JSON); it answers "done"
+    on stdout when a plan's runs have ended, and exits at the end of its stdin."""
+
+    def __init__(self, log: Path) -> None:
+        self.log = log
+        self._stderr = log.open("wb")
+        env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_ADDOPTS", "PYTEST_PLUGINS")}
+        env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # only the plugins named: fast, and the same everywhere
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "drilltutor.checking.suitedriver"],  # the plan comes on stdin: a command line the tests can read
             env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
             **platform.popen_group(),  # apart from drilltutor's own Ctrl-C
         )
+        self._said: queue.Queue[bytes] = queue.Queue()
+        self._listener = threading.Thread(target=self._listen, daemon=True)  # a thread: pipes cannot be selected on everywhere
+        self._listener.start()
+
+    def _listen(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self._said.put(line)
+        self._said.put(b"")  # the driver is gone
+
+    def plan(self, spec: dict[str, object], budget: float) -> str:
+        """Have the driver run a plan; what it wrote to stderr when it failed (an error of its own), else ""."""
+        assert self.proc.stdin is not None
         try:
-            proc.wait(budget + 10)  # the driver keeps to the budget itself, and stops what the tests left
-        except subprocess.TimeoutExpired:
+            self.proc.stdin.write(json.dumps(spec).encode("utf-8") + b"\n")
+            self.proc.stdin.flush()
+            done = self._said.get(timeout=budget + 10) == b"done\n"  # the driver keeps to the budget itself, and stops what the tests left
+        except (OSError, queue.Empty):
+            done = False
+        if done:
+            return ""
+        self._stop()  # the backstop: the driver and everything below it
+        return self.log.read_text(encoding="utf-8", errors="replace")[-DETAIL_CAP:]
+
+    def _stop(self) -> None:
+        if self.proc.poll() is None:
+            platform.stop_tree(self.proc.pid)
+        self.proc.wait()
+
+    def __enter__(self) -> _Driver:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if self.proc.stdin is not None:
+                self.proc.stdin.close()  # the driver's end: it exits
+            self.proc.wait(10)
+        except (OSError, subprocess.TimeoutExpired):
             pass
         finally:
-            if proc.poll() is None:
-                platform.stop_tree(proc.pid)  # the backstop: the driver and everything below it
-            proc.wait()
-    return log.read_text(encoding="utf-8", errors="replace")[-DETAIL_CAP:] if proc.returncode else ""
+            self._stop()
+            self._listener.join(10)  # the driver's stdout has ended with it
+            if self.proc.stdout is not None:
+                self.proc.stdout.close()
+            self._stderr.close()
 
 
 def _learner_lines(report: str, folder: Path, test_file: str) -> str:

@@ -1,12 +1,16 @@
 """Runs one pytest suite in several folders, each holding its own version of the module under test.
 
-Started by `drilltutor.checking.suite` as `python -m drilltutor.checking.suitedriver SPEC`, in a
-process of its own (it runs the learner's tests). Where fork is safe (`platform.can_fork`, Linux)
+Started by `drilltutor.checking.suite` as `python -m drilltutor.checking.suitedriver`, in a
+process of its own (it runs the learner's tests). Its plans (SPEC) come on stdin, one JSON line
+at a time, never on its command line, which the tests can read; after each it says "done" on
+stdout. Where fork is safe (`platform.can_fork`, Linux)
 it imports pytest and the app's libraries once, then forks one child per folder: ten runs cost
 little more than one. Elsewhere each folder's pytest runs in a fresh Python
 (`python -m drilltutor.checking.suitedriver --one FOLDER`). Either way `workers` run at a time,
-each is stopped after `timeout` seconds, and the whole run after `budget`. When the first folder
-(the correct version) does not pass, the others are not started: their verdicts would mean nothing.
+each is stopped after `timeout` seconds, and the whole plan after `budget`. The driver does not
+know which folder holds which version, nor which one is correct: what it knows, the tests it
+runs can read (they are forked from it), so `drilltutor.checking.suite` alone decides what each
+plan holds.
 
 Per folder it leaves `report.jsonl` (written by `Recorder` as pytest reports: which test
 started, how each ended) and `status.json` (how the run ended).
@@ -131,7 +135,6 @@ def run(spec: dict[str, Any]) -> None:
     if platform.can_fork():
         _warm_up(spec.get("preload", []), spec["bcrypt_rounds"])
     folders = [(Path(path), args) for path, args in spec["folders"]]
-    first = folders[0][0]
     pending: list[tuple[Path, list[str]]] = list(folders)
     running: dict[_Run, tuple[Path, float]] = {}  # run -> (folder, deadline)
     stopped: dict[_Run, str] = {}  # run -> why it was stopped: "timed_out" or "out_of_time"
@@ -155,8 +158,8 @@ def run(spec: dict[str, Any]) -> None:
             folder, _ = running.pop(done)
             status = {stopped.pop(done): True} if done in stopped else _status(returncode)
             (folder / "status.json").write_text(json.dumps(status))
-            if folder == first and status != {"exit": 0} or time.monotonic() > out_of_time:
-                pending.clear()  # the correct version failed (the others would mean nothing), or time ran out
+            if time.monotonic() > out_of_time:
+                pending.clear()  # time ran out
     finally:
         platform.stop_descendants()
 
@@ -168,6 +171,9 @@ def _one(folder: str, args: list[str], bcrypt_rounds: int) -> int:
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "--one":
+    if sys.argv[1:2] == ["--one"]:
         sys.exit(_one(*json.loads(sys.argv[2])))
-    run(json.loads(sys.argv[1]))
+    for plan in sys.stdin.buffer:  # one plan a line, the next sent only once this one is done
+        run(json.loads(plan))
+        sys.stdout.write("done\n")
+        sys.stdout.flush()
