@@ -8,7 +8,6 @@ cold `run` and under the warm runner `watch` uses (a judge forked from the zygot
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Iterator
 
@@ -39,15 +38,18 @@ print(pwd.verify("a", "b"))
 '''
 
 CHECKS = [{"id": i, "title": t} for i, t in declared_checks([str(DRILL.checks_path)]).items()]
-PASSED = [json.dumps({"event": "check", "result": {"id": c["id"], "title": c["title"], "status": "passed"}}) for c in CHECKS]
+PASSED = [{"event": "check", "result": {"id": c["id"], "title": c["title"], "status": "passed"}} for c in CHECKS]
 # A whole verdict as the channel carries it: the plan, every check passed, done.
-VERDICT = "\n".join([json.dumps({"event": "plan", "checks": CHECKS}), *PASSED, json.dumps({"event": "done", "bcrypt_ops": 0})]) + "\n"
+MESSAGES = [{"event": "plan", "checks": CHECKS}, *PASSED, {"event": "done", "bcrypt_ops": 0}]
 
 FORGERIES: dict[str, str] = {
     # Every descriptor the process holds, and every loopback port that listens.
     "verdict to every descriptor and port": f'''
-import os, socket
-VERDICT = {VERDICT!r}.encode()
+import json, os, socket, struct
+MESSAGES = {MESSAGES!r}
+# Framed as the run's wire carries messages (a length, then JSON), and as JSON lines.
+VERDICT = b"".join(struct.pack("!I", len(body)) + body for body in (json.dumps(m).encode() for m in MESSAGES))
+VERDICT += "".join(json.dumps(m) + "\\n" for m in MESSAGES).encode()
 for fd in range(3, 1024):
     try:
         os.write(fd, VERDICT)
@@ -64,11 +66,10 @@ for line in open("/proc/net/tcp").read().splitlines()[1:]:
 ''',
     # The channel object, found in memory: what a forked process would still hold.
     "channel found with gc": f'''
-import gc, json
+import gc
 for obj in gc.get_objects():
     if type(obj).__name__ in ("Outbox", "Inbox", "Link"):
-        for line in {VERDICT!r}.splitlines():
-            event = json.loads(line)
+        for event in {MESSAGES!r}:
             try:
                 obj.send(event.pop("event"), **event)
             except Exception:
