@@ -137,7 +137,9 @@ def mount_dependency(agent: Agent, name: str) -> dict[str, Any]:
     try:
         app = FastAPI()
 
-        @app.get("/me")
+        # No response model: FastAPI would build one from the return type, the first time in the
+        # process (every run's, forked from the zygote) for a quarter of a warm run's time.
+        @app.get("/me", response_model=None)
         async def me(user: Any = Depends(dependency)) -> dict[str, Any]:
             seen.append(user)
             email = _email_of(user)

@@ -9,10 +9,14 @@ import tempfile
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from drilltutor import datafile
 from drilltutor.errors import DrilltutorError
-from drilltutor.models import Card, CardsFile, ChecklistFile, ChecklistItem, DrillMeta, Hint, HintsFile, PropertiesFile, Property
+from drilltutor.models import DrillMeta
+
+if TYPE_CHECKING:
+    from drilltutor.foldermodels import Card, ChecklistItem, Hint, Property
 
 METADATA_FILE = "drill.toml"
 DRILL_FILES = ("prompt.md", "hints.toml", "checks.py")
@@ -43,9 +47,12 @@ class Drill:
     points: float | None = None  # the drill's points in a grade; None: an equal share per check
 
     # Read on first use, not at load: `list` and `run` of a passing file need neither, and
-    # parsing two more TOML files per drill is a tenth of `list`'s start-up.
+    # parsing two more TOML files per drill (and building their models) is a fifth of
+    # `list`'s start-up.
     @cached_property
     def hints(self) -> tuple[Hint, ...]:
+        from drilltutor.foldermodels import HintsFile
+
         return datafile.load(self.folder / "hints.toml", HintsFile).hint
 
     @cached_property
@@ -55,6 +62,8 @@ class Drill:
     @cached_property
     def properties(self) -> tuple[Property, ...]:
         """What the drill's checks prove, in the contract's words (properties.toml; optional)."""
+        from drilltutor.foldermodels import PropertiesFile
+
         path = self.folder / "properties.toml"
         return datafile.load(path, PropertiesFile).property if path.is_file() else ()
 
@@ -105,6 +114,8 @@ class Catalogue:
 
     @cached_property
     def checklist(self) -> tuple[ChecklistItem, ...]:
+        from drilltutor.foldermodels import ChecklistFile
+
         path = self.folder / "checklist.toml"
         return datafile.load(path, ChecklistFile).item if path.is_file() else ()
 
@@ -155,6 +166,8 @@ class Catalogue:
 
 
 def _cards(path: Path) -> tuple[Card, ...]:
+    from drilltutor.foldermodels import CardsFile
+
     return datafile.load(path, CardsFile).card if path.is_file() else ()
 
 

@@ -5,7 +5,7 @@ in one format that names the file, the line and the field:
 
 Entries of an array of tables are counted from 1, as a reader counts them in the file.
 
-`load` builds a model (drilltutor/models.py) straight from the file, checking each value
+`load` builds a model (drilltutor/models.py, foldermodels.py) straight from the file, checking each value
 against the field's type as it goes, without pydantic: `list`, `progress`, `hint` and
 `cards` start without importing it. Only a file that does not fit is handed to pydantic,
 whose first complaint is the message; `check` (for `dev check`) always asks pydantic.

@@ -25,7 +25,7 @@ from typing import Callable, Iterable
 
 from drilltutor import datafile
 from drilltutor.catalogue import Catalogue, Drill
-from drilltutor.models import COURSE_FILES, DRILL_FILES
+from drilltutor.foldermodels import COURSE_FILES, DRILL_FILES
 from drilltutor.results import FAILED, RunReport
 from drilltutor.runner import RunOptions, run_drill
 from drilltutor.variants import Variant, load_variants

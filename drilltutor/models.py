@@ -1,4 +1,6 @@
-"""The shape of every data file drilltutor reads: a drill folder's TOML files and progress.json.
+"""The shape of the data files every command reads: drill.toml and progress.json. The other
+files of a drill folder have theirs in drilltutor/foldermodels.py, built only when one is read:
+`list` and `progress` read none of them, and two dozen dataclasses take a tenth of their start-up.
 
 One model per file kind, each a frozen dataclass that pydantic validates (strictly, in JSON
 mode: "3" is not a number, 1 is not True, a TOML array is a tuple). This module does not
@@ -23,7 +25,7 @@ from typing import Any, ClassVar, Literal, Optional
 
 # Drill data files ------------------------------------------------------------------------
 
-_CLOSED: dict[str, Any] = {"extra": "forbid"}  # pydantic's config for a stdlib dataclass
+CLOSED: dict[str, Any] = {"extra": "forbid"}  # pydantic's config for a stdlib dataclass
 
 
 class RuleBroken(ValueError):
@@ -35,13 +37,13 @@ class RuleBroken(ValueError):
         self.where = where
 
 
-def _filled(**values: str) -> None:
+def filled(**values: str) -> None:
     for name, value in values.items():
         if not value.strip():
             raise RuleBroken((name,), "is empty")
 
 
-def _unique(entries: tuple[Any, ...], key: str, table: str) -> None:
+def unique(entries: tuple[Any, ...], key: str, table: str) -> None:
     seen: set[str] = set()
     for number, entry in enumerate(entries):
         value = getattr(entry, key)
@@ -50,23 +52,17 @@ def _unique(entries: tuple[Any, ...], key: str, table: str) -> None:
         seen.add(value)
 
 
-def _positive(**values: float | None) -> None:
+def positive(**values: float | None) -> None:
     for name, value in values.items():
         if value is not None and not value > 0:
             raise RuleBroken((name,), "must be more than 0")
-
-
-def _variant(name: str, changes: tuple[Change, ...]) -> None:
-    _filled(name=name)
-    if not changes:
-        raise RuleBroken(("change",), "needs at least one [[change]]")
 
 
 @dataclass(frozen=True)
 class DrillMeta:
     """drill.toml (docs/writing-drills.md says what each key is for)."""
 
-    __pydantic_config__: ClassVar[dict[str, Any]] = _CLOSED
+    __pydantic_config__: ClassVar[dict[str, Any]] = CLOSED
     format: Literal[1]
     id: str
     alias: str
@@ -85,234 +81,16 @@ class DrillMeta:
     env: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        _filled(id=self.id, alias=self.alias, file=self.file)
-        _positive(timeout=self.timeout, points=self.points)
-
-
-@dataclass(frozen=True)
-class Hint:
-    __pydantic_config__: ClassVar[dict[str, Any]] = _CLOSED
-    text: str
-    checks: tuple[str, ...] = ()  # a failing check with one of these ids points at this hint
-
-    def __post_init__(self) -> None:
-        _filled(text=self.text)
-
-
-@dataclass(frozen=True)
-class HintsFile:
-    __pydantic_config__: ClassVar[dict[str, Any]] = _CLOSED
-    hint: tuple[Hint, ...] = ()
-
-
-@dataclass(frozen=True)
-class Card:
-    __pydantic_config__: ClassVar[dict[str, Any]] = _CLOSED
-    id: str  # unique across the whole catalogue: review state is kept under it
-    front: str
-    back: str
-
-    def __post_init__(self) -> None:
-        _filled(id=self.id, front=self.front, back=self.back)
-
-
-@dataclass(frozen=True)
-class CardsFile:
-    """A drill's cards.toml, and the course's own drills/cards.toml."""
-
-    __pydantic_config__: ClassVar[dict[str, Any]] = _CLOSED
-    card: tuple[Card, ...] = ()
-
-    def __post_init__(self) -> None:
-        _unique(self.card, "id", "card")
-
-
-@dataclass(frozen=True)
-class ChecklistItem:
-    __pydantic_config__: ClassVar[dict[str, Any]] = _CLOSED
-    id: str
-    text: str
-
-    def __post_init__(self) -> None:
-        _filled(id=self.id, text=self.text)
-
-
-@dataclass(frozen=True)
-class ChecklistFile:
-    __pydantic_config__: ClassVar[dict[str, Any]] = _CLOSED
-    item: tuple[ChecklistItem, ...] = ()
-
-    def __post_init__(self) -> None:
-        _unique(self.item, "id", "item")
-
-
-@dataclass(frozen=True)
-class Change:
-    __pydantic_config__: ClassVar[dict[str, Any]] = _CLOSED
-    replace: str  # must stand exactly once in the base file
-    with_: str  # TOML `with`
-
-    def __post_init__(self) -> None:
-        if not self.replace:
-            raise RuleBroken(("replace",), "is empty")
-
-
-@dataclass(frozen=True)
-class Mistake:
-    """A file stated as its changes to another (drilltutor/variants.py): a realistic mistake."""
-
-    __pydantic_config__: ClassVar[dict[str, Any]] = _CLOSED
-    name: str
-    change: tuple[Change, ...]
-    why: str = ""
-    base: Optional[str] = None  # relative to the TOML file's folder; default: the drill's solution.py
-    expect: tuple[str, ...] = ()  # check ids, or "problem:crash" and the like
-
-    def __post_init__(self) -> None:
-        _variant(self.name, self.change)
-
-
-@dataclass(frozen=True)
-class Alternative:
-    """Another correct style, stated as its changes to another file."""
-
-    __pydantic_config__: ClassVar[dict[str, Any]] = _CLOSED
-    name: str
-    change: tuple[Change, ...]
-    why: str = ""
-    base: Optional[str] = None
-
-    def __post_init__(self) -> None:
-        _variant(self.name, self.change)
-
-
-@dataclass(frozen=True)
-class Copy:
-    """tests-verify's broken copies of the reference Tasks API."""
-
-    __pydantic_config__: ClassVar[dict[str, Any]] = _CLOSED
-    name: str
-    why: str
-    fix: str  # the test that would catch it
-    change: tuple[Change, ...]
-    base: Optional[str] = None
-
-    def __post_init__(self) -> None:
-        _variant(self.name, self.change)
-        _filled(why=self.why, fix=self.fix)
-
-
-@dataclass(frozen=True)
-class MistakesFile:
-    __pydantic_config__: ClassVar[dict[str, Any]] = _CLOSED
-    mistake: tuple[Mistake, ...] = ()
-
-    def __post_init__(self) -> None:
-        _unique(self.mistake, "name", "mistake")
-
-
-@dataclass(frozen=True)
-class AlternativesFile:
-    __pydantic_config__: ClassVar[dict[str, Any]] = _CLOSED
-    alternative: tuple[Alternative, ...] = ()
-
-    def __post_init__(self) -> None:
-        _unique(self.alternative, "name", "alternative")
-
-
-@dataclass(frozen=True)
-class SolutionFile:
-    """solution.toml: a drill's reference stated as its changes to another drill's (one entry)."""
-
-    __pydantic_config__: ClassVar[dict[str, Any]] = _CLOSED
-    solution: tuple[Alternative, ...] = ()
-
-    def __post_init__(self) -> None:
-        _unique(self.solution, "name", "solution")
-
-
-@dataclass(frozen=True)
-class CopiesFile:
-    __pydantic_config__: ClassVar[dict[str, Any]] = _CLOSED
-    copy: tuple[Copy, ...] = ()
-
-    def __post_init__(self) -> None:
-        _unique(self.copy, "name", "copy")
-
-
-@dataclass(frozen=True)
-class Survivor:
-    """A mutant the checks rightly let pass (`drilltutor dev mutants`)."""
-
-    __pydantic_config__: ClassVar[dict[str, Any]] = _CLOSED
-    id: str
-    why: str
-    # "equivalent": proven by dev mutants' replay; "allowed": `contract` quotes the sentence that allows it.
-    excuse: Literal["equivalent", "allowed"]
-    contract: Optional[str] = None
-
-    def __post_init__(self) -> None:
-        _filled(id=self.id, why=self.why)
-        if self.excuse == "allowed" and not (self.contract or "").strip():
-            raise RuleBroken(("contract",), 'is needed when excuse = "allowed": the sentence of the contract that allows the change')
-
-
-@dataclass(frozen=True)
-class MutantsFile:
-    __pydantic_config__: ClassVar[dict[str, Any]] = _CLOSED
-    survivor: tuple[Survivor, ...] = ()
-
-    def __post_init__(self) -> None:
-        _unique(self.survivor, "id", "survivor")
-
-
-@dataclass(frozen=True)
-class Property:
-    """A property the drill's checks prove, in the contract's words, and where it comes from."""
-
-    __pydantic_config__: ClassVar[dict[str, Any]] = _CLOSED
-    id: str
-    says: str
-    source: str  # e.g. "OWASP Password Storage Cheat Sheet; ASVS V2.4.1"
-    checks: tuple[str, ...]
-
-    def __post_init__(self) -> None:
-        _filled(id=self.id, says=self.says, source=self.source)
-        if not self.checks:
-            raise RuleBroken(("checks",), "names no check")
-
-
-@dataclass(frozen=True)
-class PropertiesFile:
-    __pydantic_config__: ClassVar[dict[str, Any]] = _CLOSED
-    property: tuple[Property, ...] = ()
-
-    def __post_init__(self) -> None:
-        _unique(self.property, "id", "property")
-
-
-# Every data file a drill folder may hold (all optional but drill.toml and hints.toml), and the
-# course's own beside the drills: `dev check` checks each against its model.
-DRILL_FILES: dict[str, type] = {
-    "drill.toml": DrillMeta,
-    "hints.toml": HintsFile,
-    "cards.toml": CardsFile,
-    "mistakes.toml": MistakesFile,
-    "alternatives.toml": AlternativesFile,
-    "copies.toml": CopiesFile,
-    "solution.toml": SolutionFile,
-    "mutants.toml": MutantsFile,
-    "properties.toml": PropertiesFile,
-}
-COURSE_FILES: dict[str, type] = {"cards.toml": CardsFile, "checklist.toml": ChecklistFile}
+        filled(id=self.id, alias=self.alias, file=self.file)
+        positive(timeout=self.timeout, points=self.points)
 
 
 # progress.json -----------------------------------------------------------------------------
 
-_OPEN: dict[str, Any] = {"extra": "allow"}
+OPEN: dict[str, Any] = {"extra": "allow"}
 
 
-def _counts(**values: int) -> None:
+def counts(**values: int) -> None:
     for name, value in values.items():
         if value < 0:
             raise RuleBroken((name,), "must be 0 or more")
@@ -325,7 +103,7 @@ NEW, ATTEMPTED, PASSED, REVEALED = "new", "attempted", "passed", "revealed"
 class DrillEntry:
     """One drill's record in progress.json, under the keys progress.py writes, and what it means."""
 
-    __pydantic_config__: ClassVar[dict[str, Any]] = _OPEN
+    __pydantic_config__: ClassVar[dict[str, Any]] = OPEN
     attempts: int = 0
     hints_used: int = 0  # the highest rung of the hint ladder opened
     first_attempt: Optional[str] = None
@@ -337,7 +115,7 @@ class DrillEntry:
     started_at: Optional[str] = None  # the first `start` (or watch moving on to it)
 
     def __post_init__(self) -> None:
-        _counts(attempts=self.attempts, hints_used=self.hints_used)
+        counts(attempts=self.attempts, hints_used=self.hints_used)
 
     @property
     def status(self) -> str:
@@ -359,28 +137,28 @@ class DrillEntry:
 
 @dataclass(frozen=True)
 class CardState:
-    __pydantic_config__: ClassVar[dict[str, Any]] = _OPEN
+    __pydantic_config__: ClassVar[dict[str, Any]] = OPEN
     fsrs: dict[str, Any] = field(default_factory=dict)  # fsrs's own record; cards.py reads what it needs and tolerates the rest
     reviews: int = 0
     last_rating: Optional[str] = None
     introduced_at: Optional[str] = None  # the first review: counts against the day's limit of new cards
 
     def __post_init__(self) -> None:
-        _counts(reviews=self.reviews)
+        counts(reviews=self.reviews)
 
 
 @dataclass(frozen=True)
 class Settings:
-    __pydantic_config__: ClassVar[dict[str, Any]] = _OPEN
+    __pydantic_config__: ClassVar[dict[str, Any]] = OPEN
     new_cards_per_day: int = 10
 
     def __post_init__(self) -> None:
-        _counts(new_cards_per_day=self.new_cards_per_day)
+        counts(new_cards_per_day=self.new_cards_per_day)
 
 
 @dataclass(frozen=True)
 class ProgressFile:
-    __pydantic_config__: ClassVar[dict[str, Any]] = _OPEN
+    __pydantic_config__: ClassVar[dict[str, Any]] = OPEN
     schema: int
     drills: dict[str, DrillEntry]
     checklist: dict[str, str]  # item id -> when it was ticked

@@ -126,7 +126,7 @@ def load_explanations(path: Path) -> dict[str, Excuse]:
     """id -> its excuse, from `[[survivor]]` tables; none when the file does not exist."""
     if not path.is_file():
         return {}
-    from drilltutor.models import MutantsFile
+    from drilltutor.foldermodels import MutantsFile
 
     entries = datafile.load(path, MutantsFile).survivor
     return {e.id: Excuse(e.why.strip(), e.excuse, (e.contract or "").strip()) for e in entries}

@@ -18,7 +18,7 @@ of property x drill.
 from __future__ import annotations
 
 from drilltutor.catalogue import Catalogue, Drill
-from drilltutor.models import Property
+from drilltutor.foldermodels import Property
 
 FILE = "properties.toml"
 

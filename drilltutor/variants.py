@@ -14,16 +14,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from drilltutor import datafile, models
+from drilltutor import datafile, foldermodels
 from drilltutor.errors import DrilltutorError
-from drilltutor.models import Change
+from drilltutor.foldermodels import Change
 
 # Each table, and the model of the file that holds it (under the table's own name).
-_FILES: dict[str, type[models.MistakesFile | models.AlternativesFile | models.CopiesFile | models.SolutionFile]] = {
-    "mistake": models.MistakesFile,
-    "alternative": models.AlternativesFile,
-    "copy": models.CopiesFile,
-    "solution": models.SolutionFile,
+_FILES: dict[str, type[foldermodels.MistakesFile | foldermodels.AlternativesFile | foldermodels.CopiesFile | foldermodels.SolutionFile]] = {
+    "mistake": foldermodels.MistakesFile,
+    "alternative": foldermodels.AlternativesFile,
+    "copy": foldermodels.CopiesFile,
+    "solution": foldermodels.SolutionFile,
 }
 
 
@@ -69,7 +69,7 @@ def load_variants(path: Path, table: str, default_base: Path) -> tuple[Variant, 
     return tuple(_variant(path, table, number, entry, default_base, ()) for number, entry in enumerate(_entries(path, table)))
 
 
-_Entry = models.Mistake | models.Alternative | models.Copy
+_Entry = foldermodels.Mistake | foldermodels.Alternative | foldermodels.Copy
 
 
 def _entries(path: Path, table: str) -> tuple[_Entry, ...]:
@@ -81,7 +81,7 @@ def _variant(path: Path, table: str, number: int, entry: _Entry, default_base: P
     """One entry as a variant; `chain` holds the variants ("FILE#NAME") whose bases led here."""
     link = f"{path.resolve()}#{entry.name}"
     base, base_variant = _base(entry.base, path, (table, number, "base"), entry.name, default_base, (*chain, link))
-    expect = entry.expect if isinstance(entry, models.Mistake) else ()
+    expect = entry.expect if isinstance(entry, foldermodels.Mistake) else ()
     return Variant(entry.name, entry.why, expect, base, entry.change, path, base_variant)
 
 

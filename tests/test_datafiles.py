@@ -14,7 +14,7 @@ import pytest
 from drilltutor import datafile, devcheck
 from drilltutor.catalogue import Catalogue, load_catalogue
 from drilltutor.errors import DrilltutorError
-from drilltutor.models import COURSE_FILES, DRILL_FILES
+from drilltutor.foldermodels import COURSE_FILES, DRILL_FILES
 from drilltutor.mutation import load_explanations
 from drilltutor.variants import load_variants
 from tests.conftest import FIXTURES, bundled_drills_dir

@@ -44,20 +44,27 @@ with contextlib.redirect_stdout(io.StringIO()):
         main()
     except SystemExit as exc:
         code = exc.code or 0
-print(json.dumps({{"code": code, "modules": sorted(m.split(".")[0] for m in sys.modules)}}))
+print(json.dumps({{"code": code, "modules": sorted(m.split(".")[0] for m in sys.modules), "all": sorted(sys.modules)}}))
 """
 
 
-def _modules_after(args: list[str], probe: str = PROBE_RUNNER, code: int = 0) -> set[str]:
+def _modules_after(args: list[str], probe: str = PROBE_RUNNER, code: int = 0, key: str = "modules") -> set[str]:
     env = {**os.environ, "DRILLTUTOR_DRILLS": str(FIXTURES / "drills")}
     out = subprocess.run([sys.executable, "-c", probe.format(args=args)], capture_output=True, text=True, check=True, env=env)
     data = json.loads(out.stdout.strip().splitlines()[-1])
     assert data["code"] == code, out.stdout + out.stderr
-    return set(data["modules"])
+    return set(data[key])
 
 
 def test_list_imports_no_heavy_library() -> None:
     assert _modules_after(["list"]) & set(HEAVY) == set()
+
+
+def test_list_builds_no_model_of_the_files_it_never_reads() -> None:
+    # Two dozen dataclasses (hints, cards, mistakes, ...) were a tenth of list's start-up.
+    modules = _modules_after(["list"], PROBE_MAIN, key="all")
+    assert "drilltutor.models" in modules
+    assert "drilltutor.foldermodels" not in modules
 
 
 def test_progress_imports_no_heavy_library() -> None:
