@@ -192,11 +192,14 @@ def test_a_real_ctrl_c_stops_a_real_watch_cleanly(drills: Path, workspace: Path)
             assert line, "watch ended before its first frame"
             first += line
         proc.send_signal(signal.SIGINT)
+        # stdin stays open until the process has ended: communicate() would close it at once, and
+        # an end of input that wins the race with the signal ends a --manual watch as `q` does.
+        proc.wait(timeout=20)
         out, err = proc.communicate(timeout=20)
     finally:
         proc.kill()
         proc.wait()
-    assert proc.returncode == 130 and "Stopped watching." in out
+    assert proc.returncode == 130 and "Stopped watching." in out, (proc.returncode, first + out, err)
     assert "Traceback" not in err
 
 

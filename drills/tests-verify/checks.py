@@ -17,7 +17,7 @@ from drilltutor import datafile
 from drilltutor.checking import Ctx, Failure, check
 from drilltutor.checking.disguise import render
 from drilltutor.checking.suite import EXIT_NO_TESTS, SuiteRun, run_versions
-from drilltutor.models import CopiesFile
+from drilltutor.foldermodels import CopiesFile
 from drilltutor.variants import Variant, load_variants
 
 HERE = Path(__file__).resolve().parent
