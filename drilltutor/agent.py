@@ -13,7 +13,6 @@ The judge starts it as a fork of itself (where fork is safe), or as a fresh Pyth
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import os
 import queue
@@ -27,7 +26,7 @@ from typing import Any, Callable
 from drilltutor import platform, protocol
 from drilltutor.checking.trace import one_line, trimmed
 from drilltutor.checking.workfactor import lower_bcrypt_cost
-from drilltutor.learner import BcryptCounter, Tee, exit_words, load_learner, problem_for
+from drilltutor.learner import BcryptCounter, Tee, adopt, exit_words, load_learner, problem_for
 from drilltutor.limits import TOO_LARGE, TOO_LARGE_FIX, too_large
 from drilltutor.protocol import AgentJob, Handle, Hung, LearnerRaised
 
@@ -101,12 +100,17 @@ class Agent:
                 message = protocol.receive(self.sock)
             except (protocol.LinkClosed, OSError, ValueError):
                 os._exit(0)  # the judge is gone: nothing is left to answer
+            except BaseException:  # no memory left to read with: the link lost its place, so end rather than leave the judge waiting
+                os._exit(protocol.AGENT_OUT_OF_MEMORY)
             with self._dispatch:
                 if not self._main_busy:
                     self._main_busy = True
                     self._main.put(message)
                     continue
-            threading.Thread(target=self._answer, args=(message,), daemon=True).start()
+            try:
+                threading.Thread(target=self._answer, args=(message,), daemon=True).start()
+            except RuntimeError:  # no room for another thread's stack (the learner's code used the memory up): the main thread takes it next
+                self._main.put(message)
 
     def _answer(self, message: dict[str, Any]) -> None:
         number = int(message.get("id", 0))
@@ -121,9 +125,13 @@ class Agent:
             answer = {"raised": asdict(self.raised(exc))}
         try:
             self.reply(number, **answer)
-        except (OSError, TypeError, ValueError) as exc:  # an answer that is no data: say so rather than never answer
-            with contextlib.suppress(OSError):
+        except (OSError, TypeError, ValueError, MemoryError) as exc:  # an answer that is no data: say so rather than never answer
+            try:
                 self.reply(number, raised=asdict(self.raised(exc)))
+            except OSError:  # the judge is gone
+                pass
+            except BaseException:  # not even that could be sent: end rather than leave the judge waiting
+                os._exit(protocol.AGENT_OUT_OF_MEMORY)
 
     def raised(self, exc: BaseException) -> LearnerRaised:
         if isinstance(exc, MemoryError):
@@ -297,23 +305,13 @@ class _Hung(Exception):
 # Starting -------------------------------------------------------------------------------
 
 
-def adopt(job: AgentJob) -> None:
-    """Become the run's process: a worker started ahead had no run's environment or folder yet."""
-    if job.env is not None:
-        os.environ.clear()
-        os.environ.update(job.env)
-    if job.cwd is not None:
-        os.chdir(job.cwd)
-        sys.path[0] = job.cwd  # `python -m` put the folder it started in first
-
-
 def run(sock: socket.socket) -> None:
     """Take the job, limit this process, answer until the judge goes; never returns."""
     try:
         job = AgentJob(**protocol.receive(sock))
     except (protocol.LinkClosed, OSError, ValueError, TypeError):
         os._exit(0)
-    adopt(job)
+    adopt(job.env, job.cwd)
     enforced = platform.limit_memory(job.memory_limit) if job.memory_limit else True
     agent = Agent(sock, job)
     agent.reply(0, memory=enforced)

@@ -52,7 +52,7 @@ from drilltutor.checking.spec import (
 )
 from drilltutor.checking import workfactor
 from drilltutor.checking.trace import one_line, trimmed
-from drilltutor.learner import preload
+from drilltutor.learner import adopt, preload
 from drilltutor.limits import FILE_SIZE_LIMIT, TOO_LARGE, TOO_LARGE_FIX
 from drilltutor.protocol import AgentJob, JudgeJob
 from drilltutor.results import ADVICE, FAILED, PASSED, SKIPPED, CheckResult
@@ -219,17 +219,6 @@ def _stop_everything_and_exit(code: int) -> None:
     _exit(code)
 
 
-def adopt(job: JudgeJob) -> None:
-    """Become the run that `job` describes: a worker started ahead of its job was started
-    with no run's environment, folder or secret yet."""
-    if job.env is not None:
-        os.environ.clear()
-        os.environ.update(job.env)
-    if job.cwd is not None:
-        os.chdir(job.cwd)
-        sys.path[0] = job.cwd  # `python -m` put the folder it started in first
-
-
 # The agent ------------------------------------------------------------------------------
 
 
@@ -339,7 +328,7 @@ def _agent_job(job: JudgeJob, adopting: bool) -> AgentJob:
 
 def main(job: JudgeJob, spare: AgentProcess | None = None) -> None:
     """Run `job`; `spare`: an agent started ahead with this worker (no fork here)."""
-    adopt(job)
+    adopt(job.env, job.cwd)
     platform.limit_file_size(FILE_SIZE_LIMIT)  # inherited by the agent and whatever it starts
     assert job.channel is not None
     channel = Outbox(job.channel)

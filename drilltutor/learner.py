@@ -9,6 +9,7 @@ from __future__ import annotations
 import builtins
 from collections import deque
 import importlib.util
+import os
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -137,6 +138,17 @@ class Tee:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.stream, name)
+
+
+def adopt(env: dict[str, str] | None, cwd: str | None) -> None:
+    """Become the run a job describes: a process started ahead of its job (a spare worker or
+    agent, a fork of the zygote) had no run's environment or folder yet."""
+    if env is not None:
+        os.environ.clear()
+        os.environ.update(env)
+    if cwd is not None:
+        os.chdir(cwd)
+        sys.path[0] = cwd  # `python -m` put the folder it started in first
 
 
 def preload(names: list[str]) -> None:

@@ -20,6 +20,8 @@ _HEADER = struct.Struct("!I")
 MAX_MESSAGE = 64 * 1024 * 1024  # a learner's value larger than this is no data a check needs
 MAX_ITEMS = 20_000  # containers beyond this many items in all travel as a handle
 MAX_DEPTH = 12
+# The agent's exit status when memory ran so short that it could no longer read or answer a request.
+AGENT_OUT_OF_MEMORY = 86
 
 
 class LinkClosed(Exception):

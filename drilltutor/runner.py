@@ -42,7 +42,7 @@ from drilltutor.catalogue import Catalogue, Drill
 from drilltutor.channel import Inbox
 from drilltutor.checking import replay
 from drilltutor.errors import DrilltutorError
-from drilltutor.protocol import JudgeJob
+from drilltutor.protocol import AGENT_OUT_OF_MEMORY, JudgeJob
 from drilltutor.limits import PROCESS_LIMIT, backstop
 from drilltutor.platform import RUN_MARK
 from drilltutor.results import FAILED, SKIPPED, CheckResult, Problem, RunReport
@@ -587,6 +587,8 @@ def _how_it_ended(ending: Ending) -> tuple[str, str, str]:
             f"started too many processes (more than {ending.options.process_limit} at once) and was stopped",
             "A fork bomb? Look for a loop that starts processes (fork, subprocess.Popen).",
         )
+    if ending.returncode == AGENT_OUT_OF_MEMORY:
+        return ("memory", "ran out of memory while answering the checks", "Look for a list or string that grows without end.")
     name = platform.signal_name(ending.returncode)
     if name is not None:
         said = _SIGNALS.get(name, (f"was stopped by {name}", "Something in your code stopped the Python process with a signal; remove it."))
