@@ -383,6 +383,7 @@ def run_job(worker: Any, job: Job, *, adopt: bool, marks: Sequence[str] = (), sp
         _hand_over(worker, job.spec(inbox.address(), adopt=adopt))
         for reader in readers:
             reader.start()
+        declared = declared_checks(job.checks)  # read while the run runs (the worker has a core of its own), not after
         stopped = _watch(worker, job.options)
     except BaseException:  # Ctrl-C while waiting: the learner's processes still end with the run
         stop_run(worker, marks, spare, holder)
@@ -402,7 +403,7 @@ def run_job(worker: Any, job: Job, *, adopt: bool, marks: Sequence[str] = (), sp
     if events.memory_enforced is False:
         report.notices = _say_once("memory", MEMORY_NOT_LIMITED.format(limit=_size(job.options.memory_limit)))
     ended = Ending(stopped, worker.returncode if events.agent_exit is None else events.agent_exit, job.options)
-    _assemble(report, events, job.drill, declared_checks(job.checks), ended)
+    _assemble(report, events, job.drill, declared, ended)
     return report
 
 
