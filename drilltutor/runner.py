@@ -555,6 +555,9 @@ _SIGNALS = {
 }
 
 
+_GROWS_WITHOUT_END = "Look for a list or string that grows without end."
+
+
 def _how_it_ended(ending: Ending) -> tuple[str, str, str]:
     stopped = ending.stopped or Stopped("")
     # At the backstop, a run that kept using CPU was busy on a machine busier still: a loop, not a sleep.
@@ -580,7 +583,7 @@ def _how_it_ended(ending: Ending) -> tuple[str, str, str]:
         return (
             "memory",
             f"used more than {_size(ending.options.memory_limit)} of memory (all its processes together) and was stopped",
-            "Look for a list or string that grows without end.",
+            _GROWS_WITHOUT_END,
         )
     if stopped.why == "processes":
         return (
@@ -589,7 +592,7 @@ def _how_it_ended(ending: Ending) -> tuple[str, str, str]:
             "A fork bomb? Look for a loop that starts processes (fork, subprocess.Popen).",
         )
     if ending.returncode == AGENT_OUT_OF_MEMORY:
-        return ("memory", "ran out of memory while answering the checks", "Look for a list or string that grows without end.")
+        return ("memory", "ran out of memory while answering the checks", _GROWS_WITHOUT_END)
     name = platform.signal_name(ending.returncode)
     if name is not None:
         said = _SIGNALS.get(name, (f"was stopped by {name}", "Something in your code stopped the Python process with a signal; remove it."))
