@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import SimpleNamespace
@@ -54,8 +55,22 @@ def served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Ag
     link.close()
     for thread in set(threading.enumerate()) - before:  # the reader ends at the closed link, before os is given back
         if thread.name == "drilltutor-agent-link":
-            thread.join(60)
+            _join(thread)
     theirs.close()
+
+
+def _join(thread: threading.Thread) -> None:
+    """enumerate() also lists a thread whose start() has not yet set it running, and join() refuses
+    that one: wait until it runs (a loaded machine is slow to schedule it), then join."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            thread.join(60)
+            return
+        except RuntimeError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _call(link: Link, name: str, *args: Any) -> Any:
