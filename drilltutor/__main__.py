@@ -1,3 +1,3 @@
-from drilltutor.cli import main
+from drilltutor.entry import main
 
 main()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -163,11 +164,13 @@ def run(
     as_json: AsJson = False,
 ) -> None:
     """Run the hidden checks on your file. Exit 0: all passed; 1: a check failed or the file could not run."""
+    from drilltutor import launcher
     from drilltutor.commands.run import run as run_drill
     from drilltutor.runner import RunOptions
+    from drilltutor.runner import run_drill as runner
 
     session = _session(workspace, drills_dir)
-    outcome = run_drill(session, drill, file, RunOptions(timeout=timeout))
+    outcome = run_drill(session, drill, file, RunOptions(timeout=timeout), functools.partial(runner, ahead=launcher.started()))
     if as_json:
         _emit_json({**outcome.report.to_dict(), "notices": outcome.notices})
     else:

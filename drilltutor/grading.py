@@ -28,7 +28,8 @@ from drilltutor.catalogue import Catalogue, Drill
 from drilltutor.errors import DrilltutorError
 from drilltutor.references import References
 from drilltutor.results import ADVICE, PASSED, CheckResult, RunReport
-from drilltutor.runner import RunOptions, base_env, declared_checks, run_drill
+from drilltutor.launcher import base_env
+from drilltutor.runner import RunOptions, declared_checks, run_drill
 
 DEFAULT_POINTS = 10.0  # a drill whose drill.toml gives no `points`
 DEFAULT_USER = "nobody"

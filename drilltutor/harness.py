@@ -34,7 +34,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any, Callable
 
-from drilltutor import platform
+from drilltutor import launcher, platform
 from drilltutor.channel import Outbox
 from drilltutor.checking import replay
 from drilltutor.checking.context import Ctx
@@ -277,10 +277,7 @@ def spawn_agent(preloaded: list[str]) -> AgentProcess:
     """The agent as a fresh Python (no safe fork here); it connects to a link of its own, never the channel."""
     listener = socket.create_server(("127.0.0.1", 0))
     token = secrets.token_hex(16)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "drilltutor.agent", *(["--preload", *preloaded] if preloaded else [])],
-        stdin=subprocess.PIPE,
-    )
+    proc = launcher.python("drilltutor.agent", *(["--preload", *preloaded] if preloaded else []), stdin=subprocess.PIPE)
     assert proc.stdin is not None
     proc.stdin.write(f"{listener.getsockname()[1]} {token}\n".encode())
     proc.stdin.close()
@@ -339,6 +336,7 @@ def main(job: JudgeJob, spare: AgentProcess | None = None) -> None:
         enforced: bool | None = None
         if job.mode == "pytest":  # the checks run the learner's tests in processes of their own
             enforced = platform.limit_memory(job.memory_limit) if job.memory_limit else True
+            platform.keep_out_debuggers()  # what the checks know (which folder holds which version) is not the tests' to read
         else:
             if job.mode == "module":
                 import drilltutor.checking.http  # noqa: F401  (both sides use httpx: imported once, before the fork)

@@ -8,9 +8,10 @@ A run is a *job* handed to a *worker*: a fresh `python -m drilltutor.platform.ke
 process, the run's top process (on POSIX the keeper, whose forked child is the judge,
 `drilltutor.harness`; on Windows the judge itself, held by a Job object). The judge runs the
 checks and starts the agent that runs the learner's file (`drilltutor.agent`); verdicts come
-from the judge alone. A cold run starts its worker and hands it the job at once; the warm
-runner starts one ahead (`start_worker`) or forks one from its zygote, and hands it the job
-when a run is asked for. Either way the worker is used for one job only, and the run ends
+from the judge alone. A cold run starts its worker and hands it the job at once;
+`drilltutor run` starts it as the command's first step (`launcher.Ahead`), and the warm runner
+keeps one ready or forks one from its zygote; those hand it the job when a run is asked
+for, and it takes on the run's environment and folder. Either way the worker is used for one job only, and the run ends
 with its whole process tree stopped (`drilltutor.platform`).
 
 Limits are the run's, not one process's: the CPU time, memory and number of processes of
@@ -29,7 +30,6 @@ import secrets
 import shutil
 import stat
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -42,6 +42,7 @@ from drilltutor.catalogue import Catalogue, Drill
 from drilltutor.channel import Inbox
 from drilltutor.checking import replay
 from drilltutor.errors import DrilltutorError
+from drilltutor.launcher import AHEAD_PREFIX, LOCK_SUFFIX, Ahead, base_env, start_worker
 from drilltutor.protocol import AGENT_OUT_OF_MEMORY, JudgeJob
 from drilltutor.limits import PROCESS_LIMIT, backstop
 from drilltutor.platform import RUN_MARK
@@ -51,7 +52,6 @@ from drilltutor.results import FAILED, SKIPPED, CheckResult, Problem, RunReport
 MAX_FILE_BYTES = 1_000_000
 SCRATCH_PREFIX = "drilltutor-run-"
 STALE_AFTER = 600.0  # seconds; an unlocked scratch folder this old belongs to no live run
-_PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
 
 
 @dataclass(frozen=True)
@@ -178,21 +178,6 @@ def check_file(path: Path) -> None:
         raise DrilltutorError(f"{path} is a binary file, not Python source. Is it the right file?")
 
 
-def base_env(mark: str = "") -> dict[str, str]:
-    """The environment every process of a run starts from: the learner's, minus drilltutor's own settings."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DRILLTUTOR_")}
-    env.update(
-        PYTHONDONTWRITEBYTECODE="1",
-        PYTHONUNBUFFERED="1",
-        PYTHONIOENCODING="utf-8",
-        PYTHONUTF8="1",  # the learner's file, and what it opens, read as UTF-8 whatever the locale (cp1252 on Windows)
-        PYTHONPATH=os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH", "")) if p),
-    )
-    if mark:
-        env[RUN_MARK] = mark
-    return env
-
-
 def child_env(drill: Drill, secret: str, scratch: Path, mark: str = "", token: str | None = None) -> dict[str, str]:
     """The learner's environment: `base_env` plus a fresh SECRET_KEY and the drill's `[env]`.
 
@@ -215,7 +200,7 @@ def scratch_folder() -> Iterator[str]:
     from filelock import FileLock
 
     with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX) as folder:
-        lock = FileLock(folder + _LOCK_SUFFIX)
+        lock = FileLock(folder + LOCK_SUFFIX)
         try:
             with lock:
                 yield folder
@@ -225,11 +210,9 @@ def scratch_folder() -> Iterator[str]:
     sweep_scratch()
 
 
-_LOCK_SUFFIX = ".lock"  # beside the folder, not in it: the learner's code works in the folder
-
-
 def sweep_scratch(base: str | None = None) -> None:
-    """Remove scratch folders left by killed runs: old enough, ours, and with no live run holding their lock."""
+    """Remove the folders killed runs left (scratch folders, and those of processes started ahead):
+    old enough, ours, and with no live run holding their lock."""
     from filelock import FileLock, Timeout
 
     try:
@@ -238,7 +221,7 @@ def sweep_scratch(base: str | None = None) -> None:
         return
     me = os.getuid() if hasattr(os, "getuid") else None
     for entry in entries:
-        if not entry.name.startswith(SCRATCH_PREFIX) or entry.name.endswith(_LOCK_SUFFIX):
+        if not entry.name.startswith((SCRATCH_PREFIX, AHEAD_PREFIX)) or entry.name.endswith(LOCK_SUFFIX):
             continue
         try:
             info = entry.stat(follow_symlinks=False)
@@ -246,7 +229,7 @@ def sweep_scratch(base: str | None = None) -> None:
             continue
         if not stat.S_ISDIR(info.st_mode) or (me is not None and info.st_uid != me) or time.time() - info.st_mtime < STALE_AFTER:
             continue
-        lock = FileLock(entry.path + _LOCK_SUFFIX)
+        lock = FileLock(entry.path + LOCK_SUFFIX)
         try:
             with lock.acquire(timeout=0):
                 shutil.rmtree(entry.path, ignore_errors=True)
@@ -338,29 +321,17 @@ class Job:
         )
 
 
-def start_worker(env: dict[str, str], cwd: str, preload: Sequence[str] = (), run_as: platform.RunAs | None = None) -> subprocess.Popen[bytes]:
-    """A run's top process, waiting on stdin for its job; with `preload`, it imports those first."""
-    # Graded as root, the keeper stays root and drops its child, the harness, to `run_as`: the
-    # learner's code can then neither signal what holds the run nor outlast it.
-    account = ["--as", f"{run_as.uid}:{run_as.gid}"] if run_as is not None else []
-    return subprocess.Popen(
-        [sys.executable, "-m", platform.WORKER_MODULE, *account, *(["--preload", *preload] if preload else [])],
-        cwd=cwd,
-        env=env,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        **platform.popen_group(),
-    )
-
-
-def run_drill(catalogue: Catalogue, drill: Drill, file: Path, options: RunOptions = RunOptions()) -> RunReport:
+def run_drill(catalogue: Catalogue, drill: Drill, file: Path, options: RunOptions = RunOptions(), ahead: Ahead | None = None) -> RunReport:
+    """Run `drill`'s checks on `file`; `ahead`: a worker started before the run was asked for
+    (not for a run as another user, which starts its own, dropped to that user)."""
     options = for_drill(drill, options)
     file = file.resolve()
     check_file(file)
     with scratch_folder() as scratch:
         platform.give_folder(scratch, options.run_as)  # the one folder a graded run's user may write
         job = Job.of(catalogue, drill, file, options, scratch)
+        if ahead is not None and options.run_as is None:
+            return ahead.run(job)
         return run_job(start_worker(job.env(), scratch, run_as=options.run_as), job, adopt=False)
 
 

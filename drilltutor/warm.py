@@ -29,18 +29,17 @@ from __future__ import annotations
 
 import os
 import select
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import Any, Protocol, Sequence
 
-from drilltutor import platform, protocol, runner
+from drilltutor import launcher, platform, protocol, runner
 from drilltutor.catalogue import Catalogue, Drill
+from drilltutor.launcher import Ahead
 from drilltutor.results import RunReport
 from drilltutor.runner import Job, RunOptions
 
@@ -190,31 +189,26 @@ class WarmRunner:
             self._backend = None
 
 
-def _home() -> str:
-    """An empty working folder for a warm process: nothing of the learner's shadows a library."""
-    return tempfile.mkdtemp(prefix="drilltutor-warm-")
-
-
 # Elsewhere: a single-use worker started ahead ------------------------------------------
 
 
 class Spare:
-    """One worker always waiting, already importing; each run takes it and starts the next."""
+    """One worker always waiting, already importing (`launcher.Ahead`); each run takes it and starts the next."""
 
     def __init__(self, preload: Sequence[str]) -> None:
         self.preload = tuple(preload)
-        self._home = _home()
-        self._next: subprocess.Popen[bytes] | None = self._start()
+        self._next: Ahead | None = self._start()
 
     @property
     def pid(self) -> int | None:
         return None if self._next is None else self._next.pid
 
-    def _start(self) -> subprocess.Popen[bytes]:
-        try:
-            return runner.start_worker(runner.base_env(), self._home, self.preload)
-        except OSError as exc:
-            raise ZygoteGone(f"could not start a worker: {exc}") from None
+    def _start(self) -> Ahead:
+        ahead = Ahead(self.preload)
+        if ahead.pid is None:
+            ahead.close()
+            raise ZygoteGone("could not start a worker")
+        return ahead
 
     def alive(self) -> bool:
         return True  # a worker that died is replaced at the next run
@@ -223,24 +217,21 @@ class Spare:
         return True  # a worker still importing is still ahead of a cold start
 
     def wait_ready(self, timeout: float) -> bool:
-        return self._next is not None and self._next.poll() is None
+        return self._next is not None and self._next.alive()
 
     def run(self, job: Job) -> RunReport:
-        worker = self._next if self._next is not None and self._next.poll() is None else self._start()
-        self._next = None
+        taken, self._next = self._next, None
         try:
-            return runner.run_job(worker, job, adopt=True)
+            return (taken or self._start()).run(job)
         finally:
+            if taken is not None:
+                taken.close()
             self._next = self._start()
 
     def close(self) -> None:
         if self._next is not None:
-            runner.stop_run(self._next, ())
-            for stream in (self._next.stdin, self._next.stdout):
-                if stream is not None:
-                    stream.close()
+            self._next.close()
             self._next = None
-        shutil.rmtree(self._home, ignore_errors=True)
 
 
 # Linux: a zygote that forks each run's worker --------------------------------------------
@@ -261,23 +252,25 @@ class Zygote:
     """The runner's side of the zygote: start it, ask it for a worker, hear how the worker ended."""
 
     def __init__(self, preload: Sequence[str]) -> None:
-        self._home = _home()
+        self._home = launcher.AheadFolder()
         self._mark = os.urandom(8).hex()  # in the zygote's environment, so in that of every bare fork of it
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            self._proc = subprocess.Popen(
-                [sys.executable, "-m", "drilltutor.warm", str(theirs.fileno()), *preload],
-                cwd=self._home,
-                env=runner.base_env(self._mark),
+            self._proc = launcher.python(
+                "drilltutor.warm",
+                str(theirs.fileno()),
+                *preload,
+                apart=True,  # Ctrl-C reaches the parent only; the parent ends the zygote
+                cwd=self._home.path,
+                env=launcher.base_env(self._mark),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
                 pass_fds=(theirs.fileno(),),
-                **platform.popen_group(),  # Ctrl-C reaches the parent only; the parent ends the zygote
             )
         except OSError as exc:
             ours.close()
-            shutil.rmtree(self._home, ignore_errors=True)
+            self._home.remove()
             raise ZygoteGone(f"could not start: {exc}") from None
         finally:
             theirs.close()
@@ -364,7 +357,7 @@ class Zygote:
         except subprocess.TimeoutExpired:
             platform.stop_tree(self._proc.pid)
             self._proc.wait()
-        shutil.rmtree(self._home, ignore_errors=True)
+        self._home.remove()
 
 
 class ForkedWorker:

@@ -4,14 +4,15 @@ the size of the files they write.
 
 The catalogue of leftovers is tests/fixtures/escapes: each file starts processes meant to escape
 and writes their pids (and a port) to CONTAIN_RECORD. Each is run to its end, and again with
-drilltutor killed by SIGKILL under it (cold, and warm from the zygote); either way nothing it
-started may still be running. What holds the run is outside the learner's process: the keeper
-(a cold run, and a spare worker), the zygote (a warm run on Linux), a Job object (Windows,
+drilltutor killed by SIGKILL under it (cold, on a worker started ahead as `drilltutor run` starts
+one, and warm from the zygote); either way nothing it started may still be running. What holds
+the run is outside the learner's process: the keeper (a cold run, and a worker started ahead), the zygote (a warm run on Linux), a Job object (Windows,
 simulated here).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from drilltutor import launcher
 from drilltutor.catalogue import load_catalogue
 from drilltutor.paths import bundled_drills_dir
 from drilltutor.runner import RunOptions, run_drill
@@ -85,17 +87,20 @@ def _learner(tmp_path: Path, name: str) -> Path:
 
 
 @linux
+@pytest.mark.parametrize("how", ["cold", "ahead"])
 @pytest.mark.parametrize("name", CATALOGUE_FILES)
-def test_nothing_outlives_the_run(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_nothing_outlives_the_run(name: str, how: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     record = tmp_path / "record"
     monkeypatch.setenv("CONTAIN_RECORD", str(record))
-    run_drill(CATALOGUE, ANSWER, _learner(tmp_path, name), RunOptions(timeout=3))  # the GIL holder ends by its CPU limit
+    with launcher.started_ahead() if how == "ahead" else contextlib.nullcontext():  # as `drilltutor run` starts its worker
+        run_drill(CATALOGUE, ANSWER, _learner(tmp_path, name), RunOptions(timeout=3), ahead=launcher.started())  # the GIL holder ends by its CPU limit
     _all_gone(record)
 
 
 KILLED = """
 import sys
 from pathlib import Path
+from drilltutor import launcher
 from drilltutor.catalogue import load_catalogue
 from drilltutor.runner import RunOptions, run_drill
 from drilltutor.warm import WarmRunner
@@ -104,6 +109,9 @@ answer = catalogue.find("answer")
 if sys.argv[3] == "warm":
     with WarmRunner(cold_until_ready=False) as warm:
         warm(catalogue, answer, Path(sys.argv[2]), RunOptions(timeout=300))
+elif sys.argv[3] == "ahead":
+    with launcher.started_ahead():
+        run_drill(catalogue, answer, Path(sys.argv[2]), RunOptions(timeout=300), ahead=launcher.started())
 else:
     run_drill(catalogue, answer, Path(sys.argv[2]), RunOptions(timeout=300))
 """
@@ -122,7 +130,7 @@ def _kill_drilltutor_mid_run(learner: Path, record: Path, how: str, sim: str | N
 
 
 @linux
-@pytest.mark.parametrize("how", ["cold", "warm"])
+@pytest.mark.parametrize("how", ["cold", "ahead", "warm"])
 @pytest.mark.parametrize("name", CATALOGUE_FILES)
 def test_nothing_outlives_drilltutor_killed(name: str, how: str, tmp_path: Path) -> None:
     record = tmp_path / "record"

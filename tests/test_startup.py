@@ -1,7 +1,7 @@
 """The start-up path stays light: the CLI imports none of the heavy libraries it does not use.
 
 Import checks, not timings (bench/run.py has the timings). Both ways in are probed: the
-app through Typer's CliRunner, and `drilltutor.cli.main()` as the console script calls
+app through Typer's CliRunner, and `drilltutor.entry.main()` as the console script calls
 it (which builds only the command asked for; see drilltutor/fastcli.py).
 """
 
@@ -37,7 +37,7 @@ print(json.dumps({{"code": result.exit_code, "modules": sorted(m.split(".")[0] f
 PROBE_MAIN = """
 import io, json, sys, contextlib
 sys.argv = ["drilltutor", *{args!r}]
-from drilltutor.cli import main
+from drilltutor.entry import main
 code = 0
 with contextlib.redirect_stdout(io.StringIO()):
     try:
@@ -65,6 +65,7 @@ def test_list_builds_no_model_of_the_files_it_never_reads() -> None:
     modules = _modules_after(["list"], PROBE_MAIN, key="all")
     assert "drilltutor.models" in modules
     assert "drilltutor.foldermodels" not in modules
+    assert "drilltutor.launcher" not in modules, "only `run` starts a worker ahead"
 
 
 def test_progress_imports_no_heavy_library() -> None:

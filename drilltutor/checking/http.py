@@ -14,17 +14,28 @@ import asyncio
 import concurrent.futures
 import json as jsonlib
 import socket
+import sys
 import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
-import httpx
-
 from drilltutor.checking import replay
 from drilltutor.checking.trace import one_line, trimmed
 from drilltutor.limits import backstop
+
+# httpx imports its command-line client whenever click and rich are installed, as they are
+# beside drilltutor: tens of milliseconds of every run's start, for a client no check uses.
+# Kept out for this import only: a learner's own `import httpx._main` still works.
+_WITHOUT_CLI = "httpx._main" not in sys.modules
+if _WITHOUT_CLI:
+    sys.modules["httpx._main"] = None  # type: ignore[assignment]
+import httpx  # noqa: E402
+
+if _WITHOUT_CLI:
+    del sys.modules["httpx._main"]
+
 
 # Captured before any learner code runs, so a module that patches httpx cannot change them.
 _AsyncClient, _SyncClient, _ASGITransport = httpx.AsyncClient, httpx.Client, httpx.ASGITransport

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from drilltutor import launcher
 from drilltutor.channel import Inbox
 from drilltutor.checking.spec import Failure
 
@@ -88,18 +89,15 @@ def serve_process(
 
     startup_timeout = backstop(timeout) if startup_timeout is None else startup_timeout
     timeout = backstop(timeout)
-    # The child runs `-m drilltutor.checking.serve`, so it must find this package whatever `env` says.
-    root = str(Path(__file__).resolve().parent.parent.parent)
-    paths = env.get("PYTHONPATH", "").split(os.pathsep) if env.get("PYTHONPATH") else []
-    env = {**env, "PYTHONPATH": os.pathsep.join(paths if root in paths else [root, *paths])}
     where = f"{label} (working folder {cwd})"
     inbox = Inbox()
     try:
         # No group of its own: the child stays in the run's tree, stopped with it even if this process dies first.
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "drilltutor.checking.serve", json.dumps({"file": str(learner_file), "channel": inbox.address()})],
+        proc = launcher.python(
+            "drilltutor.checking.serve",
+            json.dumps({"file": str(learner_file), "channel": inbox.address()}),
             cwd=cwd,
-            env=env,
+            env=launcher.findable(env),
             stdin=subprocess.DEVNULL,
         )
     except BaseException:

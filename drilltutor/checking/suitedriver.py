@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any, Protocol
 
-from drilltutor import platform
+from drilltutor import launcher, platform
 from drilltutor.checking.workfactor import lower_bcrypt_cost
 from drilltutor.limits import FILE_SIZE_LIMIT  # a test that writes a file without end is stopped, the disk kept
 DETAIL_CAP = 2_000  # characters of pytest's traceback kept per failed test
@@ -110,7 +110,7 @@ def _start(folder: Path, args: list[str], bcrypt_rounds: int) -> _Run:
         return _Forked(pid)
     one = json.dumps([str(folder), args, bcrypt_rounds])
     quiet = subprocess.DEVNULL
-    return subprocess.Popen([sys.executable, "-m", "drilltutor.checking.suitedriver", "--one", one], cwd=folder, stdin=quiet, stdout=quiet, stderr=quiet)
+    return launcher.python("drilltutor.checking.suitedriver", "--one", one, cwd=folder, stdin=quiet, stdout=quiet, stderr=quiet)
 
 
 def _status(returncode: int) -> dict[str, Any]:
