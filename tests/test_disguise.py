@@ -8,6 +8,8 @@ from __future__ import annotations
 import ast
 import importlib.util
 import random
+import subprocess
+import sys
 import types
 from pathlib import Path
 
@@ -180,29 +182,34 @@ def test_every_api_the_suite_meets_is_rendered_and_the_reference_suite_still_jud
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SECRET_KEY", "a-secret-for-the-tasks-api-of-32-bytes")
     suite = (DRILL / "solution.py").read_text(encoding="utf-8")
-    runs = checks.run_versions(suite, "test_tasks_api.py", "tasks_api", first, preload=checks.PRELOAD, timeout=300, budget=600, correct={"second"})
+    runs = checks.run_versions(suite, "test_tasks_api.py", "tasks_api", first, names=tuple(sorted(checks.KEEP)), preload=checks.PRELOAD, timeout=300, budget=600, correct={"second"})
     assert runs["reference"].passed and runs["second"].passed, (runs["reference"], runs["second"])
     assert sorted(label for label, run in runs.items() if run.passed) == ["reference", "second"]  # every copy caught
     assert all(run.ran for run in runs.values())
 
 
-def test_a_forgery_that_passed_on_the_plain_files_fails_on_the_rendered_ones(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """The forging suites of mistakes/ catch every copy when the APIs are the plain files: the
-    rendering, nothing else, is what turns them away."""
+@pytest.mark.parametrize("forgery", ["forges_the_source.py", "reads_function_names.py", "greps_what_a_copy_adds.py", "reads_the_apps_routes.py"])
+def test_a_forgery_that_passes_beside_the_api_s_code_fails_where_the_drill_runs_it(forgery: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Each forging suite of mistakes/ passes with pytest where the API's code sits beside it as
+    tasks_api.py, the reference plain (forges_the_source.py and reads_function_names.py read
+    what rendering changes) or rendered (greps_what_a_copy_adds.py and reads_the_apps_routes.py
+    read what it keeps). Run as the drill runs it, with the code in a process of its own and a
+    stand-in in the folder, each fails against the reference."""
     checks = _checks()
-    monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SECRET_KEY", "a-secret-for-the-tasks-api-of-32-bytes")
-    plain = {"reference": REFERENCE.read_text(encoding="utf-8")} | {c.name: c.source() for c in checks.COPIES}
-    for forgery in ("forges_the_source.py", "reads_function_names.py"):
-        suite = (DRILL / "mistakes" / forgery).read_text(encoding="utf-8")
-        runs = checks.run_versions(suite, "test_tasks_api.py", "tasks_api", plain, preload=checks.PRELOAD, timeout=300, budget=600)
-        passed = sorted(label for label, run in runs.items() if run.passed)
-        if forgery == "forges_the_source.py":
-            assert passed == ["reference"], passed  # a perfect forgery of the plain files
-        else:
-            assert "reference" in passed, passed
-        rendered = checks.run_versions(suite, "test_tasks_api.py", "tasks_api", checks.versions(random.Random()), preload=checks.PRELOAD, timeout=300, budget=600)
-        assert not rendered["reference"].passed
+    suite = (DRILL / "mistakes" / forgery).read_text(encoding="utf-8")
+    reference = REFERENCE.read_text(encoding="utf-8")
+    beside = reference if forgery in ("forges_the_source.py", "reads_function_names.py") else render(reference, KEEP, random.Random())
+    (tmp_path / "tasks_api.py").write_text(beside, encoding="utf-8")
+    (tmp_path / "test_tasks_api.py").write_text(suite, encoding="utf-8")
+    (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    alone = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_tasks_api.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert alone.returncode == 0, alone.stdout[-3000:]
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    runs = checks.run_versions(suite, "test_tasks_api.py", "tasks_api", checks.versions(random.Random()), names=tuple(sorted(checks.KEEP)), preload=checks.PRELOAD, timeout=300, budget=600)
+    assert not runs["reference"].passed
 
 
 def test_a_render_depends_on_its_inputs_only() -> None:

@@ -5,9 +5,11 @@ a second correct one written differently (apis/second.py), and fail against each
 of the reference in copies.toml, each of which breaks one behaviour the prompt lists. One check
 line per copy, named by the behaviour it breaks, never by its code.
 
-Every API is rendered afresh on each run (drilltutor.checking.disguise: other names, order and
-layout, the same behaviour) and runs in a folder with a random name, and the second API runs at
-a random place among the copies: a suite that recognises an API instead of testing it fails.
+No API's code is where the suite can read it: each runs in a process of its own, and the suite's
+folder holds a stand-in that sends it requests (drilltutor.checking.apiserver). Every API is also
+rendered afresh on each run (drilltutor.checking.disguise: other names, order and layout, the same
+behaviour), each run is in a folder with a random name, and the second API runs at a random place
+among the copies: a suite that recognises an API instead of testing it fails.
 """
 
 import random
@@ -64,6 +66,7 @@ def _runs(ctx: Ctx) -> dict[str, SuiteRun]:
             _saved_as(ctx),
             MODULE,
             versions(random.Random()),
+            names=tuple(sorted(KEEP)),
             preload=PRELOAD,
             timeout=RUN_TIMEOUT,
             budget=BUDGET,

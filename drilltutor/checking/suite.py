@@ -20,7 +20,6 @@ import os
 import queue
 import random
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -28,8 +27,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
-from drilltutor import platform
+from drilltutor import launcher, platform
 from drilltutor.checking import replay
+from drilltutor.checking.apiserver import ServedApis
 
 PYTEST_ARGS = ["-q", "-p", "no:cacheprovider", "-p", "anyio.pytest_plugin", "--tb=short", "-c", "pytest.ini"]
 # Exit codes of pytest (pytest.ExitCode), named here so the driver's result needs no pytest import.
@@ -38,6 +38,7 @@ DETAIL_CAP = 2_000  # characters of the driver's own error kept
 # The correct version runs among the first EARLY, at a random place: a broken version is always
 # beside it there (only one other version is correct), so being run early says nothing.
 EARLY = 4
+_BCRYPT_ROUNDS = 4  # the tests' hashes, made in the suite's process and the served APIs': the lowest cost, for speed
 
 
 @dataclass(frozen=True)
@@ -75,13 +76,15 @@ def run_versions(
     module: str,
     versions: dict[str, str],
     *,
+    names: tuple[str, ...],
     preload: list[str],
     timeout: float,
     budget: float,
     workers: int = 2,
     correct: Collection[str] = (),
 ) -> dict[str, SuiteRun]:
-    """Run `tests` (saved as `test_file`) against each version of `module` (its source).
+    """Run `tests` (saved as `test_file`) against each version of `module` (its source), of
+    which the tests may import `names`.
 
     The first version is correct. It runs among the first EARLY runs, at a random place, the
     others in a random order; when the suite does not pass against it, the versions not yet
@@ -91,38 +94,55 @@ def run_versions(
     faces. When the first version, or one named in `correct`, fails, that one runs again to its
     end, so that each failure can be shown; a verdict is never undone by the run again.
     Each version runs in a folder with a random name, made in a random order: neither says
-    which version it holds.
+    which version it holds. No version's code is in its folder, nor in the suite's process:
+    the folder's `module` is a stand-in that reaches the version's code in a process of its
+    own (`apiserver`), which the suite can send requests to but not read. A folder's stand-in
+    is written just before its run.
     """
     order = random.sample(list(versions), len(versions))
     correct_one = next(iter(versions))
     early = random.sample([correct_one, *[label for label in order if label != correct_one][: EARLY - 1]], min(EARLY, len(versions)))
     later = [label for label in order if label not in early]
-    with tempfile.TemporaryDirectory(prefix="drilltutor-suite-", dir=os.getcwd()) as base:
+    with tempfile.TemporaryDirectory(prefix="drilltutor-suite-", dir=os.getcwd()) as base, open(Path(base) / "apis.txt", "wb") as log:
         made = {label: Path(tempfile.mkdtemp(prefix="", dir=base)) for label in order}
         for label in order:  # written in a random order too: no file's age or inode number says which came first
-            folder = made[label]
-            (folder / f"{module}.py").write_text(versions[label], encoding="utf-8")
-            (folder / test_file).write_text(tests, encoding="utf-8")
-            (folder / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")  # nothing from the folders above
+            (made[label] / test_file).write_text(tests, encoding="utf-8")
+            (made[label] / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")  # nothing from the folders above
         first_failure = [*PYTEST_ARGS, test_file, "--maxfail=1"]  # the same for every version
-        spec = {"preload": preload, "bcrypt_rounds": 4, "timeout": timeout, "workers": workers}
-        started = time.monotonic()
-        with _Driver(Path(base) / "driver.txt") as driver:
-            error = driver.plan({**spec, "folders": [[str(made[label]), first_failure] for label in early], "budget": budget}, budget)
-            left = budget - (time.monotonic() - started)
-            if later and _read(made[correct_one], test_file, error).passed and left > 0:  # else the rest would mean nothing, or has no time
-                error = driver.plan({**spec, "folders": [[str(made[label]), first_failure] for label in later], "budget": left}, left)
-            runs = {label: _read(made[label], test_file, error) for label in versions}
-            shown = next((label for label in versions if (label == correct_one or label in correct) and runs[label].failed), None)
-            if shown is not None:  # a correct version failed: run it again to its end, to show every failing test
-                folder = made[shown]
-                for name in ("report.jsonl", "status.json"):
-                    (folder / name).unlink(missing_ok=True)
-                # Planned only now: the runs above were forked from a driver that did not know of it.
-                error = driver.plan({**spec, "folders": [[str(folder), [*PYTEST_ARGS, test_file]]], "budget": timeout}, timeout)
-                whole = _read(folder, test_file, error)
-                if whole.ran and not whole.passed:  # a suite that passes only when run again keeps the verdict of its first run
-                    runs[shown] = whole
+        spec = {"preload": preload, "bcrypt_rounds": _BCRYPT_ROUNDS, "timeout": timeout, "workers": workers}
+        apis = ServedApis(versions, names, module, preload=preload, bcrypt_rounds=_BCRYPT_ROUNDS, log=log)
+        try:
+            with _Driver(Path(base) / "driver.txt") as driver:  # both start at once: each imports for a while
+
+                def plan(labels: list[str], args: list[str], budget: float) -> str:
+                    try:
+                        for label in labels:
+                            (made[label] / f"{module}.py").write_text(apis.stand_in(label), encoding="utf-8")
+                    except RuntimeError as exc:
+                        return f"{exc}\n{Path(log.name).read_text(encoding='utf-8', errors='replace')[-DETAIL_CAP:]}"
+                    return driver.plan({**spec, "folders": [[str(made[label]), args] for label in labels], "budget": budget}, budget)
+
+                started = time.monotonic()
+                try:
+                    apis.start()
+                except RuntimeError:
+                    pass  # said by the first plan, which cannot write a stand-in
+                error = plan(early, first_failure, budget)
+                left = budget - (time.monotonic() - started)
+                if later and _read(made[correct_one], test_file, error).passed and left > 0:  # else the rest would mean nothing, or has no time
+                    error = plan(later, first_failure, left)
+                runs = {label: _read(made[label], test_file, error) for label in versions}
+                shown = next((label for label in versions if (label == correct_one or label in correct) and runs[label].failed), None)
+                if shown is not None:  # a correct version failed: run it again to its end, to show every failing test
+                    for name in ("report.jsonl", "status.json"):
+                        (made[shown] / name).unlink(missing_ok=True)
+                    # Planned only now: the runs above were forked from a driver that did not know of it.
+                    error = plan([shown], [*PYTEST_ARGS, test_file], timeout)
+                    whole = _read(made[shown], test_file, error)
+                    if whole.ran and not whole.passed:  # a suite that passes only when run again keeps the verdict of its first run
+                        runs[shown] = whole
+        finally:
+            apis.close()
     for label, run in runs.items():  # what a replay compares: how each test ended on each version
         replay.record("suite", label, {"ran": run.ran, "tests": [(t.name, t.outcome) for t in run.tests], "timed_out": run.timed_out})
     return runs
@@ -137,13 +157,13 @@ class _Driver:
         self._stderr = log.open("wb")
         env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_ADDOPTS", "PYTEST_PLUGINS")}
         env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # only the plugins named: fast, and the same everywhere
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "drilltutor.checking.suitedriver"],  # the plan comes on stdin: a command line the tests can read
+        self.proc = launcher.python(
+            "drilltutor.checking.suitedriver",  # the plan comes on stdin, not on a command line the tests can read
+            apart=True,  # apart from drilltutor's own Ctrl-C
             env=env,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._stderr,
-            **platform.popen_group(),  # apart from drilltutor's own Ctrl-C
         )
         self._said: queue.Queue[bytes] = queue.Queue()
         self._listener = threading.Thread(target=self._listen, daemon=True)  # a thread: pipes cannot be selected on everywhere

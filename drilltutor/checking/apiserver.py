@@ -1,0 +1,265 @@
+"""The APIs a learner's tests meet, served from a process of their own.
+
+The `tests` drill runs the learner's suite against versions of an API: correct ones and
+broken copies. Were a version's code in the suite's folder, or in the suite's process, the
+suite could read it (the file, its functions' constants) and recognise the version instead
+of testing it. So the code lives in this process alone. The judge starts it (`ServedApis`);
+it makes itself unreadable to other processes of its user (`platform.keep_out_debuggers`)
+before it reads the versions' code from its stdin, and it serves them on a local socket.
+Each suite's folder holds a stand-in module instead (`drilltutor.checking.standin`), the same
+but for a random key, and what crosses the socket is data: an HTTP request and its response
+(the app runs here, on ASGI, exactly as it would in the suite's process) and the arguments
+and result of a call of one of the names the suite may import.
+
+Each connection gets a fresh instance of the version its key names, a module of its own:
+each run of a suite starts with the empty users and tasks a new process would have.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import itertools
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import threading
+import types
+from typing import Any, Iterator
+
+from drilltutor import launcher, platform, protocol
+
+STAND_IN = '''"""The {module} under test. It runs in a process of its own; these names reach it."""
+
+from drilltutor.checking.standin import reach
+
+({names},) = reach({port}, "{key}", {names_tuple!r})
+'''
+READY = "ready"
+# What of an HTTP request's ASGI scope travels; the rest (the app, its state, extensions) is this side's.
+SCOPE_KEYS = ("http_version", "method", "scheme", "path", "root_path", "client", "server")
+SCOPE_BYTES = ("raw_path", "query_string")
+
+
+def data_only(value: Any) -> Any:
+    """What crosses to and from a served API is plain data: no object of either side."""
+    raise TypeError(f"{getattr(value, 'type', type(value).__name__)} is no plain data (str, int, float, bool, None, bytes, a list, tuple or dict of them)")
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def unb64(text: str) -> bytes:
+    return base64.b64decode(text)
+
+
+class ServedApis:
+    """The judge's side: the server started, handed `versions` (label -> source) once it has made
+    itself unreadable, and a stand-in module for a label (`stand_in`), whose key opens one fresh
+    instance of that version, once: a suite that reads another folder's stand-in and uses its key
+    takes that folder's run its API."""
+
+    def __init__(self, versions: dict[str, str], names: tuple[str, ...], module: str, *, preload: list[str], bcrypt_rounds: int, log: Any) -> None:
+        self.names, self.module = names, module
+        self._ids = {label: secrets.token_hex(16) for label in versions}
+        self._versions = {self._ids[label]: source for label, source in versions.items()}
+        self._preload, self._bcrypt_rounds = preload, bcrypt_rounds
+        self._home = launcher.AheadFolder()  # an empty folder: nothing in it shadows a library the server imports
+        self.proc = launcher.python(
+            "drilltutor.checking.apiserver",
+            apart=True,  # apart from drilltutor's own Ctrl-C, as the suite driver is
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            cwd=self._home.path,
+        )
+        self.port: int | None = None
+
+    def start(self) -> None:
+        """Hand the server its versions and learn its port: `RuntimeError` when it could not start."""
+        if self._said() != READY:
+            raise RuntimeError("the process that serves the APIs could not start")
+        self._say({"versions": self._versions, "preload": self._preload, "bcrypt_rounds": self._bcrypt_rounds})
+        self._versions = {}
+        port = self._said()
+        if not port.isdigit():
+            raise RuntimeError("the process that serves the APIs could not load them")
+        self.port = int(port)
+
+    def stand_in(self, label: str) -> str:
+        """The stand-in module's text for one run against `label`'s version."""
+        key = secrets.token_hex(16)
+        self._say({"ticket": key, "version": self._ids[label]})
+        if self._said() != READY:
+            raise RuntimeError("the process that serves the APIs has stopped")
+        return STAND_IN.format(module=self.module, names=", ".join(self.names), names_tuple=self.names, port=self.port, key=key)
+
+    def _say(self, message: dict[str, Any]) -> None:
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(json.dumps(message).encode() + b"\n")
+            self.proc.stdin.flush()
+        except OSError:
+            raise RuntimeError("the process that serves the APIs has stopped") from None
+
+    def _said(self) -> str:
+        assert self.proc.stdout is not None
+        return self.proc.stdout.readline().decode("utf-8", "replace").strip()
+
+    def close(self) -> None:
+        try:
+            if self.proc.stdin is not None:
+                self.proc.stdin.close()  # its end of input: it exits
+            self.proc.wait(10)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+        finally:
+            if self.proc.poll() is None:
+                platform.stop_tree(self.proc.pid)
+            self.proc.wait()
+            if self.proc.stdout is not None:
+                self.proc.stdout.close()
+            self._home.remove()
+
+
+# The server ---------------------------------------------------------------------------------
+
+
+class _Instance:
+    """One fresh module of a version's code."""
+
+    _count: Iterator[int] = itertools.count()
+
+    def __init__(self, source: str, names: list[str]) -> None:
+        self.name = f"_served_api_{next(self._count)}"
+        module = types.ModuleType(self.name)
+        sys.modules[self.name] = module  # pydantic resolves a model's annotations through its module
+        try:
+            exec(compile(source, "api.py", "exec"), module.__dict__)  # noqa: S102  (drilltutor's own versions, never the learner's code)
+            self.names = {name: getattr(module, name) for name in names}
+        except BaseException:
+            self.drop()
+            raise
+
+    def drop(self) -> None:
+        sys.modules.pop(self.name, None)
+
+
+async def _http(app: Any, scope: dict[str, Any], body: bytes) -> dict[str, Any]:
+    """Run one request through `app` as a client in the same process would (httpx's
+    ASGITransport): the body at once, a disconnect once the response is complete."""
+    answer: dict[str, Any] = {"status": None, "headers": [], "body": ""}
+    chunks: list[bytes] = []
+    complete = asyncio.Event()
+    sent_request = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent_request
+        if not sent_request:
+            sent_request = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        await complete.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            answer["status"] = message["status"]
+            answer["headers"] = [[b64(bytes(k)), b64(bytes(v))] for k, v in message.get("headers", [])]
+        elif message["type"] == "http.response.body":
+            chunks.append(bytes(message.get("body", b"")))
+            if not message.get("more_body", False):
+                complete.set()
+
+    try:
+        await app(scope, receive, send)
+    except Exception as exc:  # noqa: BLE001  (the suite's client raises it, as it would in process)
+        answer["raised"] = f"{type(exc).__name__}: {exc}"
+    answer["body"] = b64(b"".join(chunks))
+    return answer
+
+
+def _scope(sent: dict[str, Any]) -> dict[str, Any]:
+    scope: dict[str, Any] = {"type": "http", "asgi": {"version": "3.0"}}
+    scope.update({key: sent[key] for key in SCOPE_KEYS if key in sent})
+    scope.update({key: unb64(sent[key]) for key in SCOPE_BYTES if key in sent})
+    for key in ("client", "server"):
+        if isinstance(scope.get(key), list):
+            scope[key] = tuple(scope[key])
+    scope["headers"] = [(unb64(k), unb64(v)) for k, v in sent.get("headers", [])]
+    return scope
+
+
+def _answer(instance: _Instance, request: dict[str, Any], loop: asyncio.AbstractEventLoop) -> dict[str, Any]:
+    if "http" in request:
+        app = instance.names.get("app")
+        return asyncio.run_coroutine_threadsafe(_http(app, _scope(request["http"]), unb64(request["http"].get("body", ""))), loop).result()
+    called = instance.names.get(str(request.get("call")))
+    if not callable(called):
+        return {"raised": f"AttributeError: no {request.get('call')!r} here"}
+    try:
+        args, kwargs = protocol.decode(request.get("args"), data_only), protocol.decode(request.get("kwargs"), data_only)
+        return {"value": protocol.encode(called(*(args or ()), **(kwargs or {})), data_only)}
+    except Exception as exc:  # noqa: BLE001  (raised again in the suite, as it would be in process)
+        return {"raised": f"{type(exc).__name__}: {exc}"}
+
+
+def _connection(conn: socket.socket, tickets: dict[str, str], versions: dict[str, str], loop: asyncio.AbstractEventLoop) -> None:
+    instance: _Instance | None = None
+    with conn:
+        try:
+            hello = protocol.receive(conn)
+            version = tickets.pop(str(hello.get("key")), None)  # a ticket opens one instance, once
+            if version is None:
+                return  # not a key of ours, or one used already
+            try:
+                instance = _Instance(versions[version], [str(name) for name in hello.get("names", [])])
+            except Exception as exc:  # noqa: BLE001  (said to the stand-in, which raises it at import)
+                protocol.send(conn, {"raised": f"{type(exc).__name__}: {exc}"})
+                return
+            protocol.send(conn, {"ok": True})
+            while True:
+                protocol.send(conn, _answer(instance, protocol.receive(conn), loop))
+        except (protocol.LinkClosed, OSError, ValueError, TypeError):
+            return
+        finally:
+            if instance is not None:
+                instance.drop()
+
+
+def main() -> None:
+    platform.keep_out_debuggers()  # before any version's code is here
+    print(READY, flush=True)
+    spec = json.loads(sys.stdin.readline() or "{}")
+    if not spec:
+        return
+    from drilltutor.checking.workfactor import lower_bcrypt_cost
+    from drilltutor.learner import preload
+
+    preload(spec.get("preload", []))
+    lower_bcrypt_cost(int(spec.get("bcrypt_rounds", 4)))
+    versions: dict[str, str] = spec["versions"]
+    tickets: dict[str, str] = {}
+    loop = asyncio.new_event_loop()
+    threading.Thread(target=loop.run_forever, daemon=True).start()
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def accept() -> None:
+        while True:
+            conn, _ = listener.accept()
+            threading.Thread(target=_connection, args=(conn, tickets, versions, loop), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    print(listener.getsockname()[1], flush=True)
+    for line in sys.stdin:  # a ticket a line, until the judge closes its end: the run is over
+        ticket = json.loads(line)
+        tickets[str(ticket["ticket"])] = str(ticket["version"])
+        print(READY, flush=True)
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
