@@ -245,6 +245,8 @@ def _read_events(inbox: Inbox, proc: subprocess.Popen[bytes], events: _Events) -
             events.take(event)
         except (ValueError, KeyError, TypeError):
             continue
+        if events.done:  # the verdict is whole: what is left of the run is stopped now, not waited for
+            platform.stop_tree(proc.pid)
     events.limits_known.set()
 
 

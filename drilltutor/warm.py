@@ -27,6 +27,7 @@ run falls back to the cold runner.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import socket
@@ -491,6 +492,34 @@ def _max_fd() -> int:
         return 65536
 
 
+def _warm_up() -> None:
+    """One request through an app of drilltutor's own, before any fork: what FastAPI, Starlette,
+    pydantic and httpx build on their first request (routes' models, validators, the event loop's
+    parts) is then built once, here, and not again in every run. Async routes only, so that no
+    thread is left running when the zygote forks."""
+    import asyncio
+
+    import httpx
+    from fastapi import Depends, FastAPI, HTTPException
+    from fastapi.security import OAuth2PasswordBearer
+
+    app = FastAPI()
+    scheme = OAuth2PasswordBearer(tokenUrl="token")
+
+    async def who(token: str = Depends(scheme)) -> str:
+        raise HTTPException(status_code=401, detail="no", headers={"WWW-Authenticate": "Bearer"})
+
+    @app.get("/me")
+    async def me(name: str = Depends(who)) -> str:
+        return name
+
+    async def ask() -> None:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://warm-up") as client:
+            await client.get("/me", headers={"Authorization": "Bearer x"})
+
+    asyncio.run(ask())
+
+
 def main(argv: list[str]) -> None:
     family = platform.family()
     family.ignore_interrupts()  # the parent decides when this ends
@@ -499,6 +528,8 @@ def main(argv: list[str]) -> None:
     from drilltutor.learner import preload
 
     preload(argv[1:])
+    with contextlib.suppress(Exception):  # a library missing or changed: the runs warm up themselves
+        _warm_up()
     try:
         protocol.send(sock, {"ready": True})
     except OSError:

@@ -86,6 +86,13 @@ def test_endless_loop_times_out(warm: WarmRunner, tmp_path: Path) -> None:
     assert warm(CATALOGUE, ANSWER, ANSWER.solution_path, QUICK).passed  # and the zygote still serves
 
 
+def test_the_zygote_warms_up_and_keeps_no_thread_to_fork_with(warm: WarmRunner) -> None:
+    """Its warm-up request (warm._warm_up) leaves nothing running: a fork copies one thread only,
+    and a lock another thread held would stay held in every run."""
+    assert warm.pid is not None
+    assert len(os.listdir(f"/proc/{warm.pid}/task")) == 1
+
+
 def test_app_drill_in_process_and_on_a_real_server(warm: WarmRunner) -> None:
     report = warm(CATALOGUE, WEBAPP, WEBAPP.solution_path, QUICK)
     assert report.passed, report.to_dict()
