@@ -212,7 +212,8 @@ def scratch_folder() -> Iterator[str]:
 
 def sweep_scratch(base: str | None = None) -> None:
     """Remove the folders killed runs left (scratch folders, and those of processes started ahead):
-    old enough, ours, and with no live run holding their lock."""
+    old enough, ours, and with no live run holding their lock; and a lock whose folder is gone
+    (a zygote removes its own empty folder when its parent was killed)."""
     from filelock import FileLock, Timeout
 
     try:
@@ -221,18 +222,21 @@ def sweep_scratch(base: str | None = None) -> None:
         return
     me = os.getuid() if hasattr(os, "getuid") else None
     for entry in entries:
-        if not entry.name.startswith((SCRATCH_PREFIX, AHEAD_PREFIX)) or entry.name.endswith(LOCK_SUFFIX):
+        if not entry.name.startswith((SCRATCH_PREFIX, AHEAD_PREFIX)):
             continue
+        is_lock = entry.name.endswith(LOCK_SUFFIX)
+        folder = entry.path[: -len(LOCK_SUFFIX)] if is_lock else entry.path
         try:
             info = entry.stat(follow_symlinks=False)
         except OSError:
             continue
-        if not stat.S_ISDIR(info.st_mode) or (me is not None and info.st_uid != me) or time.time() - info.st_mtime < STALE_AFTER:
+        kind_ok = stat.S_ISREG(info.st_mode) and not os.path.lexists(folder) if is_lock else stat.S_ISDIR(info.st_mode)
+        if not kind_ok or (me is not None and info.st_uid != me) or time.time() - info.st_mtime < STALE_AFTER:
             continue
-        lock = FileLock(entry.path + LOCK_SUFFIX)
+        lock = FileLock(folder + LOCK_SUFFIX)
         try:
             with lock.acquire(timeout=0):
-                shutil.rmtree(entry.path, ignore_errors=True)
+                shutil.rmtree(folder, ignore_errors=True)
             with contextlib.suppress(OSError):
                 os.unlink(lock.lock_file)
         except (Timeout, OSError):  # a live run holds it

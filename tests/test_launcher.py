@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -177,3 +178,26 @@ def test_the_cold_and_the_ahead_run_give_the_same_verdict() -> None:
         ahead.close()
     ahead_run, cold_run = ([(c.id, c.status, c.sent, c.got, c.expected, c.fix) for c in report.checks] for report in reports)
     assert ahead_run == cold_run and not reports[0].passed
+
+
+def test_a_sweep_removes_what_killed_runs_left_and_nothing_that_lives(tmp_path: Path) -> None:
+    from filelock import FileLock
+
+    from drilltutor.runner import sweep_scratch
+
+    long_ago = time.time() - 3600
+    left = {name: tmp_path / name for name in ("drilltutor-run-left", "drilltutor-warm-left", "drilltutor-warm-young", "drilltutor-warm-held", "not-ours")}
+    for folder in left.values():
+        folder.mkdir()
+    (left["drilltutor-run-left"] / "learner.db").write_text("x", encoding="utf-8")
+    orphan = tmp_path / ("drilltutor-warm-gone" + launcher.LOCK_SUFFIX)  # a zygote removed its own folder
+    orphan.write_text("", encoding="utf-8")
+    held = FileLock(str(left["drilltutor-warm-held"]) + launcher.LOCK_SUFFIX)
+    held.acquire()
+    try:
+        for path in [orphan, *(left[name] for name in ("drilltutor-run-left", "drilltutor-warm-left", "drilltutor-warm-held", "not-ours"))]:
+            os.utime(path, (long_ago, long_ago))
+        sweep_scratch(str(tmp_path))
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["drilltutor-warm-held", "drilltutor-warm-held" + launcher.LOCK_SUFFIX, "drilltutor-warm-young", "not-ours"]
+    finally:
+        held.release()
