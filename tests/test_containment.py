@@ -232,3 +232,37 @@ def test_correct_files_pass_with_six_busy_processes_beside_them(tmp_path: Path) 
         for proc in busy:
             proc.kill()
             proc.wait()
+
+
+def test_a_tree_is_killed_from_its_leaves_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two walks stop a run's tree when drilltutor is killed (the judge's and the keeper's). A
+    walk cut short after it killed a parent would leave that parent's children orphaned, out
+    of the other walk's tree (no subreaper on macOS): each walk kills the deepest first."""
+    import psutil
+
+    from drilltutor.platform import tree
+
+    killed: list[int] = []
+    family = {1: [2, 3], 2: [3], 3: []}  # 1 -> 2 -> 3, found parents first
+
+    class Fake:
+        def __init__(self, pid: int) -> None:
+            self.pid = pid
+
+        def children(self, recursive: bool = False) -> list[Fake]:
+            return [Fake(pid) for pid in family[self.pid]]
+
+        def suspend(self) -> None:
+            pass
+
+        def kill(self) -> None:
+            killed.append(self.pid)
+
+    with monkeypatch.context() as patched:  # undone before the leak check looks at real processes
+        patched.setattr(psutil, "Process", Fake)
+        tree.stop_tree(1)
+        stopped_tree = list(killed)
+        killed.clear()
+        tree.stop_descendants(1)
+    assert stopped_tree == [3, 2, 1]
+    assert killed == [3, 2]

@@ -37,9 +37,12 @@ def _freeze(root: Any) -> list[Any]:
 
 
 def _kill(procs: list[Any]) -> None:
+    """Kill `procs` (parents before children, as found), the last found first: a parent killed
+    before its children would orphan them, out of the tree of whoever else is stopping it
+    (the judge and the keeper both do, when drilltutor is killed), were this walk cut short."""
     import psutil
 
-    for proc in procs:
+    for proc in reversed(procs):
         with contextlib.suppress(psutil.Error):
             proc.kill()
 
@@ -66,7 +69,7 @@ def stop_tree(pid: int) -> None:
     with contextlib.suppress(psutil.Error):
         root.suspend()  # first, so that it neither forks nor adopts anew while its tree is taken
     below = _freeze(root)
-    _kill([*below, root])
+    _kill([root, *below])
 
 
 @dataclass(frozen=True)
