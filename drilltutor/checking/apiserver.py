@@ -18,7 +18,6 @@ each run of a suite starts with the empty users and tasks a new process would ha
 from __future__ import annotations
 
 import asyncio
-import base64
 import itertools
 import json
 import os
@@ -40,21 +39,12 @@ from drilltutor.checking.standin import reach
 '''
 READY = "ready"
 # What of an HTTP request's ASGI scope travels; the rest (the app, its state, extensions) is this side's.
-SCOPE_KEYS = ("http_version", "method", "scheme", "path", "root_path", "client", "server")
-SCOPE_BYTES = ("raw_path", "query_string")
+SCOPE_KEYS = ("http_version", "method", "scheme", "path", "raw_path", "query_string", "root_path", "headers", "client", "server")
 
 
 def data_only(value: Any) -> Any:
     """What crosses to and from a served API is plain data: no object of either side."""
     raise TypeError(f"{getattr(value, 'type', type(value).__name__)} is no plain data (str, int, float, bool, None, bytes, a list, tuple or dict of them)")
-
-
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
-def unb64(text: str) -> bytes:
-    return base64.b64decode(text)
 
 
 class ServedApis:
@@ -152,7 +142,7 @@ class _Instance:
 async def _http(app: Any, scope: dict[str, Any], body: bytes) -> dict[str, Any]:
     """Run one request through `app` as a client in the same process would (httpx's
     ASGITransport): the body at once, a disconnect once the response is complete."""
-    answer: dict[str, Any] = {"status": None, "headers": [], "body": ""}
+    answer: dict[str, Any] = {"status": None, "headers": []}
     chunks: list[bytes] = []
     complete = asyncio.Event()
     sent_request = False
@@ -168,35 +158,26 @@ async def _http(app: Any, scope: dict[str, Any], body: bytes) -> dict[str, Any]:
     async def send(message: dict[str, Any]) -> None:
         if message["type"] == "http.response.start":
             answer["status"] = message["status"]
-            answer["headers"] = [[b64(bytes(k)), b64(bytes(v))] for k, v in message.get("headers", [])]
+            answer["headers"] = list(message.get("headers", []))
         elif message["type"] == "http.response.body":
             chunks.append(bytes(message.get("body", b"")))
             if not message.get("more_body", False):
                 complete.set()
 
+    raised = None
     try:
         await app(scope, receive, send)
     except Exception as exc:  # noqa: BLE001  (the suite's client raises it, as it would in process)
-        answer["raised"] = f"{type(exc).__name__}: {exc}"
-    answer["body"] = b64(b"".join(chunks))
-    return answer
-
-
-def _scope(sent: dict[str, Any]) -> dict[str, Any]:
-    scope: dict[str, Any] = {"type": "http", "asgi": {"version": "3.0"}}
-    scope.update({key: sent[key] for key in SCOPE_KEYS if key in sent})
-    scope.update({key: unb64(sent[key]) for key in SCOPE_BYTES if key in sent})
-    for key in ("client", "server"):
-        if isinstance(scope.get(key), list):
-            scope[key] = tuple(scope[key])
-    scope["headers"] = [(unb64(k), unb64(v)) for k, v in sent.get("headers", [])]
-    return scope
+        raised = f"{type(exc).__name__}: {exc}"
+    answer["body"] = b"".join(chunks)
+    return {"response": protocol.encode(answer, data_only), **({"raised": raised} if raised else {})}
 
 
 def _answer(instance: _Instance, request: dict[str, Any], loop: asyncio.AbstractEventLoop) -> dict[str, Any]:
     if "http" in request:
-        app = instance.names.get("app")
-        return asyncio.run_coroutine_threadsafe(_http(app, _scope(request["http"]), unb64(request["http"].get("body", ""))), loop).result()
+        sent = protocol.decode(request["http"], data_only)
+        scope = {"type": "http", "asgi": {"version": "3.0"}, **{key: sent[key] for key in SCOPE_KEYS if key in sent}}
+        return asyncio.run_coroutine_threadsafe(_http(instance.names.get("app"), scope, sent.get("body", b"")), loop).result()
     called = instance.names.get(str(request.get("call")))
     if not callable(called):
         return {"raised": f"AttributeError: no {request.get('call')!r} here"}

@@ -14,7 +14,7 @@ import threading
 from typing import Any, Callable
 
 from drilltutor import protocol
-from drilltutor.checking.apiserver import SCOPE_BYTES, SCOPE_KEYS, b64, data_only, unb64
+from drilltutor.checking.apiserver import SCOPE_KEYS, data_only
 
 
 class RaisedInTheApp(Exception):
@@ -56,14 +56,11 @@ def _asgi(link: _Link) -> Callable[..., Any]:
             body += message.get("body", b"")
             if not message.get("more_body", False):
                 break
-        sent = {key: scope[key] for key in SCOPE_KEYS if key in scope}
-        sent.update({key: b64(bytes(scope[key])) for key in SCOPE_BYTES if key in scope})
-        sent["headers"] = [[b64(bytes(k)), b64(bytes(v))] for k, v in scope.get("headers", [])]
-        sent["body"] = b64(body)
-        answer = link.ask({"http": sent})
-        if answer.get("status") is not None:
-            await send({"type": "http.response.start", "status": answer["status"], "headers": [(unb64(k), unb64(v)) for k, v in answer["headers"]]})
-            await send({"type": "http.response.body", "body": unb64(answer["body"]), "more_body": False})
+        answer = link.ask({"http": protocol.encode({**{key: scope[key] for key in SCOPE_KEYS if key in scope}, "body": body}, data_only)})
+        response = protocol.decode(answer.get("response"), data_only) or {}
+        if response.get("status") is not None:
+            await send({"type": "http.response.start", "status": response["status"], "headers": response["headers"]})
+            await send({"type": "http.response.body", "body": response["body"], "more_body": False})
         _raised(answer)
 
     return app
