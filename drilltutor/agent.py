@@ -27,10 +27,9 @@ from drilltutor import platform, protocol
 from drilltutor.checking.trace import one_line, trimmed
 from drilltutor.checking.workfactor import lower_bcrypt_cost
 from drilltutor.learner import BcryptCounter, Tee, adopt, exit_words, load_learner, problem_for
-from drilltutor.limits import TOO_LARGE, TOO_LARGE_FIX, too_large
+from drilltutor.limits import TOO_LARGE, TOO_LARGE_FIX, Reserve, too_large
 from drilltutor.protocol import AgentJob, Handle, Hung, LearnerRaised
 
-_MEMORY_RESERVE = 4 * 1024 * 1024  # freed when memory runs out, so the answer can still be sent
 _REPR_LIMIT = 200
 
 
@@ -54,7 +53,7 @@ class Agent:
         self._servers: dict[int, Callable[[], None]] = {}
         self._clock: Any = None
         self.mounted: Any = None  # what agentkit.mount_dependency built
-        self.reserve = bytearray(_MEMORY_RESERVE)
+        self.reserve = Reserve()
 
     # Handles ----------------------------------------------------------------------------
     def handle_of(self, obj: Any) -> Handle:
@@ -135,7 +134,7 @@ class Agent:
 
     def raised(self, exc: BaseException) -> LearnerRaised:
         if isinstance(exc, MemoryError):
-            del self.reserve[:]
+            self.reserve.release()
             return LearnerRaised("memory", "MemoryError", "", "MemoryError", "")
         if too_large(exc):
             return LearnerRaised("file-size", type(exc).__name__, str(exc), one_line(exc), trimmed(exc, str(self.file)))
@@ -160,7 +159,7 @@ class Agent:
             self.namespace = load_learner(self.file, self.job.mode)
         except BaseException as exc:  # whatever the learner's file does, it becomes an answer
             if isinstance(exc, MemoryError):
-                del self.reserve[:]
+                self.reserve.release()
             kind, message, detail = problem_for(exc, self.file, self.job.mode)
             if too_large(exc):
                 kind, message = "file-size", f"{self.file.name} {TOO_LARGE} while {'running' if self.job.mode == 'script' else 'importing'}. {TOO_LARGE_FIX}"
@@ -239,14 +238,19 @@ class Agent:
             self._apps[key] = session
         return self._apps[key]
 
-    def op_http(self, app: int | None, sent: str, method: str, path: str, headers: dict[str, str], json: Any, form: Any) -> dict[str, Any]:
+    def op_http(
+        self, app: int | None, sent: str, method: str, path: str, headers: dict[str, str], json: Any, form: Any, kit: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         from drilltutor.checking.http import AppHung
 
         try:
             response = self.session(app).send(sent, method, path, headers, self.decode(json), form)
         except AppHung as exc:
             raise _Hung(Hung(exc.sent, exc.seconds, exc.cpu)) from None
-        return {"value": self.encode(asdict(response))}
+        answer = asdict(response)
+        if kit is not None:  # what the checks would ask next, asked in the same round trip
+            answer["kit"] = self._kit(**kit)
+        return {"value": self.encode(answer)}
 
     def op_serve(self, app: int | None) -> dict[str, Any]:
         """The app on a real uvicorn on a free loopback port; the judge connects to it."""
@@ -290,10 +294,12 @@ class Agent:
 
     def op_kit(self, name: str, args: Any) -> dict[str, Any]:
         """An agent-side kit helper: something a check must build in the learner's process."""
+        return {"value": self.encode(self._kit(name, args))}
+
+    def _kit(self, name: str, args: Any) -> Any:
         from drilltutor import agentkit
 
-        helper = agentkit.HELPERS[name]
-        return {"value": self.encode(helper(self, *self.decode(args)))}
+        return agentkit.HELPERS[name](self, *self.decode(args))
 
 
 class _Hung(Exception):

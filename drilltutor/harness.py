@@ -26,7 +26,6 @@ import secrets
 import socket
 import subprocess
 import sys
-import time
 import traceback
 import types
 from concurrent.futures import Future
@@ -37,6 +36,7 @@ from typing import Any, Callable
 from drilltutor import launcher, platform
 from drilltutor.channel import Outbox
 from drilltutor.checking import replay
+from drilltutor.checking.compiled import code_of
 from drilltutor.checking.context import Ctx
 from drilltutor.checking.remote import AgentGone, LearnerError, Link
 from drilltutor.checking.spec import (
@@ -53,12 +53,11 @@ from drilltutor.checking.spec import (
 from drilltutor.checking import workfactor
 from drilltutor.checking.trace import one_line, trimmed
 from drilltutor.learner import adopt, preload
-from drilltutor.limits import FILE_SIZE_LIMIT, TOO_LARGE, TOO_LARGE_FIX
+from drilltutor.limits import FILE_SIZE_LIMIT, TOO_LARGE, TOO_LARGE_FIX, Reserve
 from drilltutor.protocol import AgentJob, JudgeJob
 from drilltutor.results import ADVICE, FAILED, PASSED, SKIPPED, CheckResult
 
 _exit = os._exit
-_MEMORY_RESERVE = 4 * 1024 * 1024  # freed when memory runs out, so the verdict can still be sent
 GARBLED = (
     "Something in your file wrote over the link between the checks and your code (a file descriptor or socket it did "
     "not open), so the checks could not finish; remove whatever writes to descriptors or sockets your file did not open."
@@ -193,7 +192,7 @@ def load_checks(paths: list[str]) -> tuple[list[CheckSpec], list[CrashExplainer]
         module = types.ModuleType(f"drilltutor_checks_{index}")
         module.__file__ = path
         sys.modules[module.__name__] = module
-        exec(compile(Path(path).read_text(encoding="utf-8"), path, "exec"), module.__dict__)
+        exec(code_of(path), module.__dict__)
         for spec in collect(module.__dict__):
             by_id[spec.id] = spec
         explainers[:0] = collect_crash_explainers(module.__dict__)
@@ -212,6 +211,10 @@ def _explained(message: str, explainers: list[CrashExplainer], crash: Crash) -> 
             message = message.rstrip()
             return f"{message}{'' if message.endswith(('.', '!', '?')) else '.'} {fix}"
     return message
+
+
+def _limit_files() -> None:
+    platform.limit_file_size(FILE_SIZE_LIMIT)  # inherited by the agent and whatever it starts
 
 
 def _stop_everything_and_exit(code: int) -> None:
@@ -248,15 +251,9 @@ class AgentProcess:
             except subprocess.TimeoutExpired:
                 platform.stop_tree(self.pid)
                 return self.proc.wait()
-        deadline = time.monotonic() + _AGENT_GRACE
-        while True:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
-            if pid:
-                return os.waitstatus_to_exitcode(status)
-            if time.monotonic() > deadline:
-                platform.stop_tree(self.pid)
-                return os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
-            time.sleep(0.01)
+        if not platform.family().wait_child(self.pid, timeout=_AGENT_GRACE):  # forked: fork is Linux's here
+            platform.stop_tree(self.pid)
+        return os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
 
 
 def fork_agent() -> AgentProcess:
@@ -324,24 +321,26 @@ def _agent_job(job: JudgeJob, adopting: bool) -> AgentJob:
 
 
 def main(job: JudgeJob, spare: AgentProcess | None = None) -> None:
-    """Run `job`; `spare`: an agent started ahead with this worker (no fork here)."""
+    """Run `job`; `spare`: an agent started ahead with this worker (`agent_ahead`)."""
     adopt(job.env, job.cwd)
-    platform.limit_file_size(FILE_SIZE_LIMIT)  # inherited by the agent and whatever it starts
+    _limit_files()
     assert job.channel is not None
     channel = Outbox(job.channel)
     job.channel = None  # connected before any learner code exists; its address and token are dropped
     agent: AgentProcess | None = None
-    reserve = bytearray(_MEMORY_RESERVE)
+    reserve = Reserve()  # given up when memory runs out, so the verdict can still be sent
     try:
         enforced: bool | None = None
         if job.mode == "pytest":  # the checks run the learner's tests in processes of their own
+            if spare is not None:
+                spare.end()
             enforced = platform.limit_memory(job.memory_limit) if job.memory_limit else True
             platform.keep_out_debuggers()  # what the checks know (which folder holds which version) is not the tests' to read
         else:
             if job.mode == "module":
                 import drilltutor.checking.http  # noqa: F401  (both sides use httpx: imported once, before the fork)
             agent = spare if spare is not None else fork_agent() if platform.can_fork() else spawn_agent([])
-            agent.link.send(asdict(_agent_job(job, adopting=agent.proc is not None)))  # it says its limits while the checks load
+            agent.link.send(asdict(_agent_job(job, adopting=agent is spare)))  # it says its limits while the checks load
         channel.on_close(lambda: _stop_everything_and_exit(1))
         if enforced is not None:
             channel.send("limits", memory=enforced)
@@ -356,7 +355,7 @@ def main(job: JudgeJob, spare: AgentProcess | None = None) -> None:
         else:
             channel.send("agent-ended", returncode=agent.exit_status())
     except BaseException as exc:  # never a traceback of drilltutor's own: this too becomes a verdict
-        del reserve[:]
+        reserve.release()
         where = next(reversed(traceback.extract_tb(exc.__traceback__)), None)
         at = f" (at {Path(where.filename).name}:{where.lineno})" if where else ""
         try:
@@ -436,16 +435,23 @@ def _job() -> JudgeJob:
     return JudgeJob(**json.loads(line))
 
 
+def agent_ahead(preloaded: list[str]) -> AgentProcess | None:
+    """The agent of a worker started ahead of its job, started ahead too: forked (warm with what
+    this process imported), or a fresh Python importing `preloaded`; None if it could not start
+    (the run starts one of its own). It knows nothing of the run until the judge sends its job."""
+    _limit_files()
+    try:
+        return fork_agent() if platform.can_fork() else spawn_agent(preloaded)
+    except (AgentGone, OSError):
+        return None
+
+
 def entry(argv: list[str]) -> None:
     """The judge as a run's top process starts it (the keeper's child): `[--preload MODULE...]`, then the job on stdin."""
     ahead: AgentProcess | None = None
     if argv[:1] == ["--preload"]:
         preload(argv[1:])
-        if not platform.can_fork():  # the agent, a fresh Python here, imports ahead too
-            try:
-                ahead = spawn_agent(argv[1:])
-            except (AgentGone, OSError):  # the run starts one of its own
-                ahead = None
+        ahead = agent_ahead(argv[1:])
     main(_job(), ahead)
 
 

@@ -35,7 +35,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, BinaryIO, Iterator, Sequence
+from typing import Any, BinaryIO, Callable, Iterator, Sequence
 
 from drilltutor import datafile, platform
 from drilltutor.catalogue import Catalogue, Drill
@@ -45,7 +45,6 @@ from drilltutor.errors import DrilltutorError
 from drilltutor.launcher import AHEAD_PREFIX, LOCK_SUFFIX, Ahead, base_env, start_worker
 from drilltutor.protocol import AGENT_OUT_OF_MEMORY, JudgeJob
 from drilltutor.limits import PROCESS_LIMIT, backstop
-from drilltutor.platform import RUN_MARK
 from drilltutor.results import FAILED, SKIPPED, CheckResult, Problem, RunReport
 
 
@@ -243,14 +242,14 @@ def sweep_scratch(base: str | None = None) -> None:
             continue
 
 
-def _read_events(inbox: Inbox, proc: subprocess.Popen[bytes], events: _Events) -> None:
+def _read_events(inbox: Inbox, proc: subprocess.Popen[bytes], events: _Events, stop: Callable[[], None]) -> None:
     for event in inbox.events(alive=lambda: proc.poll() is None):
         try:
             events.take(event)
         except (ValueError, KeyError, TypeError):
             continue
         if events.done:  # the verdict is whole: what is left of the run is stopped now, not waited for
-            platform.stop_tree(proc.pid)
+            stop()
     events.limits_known.set()
 
 
@@ -341,10 +340,13 @@ def run_drill(catalogue: Catalogue, drill: Drill, file: Path, options: RunOption
         return run_job(start_worker(job.env(), scratch, run_as=options.run_as), job, adopt=False)
 
 
-def run_job(worker: Any, job: Job, *, adopt: bool, marks: Sequence[str] = (), spare: Sequence[int] = ()) -> RunReport:
+def run_job(
+    worker: Any, job: Job, *, adopt: bool, marks: Sequence[str] = (), stop_when_done: Callable[[], None] | None = None
+) -> RunReport:
     """Hand `job` to `worker` (a Popen of `start_worker`, or one with its interface), watch it
     within the run's limits, stop its whole tree, and report. `marks`: more environment marks whose
-    processes belong to this run; `spare`: pids never to stop (a zygote)."""
+    processes belong to this run; `stop_when_done`: how to stop the run once its verdict is whole,
+    where less than a stop of its whole tree does (by default, that stop)."""
     marks = (job.mark, *marks)
     started = time.monotonic()
     inbox = Inbox()
@@ -352,7 +354,7 @@ def run_job(worker: Any, job: Job, *, adopt: bool, marks: Sequence[str] = (), sp
     output: list[bytes] = []
     overflow: list[bool] = []
     readers = [
-        threading.Thread(target=_read_events, args=(inbox, worker, events), daemon=True),
+        threading.Thread(target=_read_events, args=(inbox, worker, events, stop_when_done or (lambda: platform.stop_tree(worker.pid))), daemon=True),
         threading.Thread(target=_read_capped, args=(worker.stdout, job.options.output_cap, output, overflow), daemon=True),
     ]
     holder = platform.hold(worker.pid)  # before the job: no learner code has run yet
@@ -363,17 +365,18 @@ def run_job(worker: Any, job: Job, *, adopt: bool, marks: Sequence[str] = (), sp
         declared = declared_checks(job.checks)  # read while the run runs (the worker has a core of its own), not after
         stopped = _watch(worker, job.options)
     except BaseException:  # Ctrl-C while waiting: the learner's processes still end with the run
-        stop_run(worker, marks, spare, holder)
+        stop_run(worker, marks, holder)
         inbox.close()
         raise
-    stop_run(worker, marks, spare, holder)
+    stop_run(worker, marks, holder)
     # The run's processes are gone, so the channel ends once what they sent is read: read it all
     # before closing, or a verdict still in the socket's buffer (a busy machine) would be lost.
     readers[0].join(timeout=_DRAIN)
     inbox.close()
     for reader in readers:
         reader.join(timeout=2)
-    worker.stdout.close()
+    if not readers[1].is_alive():  # else a process that left the run (where the OS let it) holds the output: closing would wait on it
+        worker.stdout.close()
     report = RunReport(drill=job.drill.id, file=str(job.file), duration=time.monotonic() - started)
     report.output = b"".join(output).decode("utf-8", "replace")
     report.output_truncated = bool(overflow and overflow[0])
@@ -449,15 +452,14 @@ def _size(size: int) -> str:
     return f"{size / 1024**3:g} GiB" if size >= 1024**3 else f"{size / 1024**2:g} MiB"
 
 
-def stop_run(worker: subprocess.Popen[bytes], marks: Sequence[str], spare: Sequence[int] = (), holder: platform.Holder | None = None) -> None:
+def stop_run(worker: subprocess.Popen[bytes], marks: Sequence[str], holder: platform.Holder | None = None) -> None:
     """Stop the run's whole tree and reap its top process; then, on Linux, what carries its mark
     but left the tree while no subreaper could adopt it; then let go of what held the run (Windows:
     its Job object kills whatever is still in it)."""
     if worker.poll() is None:  # once it has ended, its children are no longer below it: it stopped them itself, or they went to a subreaper
         platform.stop_tree(worker.pid)
     worker.wait()
-    if marks:
-        platform.family().stop_marked({f"{RUN_MARK}={mark}".encode() for mark in marks}, set(spare))
+    platform.stop_marked(marks)
     if holder is not None:
         holder.close()
     if worker.stdin is not None and not worker.stdin.closed:

@@ -40,6 +40,7 @@ from typing import Any, Protocol, Sequence
 
 from drilltutor import launcher, platform, protocol, runner
 from drilltutor.catalogue import Catalogue, Drill
+from drilltutor.checking.compiled import compile_ahead
 from drilltutor.launcher import Ahead
 from drilltutor.results import RunReport
 from drilltutor.runner import Job, RunOptions
@@ -238,7 +239,7 @@ class Spare:
 # Linux: a zygote that forks each run's worker --------------------------------------------
 
 # The zygote speaks the run's one wire format (protocol.py); a worker's two pipes travel
-# with the request that asks for it.
+# with the answer that names it.
 _MAX_FDS = 2
 
 
@@ -254,7 +255,7 @@ class Zygote:
 
     def __init__(self, preload: Sequence[str]) -> None:
         self._home = launcher.AheadFolder()
-        self._mark = os.urandom(8).hex()  # in the zygote's environment, so in that of every bare fork of it
+        self.mark = os.urandom(8).hex()  # in the zygote's environment, so in that of every bare fork of it
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             self._proc = launcher.python(
@@ -263,7 +264,7 @@ class Zygote:
                 *preload,
                 apart=True,  # Ctrl-C reaches the parent only; the parent ends the zygote
                 cwd=self._home.path,
-                env=launcher.base_env(self._mark),
+                env=launcher.base_env(self.mark),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
@@ -287,14 +288,14 @@ class Zygote:
 
     def ready(self) -> bool:
         while not self._ready and select.select([self._sock], [], [], 0)[0]:  # before it is ready it says nothing else
-            self._note(self._take(0))
+            self._note(self._said(0))
         return self._ready
 
     def wait_ready(self, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
         try:
             while not self._ready:
-                self._note(self._take(deadline - time.monotonic()))
+                self._note(self._said(deadline - time.monotonic()))
         except ZygoteGone:
             return False
         return True
@@ -304,52 +305,55 @@ class Zygote:
             self._ready = True
         return message
 
-    def _take(self, timeout: float) -> dict[str, Any]:
-        """The zygote's next message, within `timeout` seconds."""
-        if not select.select([self._sock], [], [], max(timeout, 0))[0]:
-            raise _NoAnswer
-        try:
-            message, fds = _recv(self._sock)
-        except (OSError, ValueError) as exc:
-            raise ZygoteGone(str(exc)) from None
+    def _said(self, timeout: float) -> dict[str, Any]:
+        """The zygote's next message, within `timeout` seconds, without any descriptors it carried."""
+        message, fds = self._take(timeout)
         for fd in fds:
             os.close(fd)
         return message
 
+    def _take(self, timeout: float) -> tuple[dict[str, Any], list[int]]:
+        if not select.select([self._sock], [], [], max(timeout, 0))[0]:
+            raise _NoAnswer
+        try:
+            return _recv(self._sock)
+        except (OSError, ValueError) as exc:
+            raise ZygoteGone(str(exc)) from None
+
     def reply(self, key: str, timeout: float | None) -> Any:
+        return self._reply(key, timeout)[0]
+
+    def _reply(self, key: str, timeout: float | None) -> tuple[Any, list[int]]:
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
-            message = self._note(self._take(86400.0 if deadline is None else deadline - time.monotonic()))
+            message, fds = self._take(86400.0 if deadline is None else deadline - time.monotonic())
+            self._note(message)
             if key in message:
-                return message[key]
+                return message[key], fds
+            for fd in fds:
+                os.close(fd)
             if not message.get("ready"):
                 raise ZygoteGone(f"unexpected answer {message!r}")
 
     def run(self, job: Job) -> RunReport:
-        # What the learner's code started with exec carries the run's mark; a bare fork still shows
-        # the environment the zygote started with, so it carries the zygote's (the zygote is spared).
-        return runner.run_job(self._fork(), job, adopt=True, marks=(self._mark,), spare=(self._proc.pid,))
+        # Only the run's own mark is swept: a bare fork of the learner's code carries the zygote's,
+        # and the zygote, its subreaper, stopped it before saying how the worker ended (unless the
+        # zygote went first: `ForkedWorker` sweeps its mark then). The next worker, forked ahead,
+        # carries the zygote's mark too, and must be left alone.
+        worker = self._fork(job.checks)
+        return runner.run_job(worker, job, adopt=True, stop_when_done=worker.kill)
 
-    def _fork(self) -> ForkedWorker:
-        in_read, in_write = os.pipe()
-        out_read, out_write = os.pipe()
+    def _fork(self, checks: Sequence[str]) -> ForkedWorker:
         try:
-            protocol.send(self._sock, {"fork": True}, (in_read, out_write))
+            protocol.send(self._sock, {"fork": True, "checks": list(checks)})
         except OSError:
-            for fd in (in_write, out_read):
-                os.close(fd)
             raise ZygoteGone("could not ask for a worker") from None
-        finally:
-            os.close(in_read)
-            os.close(out_write)
-        stdin, stdout = os.fdopen(in_write, "wb"), os.fdopen(out_read, "rb")
-        try:
-            pid = int(self.reply("pid", _REPLY_TIMEOUT))
-        except ZygoteGone:
-            stdin.close()
-            stdout.close()
-            raise
-        return ForkedWorker(self, pid, stdin, stdout)
+        pid, fds = self._reply("pid", _REPLY_TIMEOUT)
+        if len(fds) != 2:
+            for fd in fds:
+                os.close(fd)
+            raise ZygoteGone("a worker came without its pipes")
+        return ForkedWorker(self, int(pid), os.fdopen(fds[0], "wb"), os.fdopen(fds[1], "rb"))
 
     def close(self) -> None:
         self._sock.close()  # the zygote sees the end of its input, stops any worker, and exits
@@ -364,15 +368,19 @@ class Zygote:
 class ForkedWorker:
     """A worker the zygote forked, with as much of Popen's interface as `runner.run_job` uses.
 
-    Its exit status comes from the zygote, which is its parent and reaps it.
+    Its exit status comes from the zygote, which is its parent and reaps it; a watch taken
+    before the zygote can have reaped it tells when it has ended.
     """
 
     def __init__(self, zygote: Zygote, pid: int, stdin: Any, stdout: Any) -> None:
         self.zygote, self.pid, self.stdin, self.stdout = zygote, pid, stdin, stdout
         self.returncode: int | None = None
         self._lock = threading.Lock()
+        self._watched = platform.family().watch(pid)  # only Linux forks workers
 
     def poll(self) -> int | None:
+        if self.returncode is None and self._watched.ended():  # the zygote says how at once
+            return self._ended(_REPLY_TIMEOUT)
         return self._ended(0)
 
     def wait(self, timeout: float | None = None) -> int:
@@ -381,6 +389,10 @@ class ForkedWorker:
             raise subprocess.TimeoutExpired(f"worker {self.pid}", timeout or 0)
         return code
 
+    def kill(self) -> None:
+        """The worker alone: the zygote, their subreaper, stops what is below it once it has ended."""
+        self._watched.kill()
+
     def _ended(self, timeout: float | None) -> int | None:
         with self._lock:
             if self.returncode is None:
@@ -388,9 +400,11 @@ class ForkedWorker:
                     self.returncode = int(self.zygote.reply("exit", timeout))
                 except _NoAnswer:
                     return None
-                except ZygoteGone:
-                    platform.stop_tree(self.pid)  # the zygote is gone: the worker must not outlive it
+                except ZygoteGone:  # the worker must not outlive it, nor what it forked, no longer held by the zygote
+                    platform.stop_tree(self.pid)
+                    platform.stop_marked((self.zygote.mark,))
                     self.returncode = -9
+                self._watched.close()
             return self.returncode
 
 
@@ -398,34 +412,68 @@ class ForkedWorker:
 
 
 def _serve(sock: socket.socket) -> None:
-    """Fork one worker per request; report its pid, then how it ended. End when the parent goes."""
-    family = platform.family()
+    """Hand out one worker per request, forked ahead when the runner allows it; report its pid
+    with the runner's ends of its pipes, then how it ended. End when the parent goes."""
+    ahead: _Forked | None = _Forked.start()
     while True:
         try:
             request, fds = _recv(sock)
         except (ZygoteGone, OSError, ValueError):
             return
-        if len(fds) != 2 or not request.get("fork"):
-            for fd in fds:
-                os.close(fd)
-            continue
-        pid = family.fork()
-        if pid == 0:
-            _become_worker(*fds)  # never returns
         for fd in fds:
             os.close(fd)
+        if not request.get("fork"):
+            continue
+        worker = ahead if ahead is not None and ahead.waiting() else _Forked.start()
+        ahead = None
         try:
-            protocol.send(sock, {"pid": pid})
+            protocol.send(sock, {"pid": worker.pid}, worker.ends)
         except OSError:
-            _end_worker(pid)
+            _end_worker(worker.pid)
             return
-        status = _watch_worker(sock, pid)
+        finally:
+            worker.let_go()
+        # For the runs forked after this one; no learner code is compiled, only drilltutor's or an instructor's checks.
+        compile_ahead(str(path) for path in request.get("checks", ()))
+        status = _watch_worker(sock, worker.pid)
         if status is None:  # the parent is gone
             return
         try:
             protocol.send(sock, {"exit": status})
         except OSError:
             return
+        ahead = _Forked.start()  # while the runner reports on the run that ended
+
+
+class _Forked:
+    """A worker forked and waiting for its job, with the runner's ends of its two pipes."""
+
+    def __init__(self, pid: int, ends: tuple[int, int]) -> None:
+        self.pid, self.ends = pid, ends
+
+    @classmethod
+    def start(cls) -> _Forked:
+        in_read, in_write = os.pipe()
+        out_read, out_write = os.pipe()
+        pid = platform.family().fork()
+        if pid == 0:
+            _become_worker(in_read, out_write)  # never returns
+        os.close(in_read)
+        os.close(out_write)
+        return cls(pid, (in_write, out_read))
+
+    def waiting(self) -> bool:
+        """Still there; one that ended (and is reaped now) is let go, with whatever it left."""
+        if os.waitpid(self.pid, os.WNOHANG)[0] == 0:
+            return True
+        platform.stop_descendants()
+        _reap_orphans()
+        self.let_go()
+        return False
+
+    def let_go(self) -> None:
+        for fd in self.ends:
+            os.close(fd)
 
 
 def _watch_worker(sock: socket.socket, pid: int) -> int | None:
@@ -479,7 +527,8 @@ def _become_worker(stdin: int, output: int) -> None:
         )
         from drilltutor import harness
 
-        harness.main(harness._job())  # ends the process itself
+        ahead = harness.agent_ahead([])
+        harness.main(harness._job(), ahead)  # ends the process itself
     except BaseException:  # noqa: BLE001, S110  (whatever went wrong, the exit code below says the zygote child failed)
         pass
     os._exit(70)

@@ -234,16 +234,19 @@ def test_correct_files_pass_with_six_busy_processes_beside_them(tmp_path: Path) 
             proc.wait()
 
 
-def test_a_tree_is_killed_from_its_leaves_up(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("found_by", ["psutil", "children lists"])
+def test_a_tree_is_killed_from_its_leaves_up(monkeypatch: pytest.MonkeyPatch, found_by: str) -> None:
     """Two walks stop a run's tree when drilltutor is killed (the judge's and the keeper's). A
     walk cut short after it killed a parent would leave that parent's children orphaned, out
-    of the other walk's tree (no subreaper on macOS): each walk kills the deepest first."""
+    of the other walk's tree (no subreaper on macOS): each walk kills the deepest first. The
+    same whether psutil finds the tree or Linux's lists of each process's children do."""
     import psutil
 
+    from drilltutor import platform
     from drilltutor.platform import tree
 
     killed: list[int] = []
-    family = {1: [2, 3], 2: [3], 3: []}  # 1 -> 2 -> 3, found parents first
+    family = {1: [2, 3], 2: [3], 3: []}  # everything below each: 1 -> 2 -> 3, found parents first
 
     class Fake:
         def __init__(self, pid: int) -> None:
@@ -260,9 +263,38 @@ def test_a_tree_is_killed_from_its_leaves_up(monkeypatch: pytest.MonkeyPatch) ->
 
     with monkeypatch.context() as patched:  # undone before the leak check looks at real processes
         patched.setattr(psutil, "Process", Fake)
+        patched.setattr(platform.family(), "descendant_pids", (lambda pid: None) if found_by == "psutil" else family.get)
         tree.stop_tree(1)
         stopped_tree = list(killed)
         killed.clear()
         tree.stop_descendants(1)
     assert stopped_tree == [3, 2, 1]
     assert killed == [3, 2]
+
+
+@pytest.mark.linux("the kernel's lists of each process's children are Linux's")
+def test_linux_finds_a_tree_by_its_childrens_lists() -> None:
+    """What the lists give is what psutil finds by scanning every process: a child, and the
+    grandchild it started, each parent first; nothing for a process with none."""
+    import psutil
+
+    from drilltutor.platform import linux
+
+    child = subprocess.Popen([sys.executable, "-c", "import subprocess, sys; subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); import time; time.sleep(60)"])
+    try:
+        deadline = time.monotonic() + 30
+        while len(psutil.Process(child.pid).children()) < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        found = linux.descendant_pids(os.getpid())
+        assert found is not None
+        scanned = [p.pid for p in psutil.Process(os.getpid()).children(recursive=True)]
+        assert child.pid in found and len(scanned) >= 2 and set(scanned) <= set(found)
+        assert found.index(child.pid) < found.index(psutil.Process(child.pid).children()[0].pid)
+        assert linux.descendant_pids(psutil.Process(child.pid).children()[0].pid) == []
+    finally:
+        tree_pids = [p.pid for p in psutil.Process(child.pid).children(recursive=True)]
+        child.kill()
+        child.wait()
+        for pid in tree_pids:
+            with contextlib.suppress(psutil.Error):
+                psutil.Process(pid).kill()

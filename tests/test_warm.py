@@ -232,3 +232,46 @@ def test_bcrypt_operations_are_counted_as_in_a_cold_run(warm: WarmRunner) -> Non
     hot = warm(catalogue, hashing, hashing.solution_path, QUICK)
     assert cold.passed and hot.passed
     assert hot.bcrypt_ops == cold.bcrypt_ops > 0
+
+
+def test_the_next_runs_worker_waits_ahead_with_its_agent(warm: WarmRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Between runs the zygote holds the next run's worker, forked once the last run's processes
+    were stopped, and that worker holds its agent: the next run is handed both, already there."""
+    import psutil
+
+    from drilltutor import runner
+
+    assert warm(CATALOGUE, ANSWER, ANSWER.solution_path, QUICK).passed
+    zygote = psutil.Process(warm.pid)
+    assert eventually(lambda: len(zygote.children()) == 1 and len(zygote.children()[0].children()) == 1)
+    waiting = zygote.children()[0]
+    agent = waiting.children()[0]
+    handed: list[int] = []
+    real = runner.run_job
+
+    def run_job(worker, *args, **kwargs):  # type: ignore[no-untyped-def]
+        handed.append(worker.pid)
+        return real(worker, *args, **kwargs)
+
+    monkeypatch.setattr(runner, "run_job", run_job)
+    report = warm(CATALOGUE, ANSWER, _write(tmp_path, "import os\nprint(os.getpid())\nanswer = 42\nprint(answer)\n"), QUICK)
+    assert report.passed, report.to_dict()
+    assert handed == [waiting.pid]
+    assert report.output.split()[0] == str(agent.pid)  # the learner's file ran in the agent that waited
+
+
+def test_a_checks_file_edited_between_runs_is_seen(warm: WarmRunner, tmp_path: Path) -> None:
+    """The zygote compiles the checks a run asks for, for the runs it forks after it; a run uses
+    that code only while the file reads as it did (a drill's author edits checks between runs)."""
+    import shutil
+
+    drills = tmp_path / "drills"
+    shutil.copytree(FIXTURES / "drills", drills)
+    answer = load_catalogue(drills).find("answer")
+    wrong = _write(tmp_path, "answer = 41\n")
+    before = [warm(load_catalogue(drills), answer, wrong, QUICK) for _ in range(2)]  # the second ran on code compiled ahead
+    checks = answer.folder / "checks.py"
+    checks.write_text(checks.read_text(encoding="utf-8").replace('fix="answer = 42"', 'fix="answer = forty-two"'), encoding="utf-8")
+    after = warm(load_catalogue(drills), answer, wrong, QUICK)
+    assert [r.checks[0].fix for r in before] == ["answer = 42", "answer = 42"]
+    assert after.checks[0].fix == "answer = forty-two"

@@ -37,8 +37,8 @@ def ask(ctx: Ctx, key: str, token: str | None, label: str):
     """GET /me once per token; the answer and what the dependency handed the route are kept."""
     answers = ctx.state.setdefault("answers", {})
     if key not in answers:
-        resp = ctx.client(_app(ctx)).get("/me", token=token, label=label)
-        handed = ctx.kit("handed_over", TARGET)
+        resp = ctx.client(_app(ctx), kit=("handed_over", TARGET)).get("/me", token=token, label=label)
+        handed = resp.kit
         ctx.state.setdefault("is-record", {})[key] = bool(handed.get("is_record"))
         answers[key] = (resp, _NOTHING if handed["nothing"] else handed["value"])
     return answers[key]

@@ -139,16 +139,21 @@ class Ctx:
             raise TypeError(f"a {type(app).__name__} is no app of the learner's process")
         return app._handle.id
 
-    def client(self, app: Any = None) -> Client:
-        """A client for `app` (default: the learner's `app`) through httpx.ASGITransport, in the agent's process."""
+    def client(self, app: Any = None, kit: tuple[Any, ...] = ()) -> Client:
+        """A client for `app` (default: the learner's `app`) through httpx.ASGITransport, in the agent's process.
+
+        `kit`: a kit helper and its arguments (as `Ctx.kit` takes them), called in the agent right
+        after each request, in the same round trip; its answer is the response's `kit`.
+        """
         from drilltutor.checking.http import Client
 
         ref = self._app_ref(app)
+        after = {"name": kit[0], "args": encode(kit[1:])} if kit else None
 
         def send(sent: str, method: str, path: str, headers: dict[str, str], json: Any, form: Any) -> Any:
             from drilltutor.checking.http import Response
 
-            answer = self.link.value("http", app=ref, sent=sent, method=method, path=path, headers=headers, json=encode(json), form=form)
+            answer = self.link.value("http", app=ref, sent=sent, method=method, path=path, headers=headers, json=encode(json), form=form, kit=after)
             return Response(**answer)
 
         return Client(send, self.request_timeout)

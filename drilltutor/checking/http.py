@@ -61,6 +61,7 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
     text: str = ""
     error: str = ""  # the learner's traceback when their code raised instead of answering
+    kit: Any = None  # what a kit helper asked for with the request answered, right after it (`Ctx.client`)
 
     @property
     def json(self) -> Any:

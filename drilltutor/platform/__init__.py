@@ -19,7 +19,7 @@ import os
 import sys
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, Protocol
+from typing import Any, Iterable, Protocol
 
 from drilltutor.platform import tree
 from drilltutor.platform.tree import Usage, stop_tree, tree_usage
@@ -45,6 +45,7 @@ __all__ = [
     "signal_name",
     "stop_descendants",
     "stop_tree",
+    "stop_marked",
     "take_orphans",
     "tree_usage",
 ]
@@ -97,6 +98,14 @@ def hold(pid: int) -> Holder:
     Windows a Job object that kills all of the run when it closes, drilltutor killed included.
     On POSIX the keeper holds the run itself: this holds nothing."""
     return family().hold(pid)
+
+
+def stop_marked(marks: Iterable[str]) -> None:
+    """The last net, on Linux: stop every process whose environment carries `RUN_MARK` set to one
+    of `marks`, wherever it is (what left a run's tree while no subreaper could adopt it)."""
+    found = {f"{RUN_MARK}={mark}".encode() for mark in marks}
+    if found:
+        family().stop_marked(found)
 
 
 def take_orphans() -> None:

@@ -90,7 +90,7 @@ def _let_go(child: int) -> None:
     platform.stop_descendants()
     mark = os.environ.get(platform.RUN_MARK)
     if mark:  # a cold run's keeper carries the run's mark (a spare one's job comes later, and on Linux the subreaper holds)
-        platform.family().stop_marked({f"{platform.RUN_MARK}={mark}".encode()}, set())
+        platform.stop_marked((mark,))
     os._exit(0)
 
 

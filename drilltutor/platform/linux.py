@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 import select
 import subprocess
+import threading
 import time
 from typing import Any
 
@@ -67,22 +70,55 @@ def wait_exit(proc: subprocess.Popen[bytes], timeout: float) -> bool:
         os.close(pidfd)
 
 
-def wait_child(pid: int, also: Any = None) -> bool:
-    """Block until `pid` (a child, left unreaped) ends: True; or until `also` (a socket) is readable: False."""
+def wait_child(pid: int, also: Any = None, timeout: float | None = None) -> bool:
+    """Block until `pid` (a child, left unreaped) ends: True; or until `also` (a socket) is readable,
+    or `timeout` seconds have passed: False."""
     pidfd = os.pidfd_open(pid)
     try:
-        ready, _, _ = select.select([pidfd] if also is None else [pidfd, also], [], [])
+        ready, _, _ = select.select([pidfd] if also is None else [pidfd, also], [], [], timeout)
         return pidfd in ready
     finally:
         os.close(pidfd)
 
 
-def stop_marked(marks: set[bytes], spare: set[int]) -> None:
+class Watched:
+    """A process watched through a pidfd: whether it has ended, and a kill that can never reach
+    another process that took its pid. The caller closes it; a kill from another thread is safe."""
+
+    def __init__(self, pid: int) -> None:
+        self._pidfd = os.pidfd_open(pid)
+        self._lock = threading.Lock()
+
+    def ended(self) -> bool:
+        with self._lock:
+            return self._pidfd < 0 or bool(select.select([self._pidfd], [], [], 0)[0])
+
+    def kill(self) -> None:
+        import signal
+
+        with self._lock:
+            if self._pidfd >= 0:
+                with contextlib.suppress(OSError):  # it has ended already
+                    signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._pidfd >= 0:
+                os.close(self._pidfd)
+                self._pidfd = -1
+
+
+def watch(pid: int) -> Watched:
+    """A process that is no child of this one (a zygote's fork), watched (`Watched`)."""
+    return Watched(pid)
+
+
+def stop_marked(marks: set[bytes]) -> None:
     """The last net: a process whose environment carries one of `marks` (RUN_MARK=...), found in
     /proc. It catches what left the tree while no subreaper was alive to adopt it."""
     import signal
 
-    spare = spare | {os.getpid()}
+    own = os.getpid()
     for _ in range(10):  # a stray may fork while it is being stopped
         try:
             pids = [int(name) for name in os.listdir("/proc") if name.isdigit()]
@@ -90,7 +126,7 @@ def stop_marked(marks: set[bytes], spare: set[int]) -> None:
             return
         found = False
         for pid in pids:
-            if pid in spare:
+            if pid == own:
                 continue
             try:
                 pidfd = os.pidfd_open(pid)  # no harm if the pid is reused after this
@@ -109,6 +145,36 @@ def stop_marked(marks: set[bytes], spare: set[int]) -> None:
         if not found:
             return
         time.sleep(0.01)
+
+
+def descendant_pids(pid: int) -> list[int] | None:
+    """The pids below `pid`, each parent before its children, from the kernel's lists of each
+    thread's children (/proc/PID/task/TID/children): it reads the tree alone, where psutil reads
+    every process on the machine. None where the kernel keeps no such lists."""
+    if not _children_listed():
+        return None
+    found: list[int] = []
+    parents = [pid]
+    while parents:
+        parent = parents.pop()
+        try:
+            tids = os.listdir(f"/proc/{parent}/task")
+        except OSError:
+            continue  # it went while the tree was read
+        for tid in tids:
+            try:
+                with open(f"/proc/{parent}/task/{tid}/children") as listing:
+                    children = [int(child) for child in listing.read().split()]
+            except OSError:
+                continue
+            found.extend(children)
+            parents.extend(children)
+    return found
+
+
+@functools.cache
+def _children_listed() -> bool:
+    return os.path.exists(f"/proc/self/task/{os.getpid()}/children")
 
 
 def has_children() -> bool:

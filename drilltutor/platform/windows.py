@@ -7,7 +7,7 @@ from __future__ import annotations
 import subprocess
 from typing import Any
 
-from drilltutor.platform.tree import has_children, wait_exit  # noqa: F401  (portable parts of the family's interface)
+from drilltutor.platform.tree import descendant_pids, has_children, wait_exit  # noqa: F401  (portable parts of the family's interface)
 
 # CREATE_NEW_PROCESS_GROUP: a Ctrl-C in the console reaches drilltutor, which stops the run's
 # tree with TerminateProcess (psutil); the run never gets half of a Ctrl-C.
@@ -34,7 +34,7 @@ def take_orphans() -> None:
     """Windows keeps no parent links for orphans to fall back on; the tree is what psutil sees."""
 
 
-def stop_marked(marks: set[bytes], spare: set[int]) -> None:
+def stop_marked(marks: set[bytes]) -> None:
     """No readable environments of other processes: the tree is all that is stopped."""
 
 
