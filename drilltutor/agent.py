@@ -26,9 +26,9 @@ from typing import Any, Callable
 from drilltutor import platform, protocol
 from drilltutor.checking.trace import one_line, trimmed
 from drilltutor.checking.workfactor import lower_bcrypt_cost
-from drilltutor.learner import BcryptCounter, Tee, adopt, exit_words, load_learner, problem_for
+from drilltutor.learner import BcryptCounter, Tee, adopt, end_stdin, exit_words, load_learner, problem_for
 from drilltutor.limits import TOO_LARGE, TOO_LARGE_FIX, Reserve, too_large
-from drilltutor.protocol import AgentJob, Handle, Hung, LearnerRaised
+from drilltutor.protocol import AgentAddress, AgentJob, Handle, Hung, LearnerRaised
 
 _REPR_LIMIT = 200
 
@@ -328,9 +328,7 @@ def become_forked(sock: socket.socket) -> None:
     """In a child the judge forked: drop every descriptor but the link and stdio (the verdict
     channel above all), give the learner's input() an ended stdin, then be the agent."""
     try:
-        devnull = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(devnull, 0)
-        os.close(devnull)
+        end_stdin()
         os.closerange(3, sock.fileno())
         os.closerange(sock.fileno() + 1, _max_fd())
         run(sock)
@@ -347,12 +345,14 @@ def _max_fd() -> int:
 
 
 def _connect() -> socket.socket:
-    """The link's address is the one line on stdin; stdin then reads as ended, as input() must see it."""
-    line = sys.stdin.buffer.readline().decode().split()
-    if len(line) != 2:
+    """The link's address is the one message on stdin; stdin then reads as ended, as input() must see it."""
+    try:
+        address = AgentAddress(**(protocol.read(sys.stdin.buffer) or {}))
+    except (protocol.LinkClosed, TypeError):
         os._exit(0)
-    sock = socket.create_connection(("127.0.0.1", int(line[0])))
-    sock.sendall((line[1] + "\n").encode())
+    end_stdin()
+    sock = socket.create_connection(("127.0.0.1", address.port))
+    protocol.send(sock, {"token": address.token})
     return sock
 
 

@@ -2,14 +2,15 @@
 
 Only the runner starts it, through the run's keeper (`drilltutor.platform.keeper`, which
 calls `entry`) or the warm runner's zygote (which calls `main`), and hands it its job as one
-JSON line on stdin: at once for a cold run, or later for a worker started ahead of its
-job (`--preload`, the warm runner where it cannot fork). It connects the verdict channel
-(`drilltutor.channel`) first, then starts the agent (`drilltutor.agent`), the process that
-runs the learner's file: forked from itself where fork is safe, with every descriptor but
-a private link closed, else a fresh Python that reaches the judge through a link of its
-own. The checks reach the learner's code only through that link, as data. Results travel
-as JSON lines on the verdict channel, which only this process holds; learner output goes
-to the real stdout, which the runner caps.
+message (`protocol.JudgeJob`) on stdin: at once for a cold run, or later for a worker started
+ahead of its job (`--preload`, a zygote's fork). A worker started ahead starts its agent
+ahead too (`agent_ahead`). It connects the verdict channel (`drilltutor.channel`) first, then
+starts the agent (`drilltutor.agent`), the process that runs the learner's file, unless one
+waits already: forked from itself where fork is safe, with every descriptor but a private
+link closed, else a fresh Python that reaches the judge through a link of its own. The checks
+reach the learner's code only through that link, as data. Results travel as messages on the
+verdict channel, which only this process holds; learner output goes to the real stdout,
+which the runner caps.
 
 It limits the size of the files it writes (inherited by what it starts), and stops
 everything below it before it ends, and when the runner's end of the channel closes (the
@@ -20,7 +21,6 @@ zygote, a Job object).
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import socket
@@ -33,7 +33,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any, Callable
 
-from drilltutor import launcher, platform
+from drilltutor import launcher, platform, protocol
 from drilltutor.channel import Outbox
 from drilltutor.checking import replay
 from drilltutor.checking.compiled import code_of
@@ -52,9 +52,9 @@ from drilltutor.checking.spec import (
 )
 from drilltutor.checking import workfactor
 from drilltutor.checking.trace import one_line, trimmed
-from drilltutor.learner import adopt, preload
+from drilltutor.learner import adopt, end_stdin, preload
 from drilltutor.limits import FILE_SIZE_LIMIT, TOO_LARGE, TOO_LARGE_FIX, Reserve
-from drilltutor.protocol import AgentJob, JudgeJob
+from drilltutor.protocol import AgentAddress, AgentJob, JudgeJob
 from drilltutor.results import ADVICE, FAILED, PASSED, SKIPPED, CheckResult
 
 _exit = os._exit
@@ -276,8 +276,11 @@ def spawn_agent(preloaded: list[str]) -> AgentProcess:
     token = secrets.token_hex(16)
     proc = launcher.python("drilltutor.agent", *(["--preload", *preloaded] if preloaded else []), stdin=subprocess.PIPE)
     assert proc.stdin is not None
-    proc.stdin.write(f"{listener.getsockname()[1]} {token}\n".encode())
-    proc.stdin.close()
+    try:
+        protocol.write(proc.stdin, asdict(AgentAddress(listener.getsockname()[1], token)))
+        proc.stdin.close()
+    except OSError:  # it ended at once: the wait below finds out
+        pass
     platform.keep_out_debuggers()
     listener.settimeout(_POLL)
     try:
@@ -297,9 +300,11 @@ def _accept_agent(listener: socket.socket, token: str, proc: subprocess.Popen[by
                 raise AgentGone() from None
             continue
         conn.settimeout(None)
-        with conn.makefile("rb") as stream:
-            said = stream.readline().strip()
-        if said == token.encode():
+        try:
+            said = protocol.receive(conn)
+        except (protocol.LinkClosed, OSError):
+            said = {}
+        if said.get("token") == token:
             return conn
         conn.close()  # not our agent
 
@@ -424,15 +429,13 @@ def _loaded() -> Future[dict[str, Any]]:
 
 
 def _job() -> JudgeJob:
-    """The one JSON line on stdin; stdin then reads as ended, as the learner's input() must see it
+    """The one message on stdin; stdin then reads as ended, as the learner's input() must see it
     (the runner keeps its end open for the whole run: it is the keeper's lifeline)."""
-    line = sys.stdin.buffer.readline()
-    if not line:
+    job = protocol.read(sys.stdin.buffer)
+    if job is None:
         _exit(0)  # the runner closed before giving a job: it no longer needs this worker
-    empty = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(empty, 0)
-    os.close(empty)
-    return JudgeJob(**json.loads(line))
+    end_stdin()
+    return JudgeJob(**job)
 
 
 def agent_ahead(preloaded: list[str]) -> AgentProcess | None:

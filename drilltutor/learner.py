@@ -151,6 +151,13 @@ def adopt(env: dict[str, str] | None, cwd: str | None) -> None:
         sys.path[0] = cwd  # `python -m` put the folder it started in first
 
 
+def end_stdin() -> None:
+    """From now on stdin reads as ended, as the learner's input() must see it (a process's job came on it)."""
+    empty = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(empty, 0)
+    os.close(empty)
+
+
 def preload(names: list[str]) -> None:
     """Import what runs will need, before the job comes (a worker started ahead of it)."""
     import importlib

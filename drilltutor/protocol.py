@@ -1,6 +1,10 @@
-"""The one wire format between a run's two processes: the judge (checks) and the agent (learner's code).
+"""The one wire format between drilltutor's processes: the runner and a run's judge, the judge
+and the agent (the learner's code), a warm zygote, the processes that serve a learner's app or
+the tests drill's APIs, the suite driver and the reports of the pytest runs it starts.
 
-Messages are a 4-byte length, then a JSON object. Learner values travel as plain data
+Messages are a 4-byte length, then a JSON object, whether a socket, a pipe or a file carries
+them (`send`/`receive`, `write`/`read`); what each process is handed to start with is a typed
+job below. Learner values travel as plain data
 (`encode`/`decode`): JSON's own types, plus bytes, tuples-as-lists and dicts of any key,
 each marked, and bounded in size. Anything else (a function, a password context, an app)
 stays in the agent and travels as a `Handle`: its id there, its type's name, its repr and
@@ -14,7 +18,7 @@ import json
 import socket
 import struct
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Sequence
+from typing import IO, Any, Callable, Sequence
 
 _HEADER = struct.Struct("!I")
 MAX_MESSAGE = 64 * 1024 * 1024  # a learner's value larger than this is no data a check needs
@@ -64,6 +68,45 @@ def receive(sock: socket.socket) -> dict[str, Any]:
     return _body(sock, _exactly(sock, _HEADER.size))
 
 
+def write(stream: IO[bytes], message: dict[str, Any]) -> None:
+    """One message down a pipe or into a file, framed as on a socket."""
+    stream.write(frame(message))
+    stream.flush()
+
+
+def read(stream: IO[bytes]) -> dict[str, Any] | None:
+    """The next message of a pipe or a file; None at its end, or where its last frame breaks off
+    (a writer stopped mid-write)."""
+    header = _filled(stream, _HEADER.size)
+    if header is None:
+        return None
+    (size,) = _HEADER.unpack(header)
+    if size > MAX_MESSAGE:
+        raise LinkGarbled
+    body = _filled(stream, size)
+    return None if body is None else _parsed(body)
+
+
+def _filled(stream: IO[bytes], size: int) -> bytes | None:
+    parts, left = [], size
+    while left:
+        chunk = stream.read(left)
+        if not chunk:
+            return None
+        parts.append(chunk)
+        left -= len(chunk)
+    return b"".join(parts)
+
+
+def frame_end(data: bytes) -> int | None:
+    """Where the first whole message in `data` ends; None while it has not all come (the keeper
+    passes a job on as it arrives)."""
+    if len(data) < _HEADER.size:
+        return None
+    end = _HEADER.size + _HEADER.unpack(data[: _HEADER.size])[0]
+    return end if len(data) >= end else None
+
+
 def receive_with_fds(sock: socket.socket, most: int) -> tuple[dict[str, Any], list[int]]:
     """The next message and the file descriptors (at most `most`) sent with it."""
     header, fds, _flags, _addr = socket.recv_fds(sock, _HEADER.size, most)
@@ -76,8 +119,12 @@ def _body(sock: socket.socket, header: bytes) -> dict[str, Any]:
     (size,) = _HEADER.unpack(header)
     if size > MAX_MESSAGE:
         raise LinkGarbled
+    return _parsed(_exactly(sock, size))
+
+
+def _parsed(body: bytes) -> dict[str, Any]:
     try:
-        message = json.loads(_exactly(sock, size))
+        message = json.loads(body)
     except ValueError:
         raise LinkGarbled from None
     if not isinstance(message, dict):
@@ -90,7 +137,7 @@ def _body(sock: socket.socket, header: bytes) -> dict[str, Any]:
 
 @dataclass
 class JudgeJob:
-    """One run, as the runner hands it to the judge (one JSON line on its stdin)."""
+    """One run, as the runner hands it to the judge (a message on its stdin)."""
 
     file: str
     mode: str  # "script", "module" or "pytest"
@@ -122,6 +169,64 @@ class AgentJob:
     bcrypt_cost: int = 0
     env: dict[str, str] | None = None  # a worker started ahead takes on the run's environment and folder
     cwd: str | None = None
+
+
+@dataclass(frozen=True)
+class AgentAddress:
+    """Where an agent started as a fresh Python connects (on its stdin), and the token it opens with."""
+
+    port: int
+    token: str
+
+
+@dataclass(frozen=True)
+class ServeJob:
+    """A process that serves the learner's app as a restart would (`checking.serve`): on its stdin."""
+
+    file: str
+    channel: dict[str, Any]  # where it says "ready" (its port) or what went wrong
+
+
+@dataclass(frozen=True)
+class SuitePlan:
+    """One pytest suite run in several folders (`checking.suitedriver`, on its stdin, one plan at a time)."""
+
+    folders: list[tuple[str, list[str]]]  # each folder, and pytest's arguments there
+    workers: int  # folders run at once
+    timeout: float  # seconds for each folder
+    budget: float  # seconds for them all
+    bcrypt_rounds: int
+    preload: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, message: dict[str, Any]) -> SuitePlan:
+        return cls(**{**message, "folders": [(str(folder), [str(a) for a in args]) for folder, args in message["folders"]]})
+
+
+@dataclass(frozen=True)
+class SuiteFolder:
+    """One folder's pytest run in a fresh Python, where the suite driver cannot fork (on its stdin)."""
+
+    folder: str
+    args: list[str]
+    bcrypt_rounds: int
+
+
+@dataclass(frozen=True)
+class ServedVersions:
+    """The tests drill's APIs, by random id (`checking.apiserver`), once it is unreadable (on its stdin)."""
+
+    versions: dict[str, str]  # id -> source
+    preload: list[str]
+    bcrypt_rounds: int
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """A key that opens one fresh instance of a served version, once (on the API server's stdin)."""
+
+    key: str
+    version: str
 
 
 @dataclass(frozen=True)

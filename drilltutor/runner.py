@@ -24,7 +24,6 @@ from __future__ import annotations
 import ast
 import collections
 import contextlib
-import json
 import os
 import secrets
 import shutil
@@ -37,7 +36,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterator, Sequence
 
-from drilltutor import datafile, platform
+from drilltutor import datafile, platform, protocol
 from drilltutor.catalogue import Catalogue, Drill
 from drilltutor.channel import Inbox
 from drilltutor.checking import replay
@@ -391,8 +390,7 @@ def _hand_over(worker: subprocess.Popen[bytes], job: JudgeJob) -> None:
     """Write the job; stdin stays open until the run is stopped: its end tells the keeper the run is over."""
     assert worker.stdin is not None
     try:
-        worker.stdin.write((json.dumps(asdict(job)) + "\n").encode())
-        worker.stdin.flush()
+        protocol.write(worker.stdin, asdict(job))
     except OSError:  # it already ended; how it ended is the verdict
         pass
 

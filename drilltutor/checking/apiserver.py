@@ -5,7 +5,8 @@ broken copies. Were a version's code in the suite's folder, or in the suite's pr
 suite could read it (the file, its functions' constants) and recognise the version instead
 of testing it. So the code lives in this process alone. The judge starts it (`ServedApis`);
 it makes itself unreadable to other processes of its user (`platform.keep_out_debuggers`)
-before it reads the versions' code from its stdin, and it serves them on a local socket.
+before it reads the versions' code from its stdin (`protocol.ServedVersions`), and it serves
+them on a local socket.
 Each suite's folder holds a stand-in module instead (`drilltutor.checking.standin`), the same
 but for a random key, and what crosses the socket is data: an HTTP request and its response
 (the app runs here, on ASGI, exactly as it would in the suite's process) and the arguments
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import os
 import secrets
 import socket
@@ -27,9 +27,11 @@ import subprocess
 import sys
 import threading
 import types
+from dataclasses import asdict
 from typing import Any, Iterator
 
 from drilltutor import launcher, platform, protocol
+from drilltutor.protocol import ServedVersions, Ticket
 
 STAND_IN = '''"""The {module} under test. It runs in a process of its own; these names reach it."""
 
@@ -37,7 +39,6 @@ from drilltutor.checking.standin import reach
 
 ({names},) = reach({port}, "{key}", {names_tuple!r})
 '''
-READY = "ready"
 # What of an HTTP request's ASGI scope travels; the rest (the app, its state, extensions) is this side's.
 SCOPE_KEYS = ("http_version", "method", "scheme", "path", "raw_path", "query_string", "root_path", "headers", "client", "server")
 
@@ -71,34 +72,36 @@ class ServedApis:
 
     def start(self) -> None:
         """Hand the server its versions and learn its port: `RuntimeError` when it could not start."""
-        if self._said() != READY:
+        if not self._said().get("ready"):
             raise RuntimeError("the process that serves the APIs could not start")
-        self._say({"versions": self._versions, "preload": self._preload, "bcrypt_rounds": self._bcrypt_rounds})
+        self._say(asdict(ServedVersions(self._versions, self._preload, self._bcrypt_rounds)))
         self._versions = {}
-        port = self._said()
-        if not port.isdigit():
+        port = self._said().get("port")
+        if not isinstance(port, int):
             raise RuntimeError("the process that serves the APIs could not load them")
-        self.port = int(port)
+        self.port = port
 
     def stand_in(self, label: str) -> str:
         """The stand-in module's text for one run against `label`'s version."""
         key = secrets.token_hex(16)
-        self._say({"ticket": key, "version": self._ids[label]})
-        if self._said() != READY:
+        self._say(asdict(Ticket(key, self._ids[label])))
+        if not self._said().get("ready"):
             raise RuntimeError("the process that serves the APIs has stopped")
         return STAND_IN.format(module=self.module, names=", ".join(self.names), names_tuple=self.names, port=self.port, key=key)
 
     def _say(self, message: dict[str, Any]) -> None:
         assert self.proc.stdin is not None
         try:
-            self.proc.stdin.write(json.dumps(message).encode() + b"\n")
-            self.proc.stdin.flush()
+            protocol.write(self.proc.stdin, message)
         except OSError:
             raise RuntimeError("the process that serves the APIs has stopped") from None
 
-    def _said(self) -> str:
+    def _said(self) -> dict[str, Any]:
         assert self.proc.stdout is not None
-        return self.proc.stdout.readline().decode("utf-8", "replace").strip()
+        try:
+            return protocol.read(self.proc.stdout) or {}
+        except protocol.LinkClosed:
+            return {}
 
     def close(self) -> None:
         try:
@@ -213,16 +216,19 @@ def _connection(conn: socket.socket, tickets: dict[str, str], versions: dict[str
 
 def main() -> None:
     platform.keep_out_debuggers()  # before any version's code is here
-    print(READY, flush=True)
-    spec = json.loads(sys.stdin.readline() or "{}")
-    if not spec:
+    said = os.fdopen(os.dup(1), "wb")  # the judge's; what a version prints goes to the log
+    os.dup2(2, 1)
+    protocol.write(said, {"ready": True})
+    spec = protocol.read(sys.stdin.buffer)
+    if spec is None:
         return
+    served = ServedVersions(**spec)
     from drilltutor.checking.workfactor import lower_bcrypt_cost
     from drilltutor.learner import preload
 
-    preload(spec.get("preload", []))
-    lower_bcrypt_cost(int(spec.get("bcrypt_rounds", 4)))
-    versions: dict[str, str] = spec["versions"]
+    preload(served.preload)
+    lower_bcrypt_cost(served.bcrypt_rounds)
+    versions = served.versions
     tickets: dict[str, str] = {}
     loop = asyncio.new_event_loop()
     threading.Thread(target=loop.run_forever, daemon=True).start()
@@ -234,11 +240,11 @@ def main() -> None:
             threading.Thread(target=_connection, args=(conn, tickets, versions, loop), daemon=True).start()
 
     threading.Thread(target=accept, daemon=True).start()
-    print(listener.getsockname()[1], flush=True)
-    for line in sys.stdin:  # a ticket a line, until the judge closes its end: the run is over
-        ticket = json.loads(line)
-        tickets[str(ticket["ticket"])] = str(ticket["version"])
-        print(READY, flush=True)
+    protocol.write(said, {"port": listener.getsockname()[1]})
+    while (message := protocol.read(sys.stdin.buffer)) is not None:  # a ticket at a time, until the judge closes its end: the run is over
+        ticket = Ticket(**message)
+        tickets[ticket.key] = ticket.version
+        protocol.write(said, {"ready": True})
     os._exit(0)
 
 

@@ -11,7 +11,7 @@ channel closes. `serve_process` always stops it on the way out.
 
 from __future__ import annotations
 
-import json
+import contextlib
 import os
 import queue
 import subprocess
@@ -19,12 +19,14 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from drilltutor import launcher
+from drilltutor import launcher, protocol
 from drilltutor.channel import Inbox
 from drilltutor.checking.spec import Failure
+from drilltutor.protocol import ServeJob
 
 _ERROR_WAIT = 0.5  # a 500 reaches the client before the child has reported the exception behind it
 
@@ -93,13 +95,10 @@ def serve_process(
     inbox = Inbox()
     try:
         # No group of its own: the child stays in the run's tree, stopped with it even if this process dies first.
-        proc = launcher.python(
-            "drilltutor.checking.serve",
-            json.dumps({"file": str(learner_file), "channel": inbox.address()}),
-            cwd=cwd,
-            env=launcher.findable(env),
-            stdin=subprocess.DEVNULL,
-        )
+        proc = launcher.python("drilltutor.checking.serve", cwd=cwd, env=launcher.findable(env), stdin=subprocess.PIPE)
+        assert proc.stdin is not None
+        with contextlib.suppress(OSError), proc.stdin:  # one that ended at once is reported below
+            protocol.write(proc.stdin, asdict(ServeJob(str(learner_file), inbox.address())))
     except BaseException:
         inbox.close()
         raise
@@ -177,7 +176,7 @@ def _reporting(app: Any, channel: Any, learner_file: str, startup_error: list[Ba
     return asgi
 
 
-def main(spec: dict[str, Any]) -> None:
+def main(job: ServeJob) -> None:
     import socket
 
     import uvicorn
@@ -186,9 +185,9 @@ def main(spec: dict[str, Any]) -> None:
     from drilltutor.checking.trace import one_line, trimmed
     from drilltutor.learner import load_learner, problem_for
 
-    channel = Outbox(spec["channel"])
+    channel = Outbox(job.channel)
     channel.on_close(lambda: os._exit(0))  # the run that started it is gone
-    path = Path(spec["file"])
+    path = Path(job.file)
     sys.argv = [str(path)]
     # Bound before the learner's code runs, so nothing in it can take or fake the port.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -237,4 +236,9 @@ def main(spec: dict[str, Any]) -> None:
 
 
 if __name__ == "__main__":
-    main(json.loads(sys.argv[1]))
+    from drilltutor.learner import end_stdin
+
+    served = protocol.read(sys.stdin.buffer)
+    end_stdin()
+    if served is not None:
+        main(ServeJob(**served))

@@ -15,7 +15,6 @@ version runs among the first few, at a random place, beside broken ones.
 
 from __future__ import annotations
 
-import json
 import os
 import queue
 import random
@@ -24,12 +23,15 @@ import tempfile
 import threading
 import time
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any, Iterator
 
-from drilltutor import launcher, platform
+from drilltutor import launcher, platform, protocol
 from drilltutor.checking import replay
 from drilltutor.checking.apiserver import ServedApis
+from drilltutor.checking.suitedriver import REPORT, STATUS
+from drilltutor.protocol import SuitePlan
 
 PYTEST_ARGS = ["-q", "-p", "no:cacheprovider", "-p", "anyio.pytest_plugin", "--tb=short", "-c", "pytest.ini"]
 # Exit codes of pytest (pytest.ExitCode), named here so the driver's result needs no pytest import.
@@ -109,7 +111,6 @@ def run_versions(
             (made[label] / test_file).write_text(tests, encoding="utf-8")
             (made[label] / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")  # nothing from the folders above
         first_failure = [*PYTEST_ARGS, test_file, "--maxfail=1"]  # the same for every version
-        spec = {"preload": preload, "bcrypt_rounds": _BCRYPT_ROUNDS, "timeout": timeout, "workers": workers}
         apis = ServedApis(versions, names, module, preload=preload, bcrypt_rounds=_BCRYPT_ROUNDS, log=log)
         try:
             with _Driver(Path(base) / "driver.txt") as driver:  # both start at once: each imports for a while
@@ -120,7 +121,8 @@ def run_versions(
                             (made[label] / f"{module}.py").write_text(apis.stand_in(label), encoding="utf-8")
                     except RuntimeError as exc:
                         return f"{exc}\n{Path(log.name).read_text(encoding='utf-8', errors='replace')[-DETAIL_CAP:]}"
-                    return driver.plan({**spec, "folders": [[str(made[label]), args] for label in labels], "budget": budget}, budget)
+                    folders = [(str(made[label]), args) for label in labels]
+                    return driver.plan(SuitePlan(folders, workers, timeout, budget, _BCRYPT_ROUNDS, preload))
 
                 started = time.monotonic()
                 try:
@@ -134,7 +136,7 @@ def run_versions(
                 runs = {label: _read(made[label], test_file, error) for label in versions}
                 shown = next((label for label in versions if (label == correct_one or label in correct) and runs[label].failed), None)
                 if shown is not None:  # a correct version failed: run it again to its end, to show every failing test
-                    for name in ("report.jsonl", "status.json"):
+                    for name in (REPORT, STATUS):
                         (made[shown] / name).unlink(missing_ok=True)
                     # Planned only now: the runs above were forked from a driver that did not know of it.
                     error = plan([shown], [*PYTEST_ARGS, test_file], timeout)
@@ -149,8 +151,8 @@ def run_versions(
 
 
 class _Driver:
-    """The driver process, given one plan at a time on stdin (a line of JSON); it answers "done"
-    on stdout when a plan's runs have ended, and exits at the end of its stdin."""
+    """The driver process, given one plan at a time on stdin; it says so on stdout when a plan's
+    runs have ended, and exits at the end of its stdin."""
 
     def __init__(self, log: Path) -> None:
         self.log = log
@@ -165,23 +167,26 @@ class _Driver:
             stdout=subprocess.PIPE,
             stderr=self._stderr,
         )
-        self._said: queue.Queue[bytes] = queue.Queue()
+        self._said: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self._listener = threading.Thread(target=self._listen, daemon=True)  # a thread: pipes cannot be selected on everywhere
         self._listener.start()
 
     def _listen(self) -> None:
         assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self._said.put(line)
-        self._said.put(b"")  # the driver is gone
+        try:
+            while (said := protocol.read(self.proc.stdout)) is not None:
+                self._said.put(said)
+        except protocol.LinkClosed:  # not a message of the driver's
+            pass
+        self._said.put(None)  # the driver is gone
 
-    def plan(self, spec: dict[str, object], budget: float) -> str:
+    def plan(self, plan: SuitePlan) -> str:
         """Have the driver run a plan; what it wrote to stderr when it failed (an error of its own), else ""."""
         assert self.proc.stdin is not None
         try:
-            self.proc.stdin.write(json.dumps(spec).encode("utf-8") + b"\n")
-            self.proc.stdin.flush()
-            done = self._said.get(timeout=budget + 10) == b"done\n"  # the driver keeps to the budget itself, and stops what the tests left
+            protocol.write(self.proc.stdin, asdict(plan))
+            said = self._said.get(timeout=plan.budget + 10)  # the driver keeps to the budget itself, and stops what the tests left
+            done = bool(said and said.get("done"))
         except (OSError, queue.Empty):
             done = False
         if done:
@@ -224,19 +229,25 @@ def _learner_lines(report: str, folder: Path, test_file: str) -> str:
     return "\n".join(kept) or report
 
 
+def _messages(path: Path) -> Iterator[dict[str, Any]]:
+    """The messages of a file a folder's run left; those of a run stopped mid-write, up to where it stopped."""
+    if not path.exists():
+        return
+    with path.open("rb") as stream:
+        try:
+            while (message := protocol.read(stream)) is not None:
+                yield message
+        except protocol.LinkClosed:  # not written by drilltutor's own driver: nothing more to read
+            return
+
+
 def _read(folder: Path, test_file: str, error: str) -> SuiteRun:
-    status_file = folder / "status.json"
-    status = json.loads(status_file.read_text(encoding="utf-8")) if status_file.exists() else {}
+    status = next(_messages(folder / STATUS), {})
     if not status or status.get("out_of_time"):
         return SuiteRun(ran=False, error=error)
     tests: dict[str, TestResult] = {}
     collect_error, running = "", ""
-    report = folder / "report.jsonl"
-    for line in report.read_text(encoding="utf-8").splitlines() if report.exists() else ():
-        try:
-            event = json.loads(line)
-        except ValueError:
-            continue  # the last line of a run stopped mid-write
+    for event in _messages(folder / REPORT):
         if event["event"] == "start":
             running = event["test"]
         elif event["event"] == "collect-error":

@@ -1,48 +1,51 @@
 """Runs one pytest suite in several folders, each holding its own version of the module under test.
 
 Started by `drilltutor.checking.suite` as `python -m drilltutor.checking.suitedriver`, in a
-process of its own (it runs the learner's tests). Its plans (SPEC) come on stdin, one JSON line
-at a time, never on its command line, which the tests can read; after each it says "done" on
-stdout. Where fork is safe (`platform.can_fork`, Linux)
+process of its own (it runs the learner's tests). Its plans (`protocol.SuitePlan`) come on
+stdin, one message at a time, never on its command line, which the tests can read; after each
+it says so on stdout ({"done": true}). Where fork is safe (`platform.can_fork`, Linux)
 it imports pytest and the app's libraries once, then forks one child per folder: ten runs cost
 little more than one. Elsewhere each folder's pytest runs in a fresh Python
-(`python -m drilltutor.checking.suitedriver --one FOLDER`). Either way `workers` run at a time,
+(`python -m drilltutor.checking.suitedriver --one`, given a `protocol.SuiteFolder`). Either way `workers` run at a time,
 each is stopped after `timeout` seconds, and the whole plan after `budget`. The driver does not
 know which folder holds which version, nor which one is correct: what it knows, the tests it
 runs can read (they are forked from it), so `drilltutor.checking.suite` alone decides what each
 plan holds.
 
-Per folder it leaves `report.jsonl` (written by `Recorder` as pytest reports: which test
-started, how each ended) and `status.json` (how the run ended).
+Per folder it leaves REPORT (written by `Recorder` as pytest reports: which test started, how
+each ended) and STATUS (how the run ended), both `protocol` messages.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
-import json
 import os
 import subprocess
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Protocol
 
-from drilltutor import launcher, platform
+from drilltutor import launcher, platform, protocol
 from drilltutor.checking.workfactor import lower_bcrypt_cost
 from drilltutor.limits import FILE_SIZE_LIMIT  # a test that writes a file without end is stopped, the disk kept
+from drilltutor.protocol import SuiteFolder, SuitePlan
+
 DETAIL_CAP = 2_000  # characters of pytest's traceback kept per failed test
+REPORT, STATUS = "report.frames", "status.frame"  # what a folder's run leaves in it
 
 
 class Recorder:
-    """A pytest plugin that writes what happened as JSON lines, one flushed line per event,
-    so a child stopped mid-test still tells which test it was in."""
+    """A pytest plugin that writes what happened, one flushed message per event, so a child
+    stopped mid-test still tells which test it was in."""
 
     def __init__(self, path: Path) -> None:
-        self.out = open(path, "w", encoding="utf-8")  # noqa: SIM115  (open until the child ends)
+        self.out = open(path, "wb")  # noqa: SIM115  (open until the child ends)
 
     def _write(self, **event: Any) -> None:
-        self.out.write(json.dumps(event) + "\n")
-        self.out.flush()
+        protocol.write(self.out, event)
 
     def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
         self._write(event="start", test=nodeid)
@@ -73,7 +76,7 @@ def _pytest(folder: Path, args: list[str]) -> int:
     sys.path.insert(0, str(folder))
     import pytest
 
-    return int(pytest.main(args, plugins=[Recorder(folder / "report.jsonl")]))
+    return int(pytest.main(args, plugins=[Recorder(folder / REPORT)]))
 
 
 def _forked_child(folder: Path, args: list[str]) -> None:
@@ -108,9 +111,12 @@ def _start(folder: Path, args: list[str], bcrypt_rounds: int) -> _Run:
         if pid == 0:
             _forked_child(folder, args)
         return _Forked(pid)
-    one = json.dumps([str(folder), args, bcrypt_rounds])
     quiet = subprocess.DEVNULL
-    return launcher.python("drilltutor.checking.suitedriver", "--one", one, cwd=folder, stdin=quiet, stdout=quiet, stderr=quiet)
+    proc = launcher.python("drilltutor.checking.suitedriver", "--one", cwd=folder, stdin=subprocess.PIPE, stdout=quiet, stderr=quiet)
+    assert proc.stdin is not None
+    with contextlib.suppress(OSError), proc.stdin:  # one that ended at once has its status all the same
+        protocol.write(proc.stdin, asdict(SuiteFolder(str(folder), args, bcrypt_rounds)))
+    return proc
 
 
 def _status(returncode: int) -> dict[str, Any]:
@@ -130,20 +136,20 @@ def _warm_up(preload: list[str], bcrypt_rounds: int) -> None:
     lower_bcrypt_cost(bcrypt_rounds)
 
 
-def run(spec: dict[str, Any]) -> None:
+def run(plan: SuitePlan) -> None:
     platform.take_orphans()  # what a test leaves running comes here, to be stopped at the end
     if platform.can_fork():
-        _warm_up(spec.get("preload", []), spec["bcrypt_rounds"])
-    folders = [(Path(path), args) for path, args in spec["folders"]]
+        _warm_up(plan.preload, plan.bcrypt_rounds)
+    folders = [(Path(path), args) for path, args in plan.folders]
     pending: list[tuple[Path, list[str]]] = list(folders)
     running: dict[_Run, tuple[Path, float]] = {}  # run -> (folder, deadline)
     stopped: dict[_Run, str] = {}  # run -> why it was stopped: "timed_out" or "out_of_time"
-    out_of_time = time.monotonic() + spec["budget"]
+    out_of_time = time.monotonic() + plan.budget
     try:
         while pending or running:
-            while pending and len(running) < spec["workers"]:
+            while pending and len(running) < plan.workers:
                 folder, args = pending.pop(0)
-                running[_start(folder, args, spec["bcrypt_rounds"])] = (folder, time.monotonic() + spec["timeout"])
+                running[_start(folder, args, plan.bcrypt_rounds)] = (folder, time.monotonic() + plan.timeout)
             ended = next(((one, code) for one in running if (code := one.poll()) is not None), None)
             if ended is None:
                 time.sleep(0.01)
@@ -157,23 +163,24 @@ def run(spec: dict[str, Any]) -> None:
             done, returncode = ended
             folder, _ = running.pop(done)
             status = {stopped.pop(done): True} if done in stopped else _status(returncode)
-            (folder / "status.json").write_text(json.dumps(status))
+            with open(folder / STATUS, "wb") as out:
+                protocol.write(out, status)
             if time.monotonic() > out_of_time:
                 pending.clear()  # time ran out
     finally:
         platform.stop_descendants()
 
 
-def _one(folder: str, args: list[str], bcrypt_rounds: int) -> int:
+def _one(job: SuiteFolder) -> int:
     """A fresh Python's run of one folder, where the driver cannot fork."""
-    lower_bcrypt_cost(bcrypt_rounds)
-    return _pytest(Path(folder), args)
+    lower_bcrypt_cost(job.bcrypt_rounds)
+    return _pytest(Path(job.folder), job.args)
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--one"]:
-        sys.exit(_one(*json.loads(sys.argv[2])))
-    for plan in sys.stdin.buffer:  # one plan a line, the next sent only once this one is done
-        run(json.loads(plan))
-        sys.stdout.write("done\n")
-        sys.stdout.flush()
+        one = protocol.read(sys.stdin.buffer)
+        sys.exit(70 if one is None else _one(SuiteFolder(**one)))
+    while (plan := protocol.read(sys.stdin.buffer)) is not None:  # the next plan is sent only once this one is done
+        run(SuitePlan.of(plan))
+        protocol.write(sys.stdout.buffer, {"done": True})

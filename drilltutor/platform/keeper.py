@@ -9,7 +9,7 @@ thread, by patching it or by holding the interpreter lock) reaches what holds th
 
 - on Linux the keeper is the child subreaper: whatever double-forks or calls `setsid` is
   re-parented to it, so it stays below the run's top process, where the runner's stop finds it;
-- it hands the child its one job line and then reads its own stdin to the end. The runner keeps
+- it hands the child its job (one message) and then reads its own stdin to the end. The runner keeps
   that pipe open for the whole run, so its end means the run is over or drilltutor is gone,
   however it went (kill -9 included): the keeper then stops every process below it, and on
   Linux every one carrying the run's mark, and exits;
@@ -40,9 +40,11 @@ def _become_harness(argv: list[str]) -> None:
 
 
 def _keep(child: int, job_in: int) -> None:
-    """Forward the job line from stdin to the child, then wait for the child's end or stdin's."""
+    """Forward the job (one message) from stdin to the child, then wait for the child's end or stdin's."""
     import select
     import threading
+
+    from drilltutor.protocol import frame_end
 
     ended_r, ended_w = os.pipe()
     status: list[int] = []
@@ -52,7 +54,7 @@ def _keep(child: int, job_in: int) -> None:
         os.write(ended_w, b"x")
 
     threading.Thread(target=reap, daemon=True).start()
-    line = b""
+    job = b""
     while True:
         ready = select.select([0, ended_r], [], [])[0]
         if ended_r in ready:
@@ -61,15 +63,21 @@ def _keep(child: int, job_in: int) -> None:
         if not data:
             break  # the run is over, or drilltutor is gone
         if job_in >= 0:
-            line += data
-            if b"\n" in line:
+            job += data
+            end = frame_end(job)
+            if end is not None:
                 try:
-                    os.write(job_in, line)
+                    _write_all(job_in, job[:end])
                 except OSError:  # the child already ended: how it ended is the verdict
                     pass
                 os.close(job_in)  # the child's stdin then reads as ended, as the learner's input() must see it
                 job_in = -1
     _let_go(child)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    while data:
+        data = data[os.write(fd, data) :]
 
 
 def _ended(child: int, status: int) -> None:
