@@ -230,6 +230,15 @@ class Ticket:
 
 
 @dataclass(frozen=True)
+class Owner:
+    """The process a ticket's run is in (the suite driver says, once it has started it): only
+    that process, or one it started, may use the key, where the OS names a connection's process."""
+
+    key: str
+    pid: int
+
+
+@dataclass(frozen=True)
 class Request:
     id: int
     op: str

@@ -62,9 +62,15 @@ def served(tmp_path: Path) -> Iterator[ServedApis]:
 
 
 def _stand_in(apis: ServedApis, label: str = "only") -> types.ModuleType:
-    """The stand-in, imported as a suite imports it from its folder."""
+    """The stand-in, imported as a suite imports it from its folder, in the process that runs it."""
+    text = apis.stand_in(label)
+    apis.owner(label, os.getpid())  # as the suite driver names each folder's process
+    return _imported(text)
+
+
+def _imported(text: str) -> types.ModuleType:
     module = types.ModuleType("things_api")
-    exec(compile(apis.stand_in(label), "things_api.py", "exec"), module.__dict__)  # noqa: S102
+    exec(compile(text, "things_api.py", "exec"), module.__dict__)  # noqa: S102
     return module
 
 
@@ -108,11 +114,48 @@ def test_each_run_gets_a_fresh_api_and_a_key_opens_it_once(served: ServedApis, t
     assert TestClient(first.app).post("/things", json={"a": 1}).status_code == 201
     assert TestClient(second.app).post("/things", json={"a": 1}).status_code == 201, "a run of its own: empty again"
     text = served.stand_in("only")
-    stolen = types.ModuleType("things_api")
-    exec(compile(text, "things_api.py", "exec"), stolen.__dict__)  # noqa: S102  (a suite reading another folder's stand-in uses its key first)
-    owner = types.ModuleType("things_api")
-    with pytest.raises(Exception):  # noqa: B017, PT011  (whatever the link says, the folder's own run cannot load its API)
-        exec(compile(text, "things_api.py", "exec"), owner.__dict__)  # noqa: S102
+    served.owner("only", os.getpid())
+    _imported(text)
+    with pytest.raises(ImportError, match="used already"):  # the same run again: its key is spent
+        _imported(text)
+
+
+STEALS = """
+import sys, types
+module = types.ModuleType("things_api")
+try:
+    exec(compile(sys.stdin.read(), "things_api.py", "exec"), module.__dict__)
+except ImportError as error:
+    print("refused:", error)
+else:
+    print("loaded")
+"""
+
+
+IN_A_CHILD = """
+import subprocess, sys
+print(subprocess.run([sys.executable, "-c", sys.argv[1]], input=sys.stdin.read(), capture_output=True, text=True).stdout, end="")
+"""
+
+
+@pytest.mark.linux("a Unix socket names the process that connects (SO_PEERCRED)")
+@pytest.mark.parametrize("run", ["itself", "a process it started"])
+def test_a_key_taken_from_another_folder_opens_nothing_and_its_own_run_keeps_it(served: ServedApis, run: str) -> None:
+    """A suite that reads another folder's stand-in and uses its key first (from a process that
+    is not that folder's run, nor one the run started) is refused; the folder's own run, or a
+    process it started, still loads its API."""
+    text = served.stand_in("only")
+    command = [sys.executable, "-c", STEALS] if run == "itself" else [sys.executable, "-c", IN_A_CHILD, STEALS]
+    owner = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        served.owner("only", owner.pid)  # as the suite driver names the process it started for the folder
+        thief = subprocess.run([sys.executable, "-c", STEALS], input=text, capture_output=True, text=True, timeout=120)
+        assert thief.stdout.startswith("refused:") and "another folder's run" in thief.stdout, thief.stdout + thief.stderr
+        said, _ = owner.communicate(text, timeout=120)
+    finally:
+        owner.kill()
+        owner.wait()
+    assert said.strip() == "loaded", said
 
 
 def test_no_version_s_code_is_in_the_stand_in(served: ServedApis) -> None:

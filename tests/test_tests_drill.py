@@ -122,3 +122,41 @@ def test_record(request):
     assert len(said) == len(checks), "every API's run recorded what it saw"
     assert len(set(said)) == 1, "some run was started otherwise than the others"
     assert "folders" not in said[0]  # the plan is not on any command line
+
+
+# Takes the key of every other folder's API before that folder's run can, then tests its own
+# API as the reference suite does. Were another folder's key to open that API, the run of each
+# folder it took would fail to load its API: a catch, were that API a broken copy.
+STEALS_THE_OTHER_FOLDERS_KEYS = '''
+import os
+import re
+from pathlib import Path
+
+from drilltutor.checking.standin import reach
+
+_here = Path(__file__).resolve().parent
+_tried = []
+for _other in sorted(_here.parent.glob("*/tasks_api.py")):
+    if _other.parent == _here:
+        continue
+    _address, _key = re.search(r"reach\\((.*), \\"([0-9a-f]+)\\"", _other.read_text()).groups()
+    try:
+        reach(eval(_address), _key, ("app",))
+        _tried.append("taken")
+    except ImportError:
+        _tried.append("refused")
+with open(os.environ["STEAL_RECORD"], "a") as _record:
+    _record.write(" ".join(_tried) + "\\n")
+'''
+
+
+@pytest.mark.linux("a Unix socket names the process that connects (SO_PEERCRED)")
+def test_a_suite_that_takes_the_other_folders_keys_changes_no_run(catalogue, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    drill = catalogue.find("verify")
+    record = tmp_path / "record"
+    monkeypatch.setenv("STEAL_RECORD", str(record))
+    reference = drill.solution_path.read_text(encoding="utf-8")
+    checks = _checks_of(catalogue, tmp_path, STEALS_THE_OTHER_FOLDERS_KEYS + reference)
+    tried = record.read_text().split()
+    assert "refused" in tried and "taken" not in tried, tried  # it did try, and no key of another run opened anything
+    assert {c.id: c.status for c in checks.values()} == {c: PASSED for c in checks}, [c for c in checks.values() if c.status != PASSED]

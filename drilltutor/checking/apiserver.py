@@ -13,7 +13,11 @@ but for a random key, and what crosses the socket is data: an HTTP request and i
 and result of a call of one of the names the suite may import.
 
 Each connection gets a fresh instance of the version its key names, a module of its own:
-each run of a suite starts with the empty users and tasks a new process would have.
+each run of a suite starts with the empty users and tasks a new process would have. A key
+opens it once, and, where the OS names the process at the other end of a connection (Linux),
+only for the process that runs that folder's suite, or one it started: the suite driver names
+it once it has started it (`protocol.Owner`). A suite that reads another folder's stand-in and
+uses its key is refused; that folder's run still gets its API.
 """
 
 from __future__ import annotations
@@ -31,14 +35,17 @@ from dataclasses import asdict
 from typing import Any, Iterator
 
 from drilltutor import launcher, platform, protocol
-from drilltutor.protocol import ServedVersions, Ticket
+from drilltutor.protocol import Owner, ServedVersions, Ticket
 
 STAND_IN = '''"""The {module} under test. It runs in a process of its own; these names reach it."""
 
 from drilltutor.checking.standin import reach
 
-({names},) = reach({port}, "{key}", {names_tuple!r})
+({names},) = reach({address!r}, "{key}", {names_tuple!r})
 '''
+OWNER_WAIT = 60.0  # seconds a key waits to learn its run's process (the driver names it at once) before it is refused
+NOT_YOURS = "PermissionError: this key is another folder's run's; a suite may use only the API in its own folder"
+SPENT = "PermissionError: this key opens nothing: it was used already, or is no key of this run"
 # What of an HTTP request's ASGI scope travels; the rest (the app, its state, extensions) is this side's.
 SCOPE_KEYS = ("http_version", "method", "scheme", "path", "raw_path", "query_string", "root_path", "headers", "client", "server")
 
@@ -51,8 +58,8 @@ def data_only(value: Any) -> Any:
 class ServedApis:
     """The judge's side: the server started, handed `versions` (label -> source) once it has made
     itself unreadable, and a stand-in module for a label (`stand_in`), whose key opens one fresh
-    instance of that version, once: a suite that reads another folder's stand-in and uses its key
-    takes that folder's run its API."""
+    instance of that version, once, and only for the process `owner` names (where the OS says
+    which process connects)."""
 
     def __init__(self, versions: dict[str, str], names: tuple[str, ...], module: str, *, preload: list[str], bcrypt_rounds: int, log: Any) -> None:
         self.names, self.module = names, module
@@ -68,7 +75,8 @@ class ServedApis:
             stderr=log,
             cwd=self._home.path,
         )
-        self.port: int | None = None
+        self.address: Any = None
+        self._keys: dict[str, str] = {}  # label -> the key of its latest stand-in
 
     def start(self) -> None:
         """Hand the server its versions and learn its port: `RuntimeError` when it could not start."""
@@ -76,18 +84,22 @@ class ServedApis:
             raise RuntimeError("the process that serves the APIs could not start")
         self._say(asdict(ServedVersions(self._versions, self._preload, self._bcrypt_rounds)))
         self._versions = {}
-        port = self._said().get("port")
-        if not isinstance(port, int):
+        address = self._said().get("address")
+        if not isinstance(address, (str, list)):
             raise RuntimeError("the process that serves the APIs could not load them")
-        self.port = port
+        self.address = address if isinstance(address, str) else tuple(address)
 
     def stand_in(self, label: str) -> str:
         """The stand-in module's text for one run against `label`'s version."""
-        key = secrets.token_hex(16)
+        key = self._keys[label] = secrets.token_hex(16)
         self._say(asdict(Ticket(key, self._ids[label])))
         if not self._said().get("ready"):
             raise RuntimeError("the process that serves the APIs has stopped")
-        return STAND_IN.format(module=self.module, names=", ".join(self.names), names_tuple=self.names, port=self.port, key=key)
+        return STAND_IN.format(module=self.module, names=", ".join(self.names), names_tuple=self.names, address=self.address, key=key)
+
+    def owner(self, label: str, pid: int) -> None:
+        """The process that runs `label`'s folder: only it, or one it started, may use that folder's key."""
+        self._say(asdict(Owner(self._keys[label], pid)))
 
     def _say(self, message: dict[str, Any]) -> None:
         assert self.proc.stdin is not None
@@ -191,14 +203,55 @@ def _answer(instance: _Instance, request: dict[str, Any], loop: asyncio.Abstract
         return {"raised": f"{type(exc).__name__}: {exc}"}
 
 
-def _connection(conn: socket.socket, tickets: dict[str, str], versions: dict[str, str], loop: asyncio.AbstractEventLoop) -> None:
+class _Tickets:
+    """The keys the judge handed out: which version each opens, and, once the driver has named
+    it, the process whose run it is for."""
+
+    def __init__(self) -> None:
+        self.versions: dict[str, str] = {}
+        self.owners: dict[str, int] = {}
+        self.changed = threading.Condition()
+
+    def add(self, message: dict[str, Any]) -> None:
+        with self.changed:
+            if "version" in message:
+                ticket = Ticket(**message)
+                self.versions[ticket.key] = ticket.version
+            else:
+                owner = Owner(**message)
+                self.owners[owner.key] = owner.pid
+            self.changed.notify_all()
+
+    def take(self, key: str, conn: socket.socket) -> str | None:
+        """The version `key` opens, once, if the process at the other end of `conn` may use it
+        (where the OS names it); else None, and the key stays for its own run.
+
+        A caller whose key's run is not named yet waits for it (the driver names each run as it
+        starts it, while the run imports), unless it is another named run already: a suite's
+        run that takes a key of a folder whose run has not started is refused at once."""
+        caller = platform.peer_pid(conn)
+        with self.changed:
+            if caller is not None:
+                self.changed.wait_for(lambda: key in self.owners or key not in self.versions or self._runs_another(caller, key), OWNER_WAIT)
+                owner = self.owners.get(key)
+                if owner is None or not platform.is_below(caller, owner):
+                    return None
+            return self.versions.pop(key, None)
+
+    def _runs_another(self, caller: int, key: str) -> bool:
+        return any(platform.is_below(caller, owner) for other, owner in self.owners.items() if other != key)
+
+
+def _connection(conn: socket.socket, tickets: _Tickets, versions: dict[str, str], loop: asyncio.AbstractEventLoop) -> None:
     instance: _Instance | None = None
     with conn:
         try:
             hello = protocol.receive(conn)
-            version = tickets.pop(str(hello.get("key")), None)  # a ticket opens one instance, once
+            key = str(hello.get("key"))
+            version = tickets.take(key, conn)  # a ticket opens one instance, once, for its own run
             if version is None:
-                return  # not a key of ours, or one used already
+                protocol.send(conn, {"raised": NOT_YOURS if key in tickets.versions else SPENT})
+                return
             try:
                 instance = _Instance(versions[version], [str(name) for name in hello.get("names", [])])
             except Exception as exc:  # noqa: BLE001  (said to the stand-in, which raises it at import)
@@ -229,10 +282,10 @@ def main() -> None:
     preload(served.preload)
     lower_bcrypt_cost(served.bcrypt_rounds)
     versions = served.versions
-    tickets: dict[str, str] = {}
+    tickets = _Tickets()
     loop = asyncio.new_event_loop()
     threading.Thread(target=loop.run_forever, daemon=True).start()
-    listener = socket.create_server(("127.0.0.1", 0))
+    listener, address = platform.local_server()
 
     def accept() -> None:
         while True:
@@ -240,11 +293,11 @@ def main() -> None:
             threading.Thread(target=_connection, args=(conn, tickets, versions, loop), daemon=True).start()
 
     threading.Thread(target=accept, daemon=True).start()
-    protocol.write(said, {"port": listener.getsockname()[1]})
-    while (message := protocol.read(sys.stdin.buffer)) is not None:  # a ticket at a time, until the judge closes its end: the run is over
-        ticket = Ticket(**message)
-        tickets[ticket.key] = ticket.version
-        protocol.write(said, {"ready": True})
+    protocol.write(said, {"address": address})
+    while (message := protocol.read(sys.stdin.buffer)) is not None:  # until the judge closes its end: the run is over
+        tickets.add(message)
+        if "version" in message:  # a ticket: its stand-in may be written now
+            protocol.write(said, {"ready": True})
     os._exit(0)
 
 

@@ -9,11 +9,10 @@ is a function whose arguments and result travel as plain data.
 
 from __future__ import annotations
 
-import socket
 import threading
 from typing import Any, Callable
 
-from drilltutor import protocol
+from drilltutor import platform, protocol
 from drilltutor.checking.apiserver import SCOPE_KEYS, data_only
 
 
@@ -22,8 +21,8 @@ class RaisedInTheApp(Exception):
 
 
 class _Link:
-    def __init__(self, port: int, key: str, names: tuple[str, ...]) -> None:
-        self._sock = socket.create_connection(("127.0.0.1", port))
+    def __init__(self, address: Any, key: str, names: tuple[str, ...]) -> None:
+        self._sock = platform.local_connect(address)
         self._lock = threading.Lock()  # a client may send from more than one thread
         protocol.send(self._sock, {"key": key, "names": list(names)})
         said = protocol.receive(self._sock)
@@ -76,7 +75,7 @@ def _function(link: _Link, name: str) -> Callable[..., Any]:
     return call
 
 
-def reach(port: int, key: str, names: tuple[str, ...]) -> tuple[Any, ...]:
+def reach(address: Any, key: str, names: tuple[str, ...]) -> tuple[Any, ...]:
     """The served API's `names`, in that order: `app` as an ASGI app, the others as functions."""
-    link = _Link(port, key, names)
+    link = _Link(address, key, names)
     return tuple(_asgi(link) if name == "app" else _function(link, name) for name in names)

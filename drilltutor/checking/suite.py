@@ -25,7 +25,7 @@ import time
 from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from drilltutor import launcher, platform, protocol
 from drilltutor.checking import replay
@@ -122,7 +122,8 @@ def run_versions(
                     except RuntimeError as exc:
                         return f"{exc}\n{Path(log.name).read_text(encoding='utf-8', errors='replace')[-DETAIL_CAP:]}"
                     folders = [(str(made[label]), args) for label in labels]
-                    return driver.plan(SuitePlan(folders, workers, timeout, budget, _BCRYPT_ROUNDS, preload))
+                    label_of = {str(made[label]): label for label in labels}
+                    return driver.plan(SuitePlan(folders, workers, timeout, budget, _BCRYPT_ROUNDS, preload), lambda folder, pid: apis.owner(label_of[folder], pid))
 
                 started = time.monotonic()
                 try:
@@ -180,14 +181,22 @@ class _Driver:
             pass
         self._said.put(None)  # the driver is gone
 
-    def plan(self, plan: SuitePlan) -> str:
-        """Have the driver run a plan; what it wrote to stderr when it failed (an error of its own), else ""."""
+    def plan(self, plan: SuitePlan, started: Callable[[str, int], None]) -> str:
+        """Have the driver run a plan, telling `started` each folder's process as it starts; what
+        the driver wrote to stderr when it failed (an error of its own), else ""."""
         assert self.proc.stdin is not None
+        deadline = time.monotonic() + plan.budget + 10  # the driver keeps to the budget itself, and stops what the tests left
+        done = False
         try:
             protocol.write(self.proc.stdin, asdict(plan))
-            said = self._said.get(timeout=plan.budget + 10)  # the driver keeps to the budget itself, and stops what the tests left
-            done = bool(said and said.get("done"))
-        except (OSError, queue.Empty):
+            while not done:
+                said = self._said.get(timeout=max(deadline - time.monotonic(), 0))
+                if said is None:
+                    break  # the driver is gone
+                if "started" in said:
+                    started(str(said["started"]), int(said["pid"]))
+                done = bool(said.get("done"))
+        except (OSError, queue.Empty, RuntimeError, KeyError, ValueError):
             done = False
         if done:
             return ""

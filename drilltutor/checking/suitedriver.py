@@ -2,8 +2,9 @@
 
 Started by `drilltutor.checking.suite` as `python -m drilltutor.checking.suitedriver`, in a
 process of its own (it runs the learner's tests). Its plans (`protocol.SuitePlan`) come on
-stdin, one message at a time, never on its command line, which the tests can read; after each
-it says so on stdout ({"done": true}). Where fork is safe (`platform.can_fork`, Linux)
+stdin, one message at a time, never on its command line, which the tests can read; it names
+on stdout the process of each folder's run as it starts it ({"started", "pid"}), and says when
+a plan is done ({"done": true}). Where fork is safe (`platform.can_fork`, Linux)
 it imports pytest and the app's libraries once, then forks one child per folder: ten runs cost
 little more than one. Elsewhere each folder's pytest runs in a fresh Python
 (`python -m drilltutor.checking.suitedriver --one`, given a `protocol.SuiteFolder`). Either way `workers` run at a time,
@@ -26,7 +27,7 @@ import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 from drilltutor import launcher, platform, protocol
 from drilltutor.checking.workfactor import lower_bcrypt_cost
@@ -136,7 +137,9 @@ def _warm_up(preload: list[str], bcrypt_rounds: int) -> None:
     lower_bcrypt_cost(bcrypt_rounds)
 
 
-def run(plan: SuitePlan) -> None:
+def run(plan: SuitePlan, tell: Callable[[dict[str, Any]], None]) -> None:
+    """Run `plan`; `tell` the judge each folder's process as soon as it has started (`started`, `pid`):
+    only that process may use the folder's API."""
     platform.take_orphans()  # what a test leaves running comes here, to be stopped at the end
     if platform.can_fork():
         _warm_up(plan.preload, plan.bcrypt_rounds)
@@ -149,7 +152,9 @@ def run(plan: SuitePlan) -> None:
         while pending or running:
             while pending and len(running) < plan.workers:
                 folder, args = pending.pop(0)
-                running[_start(folder, args, plan.bcrypt_rounds)] = (folder, time.monotonic() + plan.timeout)
+                started = _start(folder, args, plan.bcrypt_rounds)
+                tell({"started": str(folder), "pid": started.pid})
+                running[started] = (folder, time.monotonic() + plan.timeout)
             ended = next(((one, code) for one in running if (code := one.poll()) is not None), None)
             if ended is None:
                 time.sleep(0.01)
@@ -181,6 +186,10 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["--one"]:
         one = protocol.read(sys.stdin.buffer)
         sys.exit(70 if one is None else _one(SuiteFolder(**one)))
+    # What the driver knows (which process runs which folder) is not the tests' to read or to
+    # forge: they are forked from it, but neither they nor what they start may open its memory or
+    # its descriptors (its pipe to the judge above all).
+    platform.keep_out_debuggers()
     while (plan := protocol.read(sys.stdin.buffer)) is not None:  # the next plan is sent only once this one is done
-        run(SuitePlan.of(plan))
+        run(SuitePlan.of(plan), lambda message: protocol.write(sys.stdout.buffer, message))
         protocol.write(sys.stdout.buffer, {"done": True})

@@ -37,9 +37,13 @@ __all__ = [
     "hold",
     "give_folder",
     "keep_out_debuggers",
+    "is_below",
     "is_superuser",
     "limit_file_size",
     "limit_memory",
+    "local_connect",
+    "local_server",
+    "peer_pid",
     "popen_group",
     "run_as",
     "signal_name",
@@ -106,6 +110,42 @@ def stop_marked(marks: Iterable[str]) -> None:
     found = {f"{RUN_MARK}={mark}".encode() for mark in marks}
     if found:
         family().stop_marked(found)
+
+
+def local_server() -> tuple[Any, Any]:
+    """A listening socket this machine's other processes reach at its address (`local_connect`);
+    on Linux its connections say which process made them (`peer_pid`)."""
+    sock, address = family().local_server()
+    return sock, address
+
+
+def local_connect(address: Any) -> Any:
+    """A connection to a `local_server`'s address: a Unix socket's name, or a (host, port)."""
+    import socket
+
+    if isinstance(address, str):
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.connect(address)
+        return sock
+    return socket.create_connection(tuple(address))
+
+
+def peer_pid(conn: Any) -> int | None:
+    """The pid of the process at the other end of a `local_server`'s connection; None where the OS does not say."""
+    pid = family().peer_pid(conn)
+    return None if pid is None else int(pid)
+
+
+def is_below(pid: int, ancestor: int) -> bool:
+    """Whether `pid` is `ancestor` or one of its descendants, by the parents the OS keeps now."""
+    import psutil
+
+    if pid == ancestor:
+        return True
+    try:
+        return any(parent.pid == ancestor for parent in psutil.Process(pid).parents())
+    except psutil.Error:
+        return False
 
 
 def take_orphans() -> None:

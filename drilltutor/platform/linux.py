@@ -81,6 +81,30 @@ def wait_child(pid: int, also: Any = None, timeout: float | None = None) -> bool
         os.close(pidfd)
 
 
+def local_server() -> tuple[Any, str]:
+    """A listening socket for this machine's other processes and its address: a Unix socket with
+    an abstract name (no file to find), whose connections say which process made them (`peer_pid`)."""
+    import secrets
+    import socket
+
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    name = f"\0drilltutor-{secrets.token_hex(16)}"
+    sock.bind(name)
+    sock.listen(64)
+    return sock, name
+
+
+def peer_pid(conn: Any) -> int | None:
+    """The pid of the process that made a Unix socket connection (SO_PEERCRED), as the kernel saw it."""
+    import socket
+    import struct
+
+    if conn.family != socket.AF_UNIX:
+        return None
+    credentials = struct.Struct("3i")  # pid, uid, gid
+    return int(credentials.unpack(conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, credentials.size))[0])
+
+
 class Watched:
     """A process watched through a pidfd: whether it has ended, and a kill that can never reach
     another process that took its pid. The caller closes it; a kill from another thread is safe."""

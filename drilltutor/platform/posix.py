@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from drilltutor.platform.tree import descendant_pids, has_children, wait_exit  # noqa: F401  (portable parts of the family's interface)
+from drilltutor.platform.tree import descendant_pids, has_children, local_server, peer_pid, wait_exit  # noqa: F401  (portable parts of the family's interface)
 
 POPEN_GROUP: dict[str, Any] = {"start_new_session": True}  # Ctrl-C in the terminal reaches drilltutor only
 CAN_FORK = False  # macOS: fork is unsafe once system frameworks are loaded

@@ -29,6 +29,19 @@ def _descendants(root: Any) -> list[Any]:
     return found
 
 
+def local_server() -> tuple[Any, Any]:
+    """A listening socket for this machine's other processes, on loopback TCP, and its address."""
+    import socket
+
+    sock = socket.create_server(("127.0.0.1", 0))
+    return sock, sock.getsockname()[:2]
+
+
+def peer_pid(conn: Any) -> int | None:
+    """None: a loopback TCP connection does not say which process made it."""
+    return None
+
+
 def descendant_pids(pid: int) -> list[int] | None:
     """None: no list of a process's children to read here; psutil finds them by each process's parent."""
     return None

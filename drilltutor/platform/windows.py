@@ -7,7 +7,7 @@ from __future__ import annotations
 import subprocess
 from typing import Any
 
-from drilltutor.platform.tree import descendant_pids, has_children, wait_exit  # noqa: F401  (portable parts of the family's interface)
+from drilltutor.platform.tree import descendant_pids, has_children, local_server, peer_pid, wait_exit  # noqa: F401  (portable parts of the family's interface)
 
 # CREATE_NEW_PROCESS_GROUP: a Ctrl-C in the console reaches drilltutor, which stops the run's
 # tree with TerminateProcess (psutil); the run never gets half of a Ctrl-C.
