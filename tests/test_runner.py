@@ -179,3 +179,38 @@ def test_a_crash_explainer_adds_its_fix_and_a_broken_one_adds_nothing() -> None:
     assert _explained(message, [broken], crash) == message
     assert _explained(message, [broken, knows], crash) == message + ". Catch ValueError."
     assert _explained(message, [knows], crash_of(KeyError("k"), "")) == message
+
+
+# A run's top process that leaves a process holding its output, out of the run's reach: started
+# in a session of its own, orphaned, and without the run's mark (as a Mac, with no subreaper and
+# no /proc, would leave it). Then it reads its job and ends without a verdict.
+LEAVES_ITS_OUTPUT_HELD = """
+import os, subprocess, sys
+stray = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"], env={}, start_new_session=True)
+with open(sys.argv[1], "w") as out:
+    out.write(str(stray.pid))
+sys.stdin.buffer.read(4)
+"""
+
+
+def test_a_run_whose_output_a_stray_still_holds_ends_all_the_same(tmp_path: Path) -> None:
+    """Reading the run's output ends only when every holder of the pipe is gone: the report must
+    not wait for a process the OS let out of the run."""
+    import signal
+    import subprocess
+    import sys
+
+    from drilltutor import runner
+
+    record = tmp_path / "stray"
+    worker = subprocess.Popen(
+        [sys.executable, "-c", LEAVES_ITS_OUTPUT_HELD, str(record)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        with runner.scratch_folder() as scratch:
+            job = runner.Job.of(CATALOGUE, ANSWER, ANSWER.solution_path, QUICK, Path(scratch))
+            report = finishes(lambda: runner.run_job(worker, job, adopt=False))
+        assert report.problem is not None and not report.passed
+    finally:
+        assert eventually(record.exists)
+        os.kill(int(record.read_text()), signal.SIGKILL)
