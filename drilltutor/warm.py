@@ -353,7 +353,13 @@ class Zygote:
             for fd in fds:
                 os.close(fd)
             raise ZygoteGone("a worker came without its pipes")
-        return ForkedWorker(self, int(pid), os.fdopen(fds[0], "wb"), os.fdopen(fds[1], "rb"))
+        stdin, stdout = os.fdopen(fds[0], "wb"), os.fdopen(fds[1], "rb")
+        try:
+            return ForkedWorker(self, int(pid), stdin, stdout)
+        except OSError:  # gone before it could be watched: the zygote is not to be trusted with the run
+            stdin.close()
+            stdout.close()
+            raise ZygoteGone("the worker ended before its run") from None
 
     def close(self) -> None:
         self._sock.close()  # the zygote sees the end of its input, stops any worker, and exits

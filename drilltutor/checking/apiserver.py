@@ -98,8 +98,11 @@ class ServedApis:
         return STAND_IN.format(module=self.module, names=", ".join(self.names), names_tuple=self.names, address=self.address, key=key)
 
     def owner(self, label: str, pid: int) -> None:
-        """The process that runs `label`'s folder: only it, or one it started, may use that folder's key."""
+        """The process that runs `label`'s folder: only it, or one it started, may use that folder's key.
+        Returns once the server knows it."""
         self._say(asdict(Owner(self._keys[label], pid)))
+        if not self._said().get("ready"):
+            raise RuntimeError("the process that serves the APIs has stopped")
 
     def _say(self, message: dict[str, Any]) -> None:
         assert self.proc.stdin is not None
@@ -296,8 +299,7 @@ def main() -> None:
     protocol.write(said, {"address": address})
     while (message := protocol.read(sys.stdin.buffer)) is not None:  # until the judge closes its end: the run is over
         tickets.add(message)
-        if "version" in message:  # a ticket: its stand-in may be written now
-            protocol.write(said, {"ready": True})
+        protocol.write(said, {"ready": True})  # known: a ticket's stand-in may be written, an owner's run may load
     os._exit(0)
 
 
